@@ -1,0 +1,142 @@
+// Benchmarks of the core and API: prints a table and writes
+// bench-results/bench.json. Targets are printed beside the figures, never
+// asserted: timings belong here, not in tests.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCore, type Core } from '../src/core/core';
+import { MemorySecretStore } from '../src/core/secrets';
+import { ApiServer } from '../src/server/apiServer';
+import { createConnector } from '../src/core/connectors';
+import type { ChatRecord } from '../src/core/schemas';
+import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  ok: boolean;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function withApi<T>(fake: FakeOpenAI, endpoints: object[], fn: (core: Core, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
+  const core = await openCore({ storageDir: dir, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const server = new ApiServer({ core, port: 0, token: 'bench' });
+  await server.start();
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  try {
+    return await fn(core, post);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    void fake;
+  }
+}
+
+const fakeEndpoint = (fake: FakeOpenAI, id: string, model: string) => ({
+  id,
+  name: id,
+  connector_type: 'openai-connector',
+  uri: fake.url,
+  token: 'bench',
+  max_calls_per_second: 10_000,
+  max_concurrency: 1000,
+  model,
+  params: { max_attempts: 1 },
+});
+
+async function fanOut(fake: FakeOpenAI): Promise<Row> {
+  const ids = Array.from({ length: 8 }, (_, i) => `slow${i}`);
+  return withApi(fake, ids.map((id) => fakeEndpoint(fake, id, 'delay:300')), async (_core, post) => {
+    const { session } = (await post('/v1/sessions', { name: 'fan', endpoints: ids })) as { session: { session_id: string } };
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) times.push(await timed(() => post(`/v1/sessions/${session.session_id}/prompt?history=new`, { prompt: `p${i}` })));
+    const value = median(times);
+    return { name: 'prompt to 8 endpoints of 300 ms each', value, unit: 'ms', target: '≈300 (sequential: 2400)', ok: value < 400 };
+  });
+}
+
+async function apiOverhead(fake: FakeOpenAI): Promise<Row> {
+  const endpoint = fakeEndpoint(fake, 'fast', 'reply:ok');
+  const connector = createConnector({ ...endpoint, params: { max_attempts: 1 } });
+  const direct: number[] = [];
+  const viaApi: number[] = [];
+  await withApi(fake, [endpoint], async (_core, post) => {
+    const { session } = (await post('/v1/sessions', { name: 'overhead', endpoints: ['fast'] })) as { session: { session_id: string } };
+    for (let i = 0; i < 40; i++) {
+      await connector.complete({ messages: [{ role: 'user', content: 'warm' }] });
+      await post(`/v1/sessions/${session.session_id}/prompt?history=new`, { prompt: 'warm' });
+    }
+    // Interleaved, so both see the same machine state.
+    for (let i = 0; i < 300; i++) {
+      direct.push(await timed(() => connector.complete({ messages: [{ role: 'user', content: `p${i}` }] })));
+      viaApi.push(await timed(() => post(`/v1/sessions/${session.session_id}/prompt?history=new`, { prompt: `p${i}` })));
+    }
+  });
+  const value = median(viaApi) - median(direct);
+  return { name: 'API + persistence added to a model call (median)', value, unit: 'ms', target: '< 2', ok: value < 2 };
+}
+
+async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
+  return withApi(fake, [], async (core, post) => {
+    type Created = { session: { session_id: string; chat_ids: string[] } };
+    const measure = async (sessionId: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 200; i++) times.push(await timed(() => post(`/v1/sessions/${sessionId}/prompt?history=new`, { prompt: `p${i}` })));
+      return median(times);
+    };
+    const warm = (await post('/v1/sessions', { name: 'warm-up', endpoints: ['echo'] })) as Created;
+    await measure(warm.session.session_id);
+    const { session } = (await post('/v1/sessions', { name: 'long', endpoints: ['echo'] })) as Created;
+    const small = await measure(session.session_id);
+    const chat = session.chat_ids[0]!;
+    const [last] = await core.store.readTail(session.session_id, chat, 1);
+    let id = last?.chat_record_id ?? 0;
+    const filler = (n: number): ChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null });
+    while (id < 4000) await core.store.appendRecord(session.session_id, chat, filler(++id));
+    await core.sessions.reload();
+    const large = await measure(session.session_id);
+    return [
+      { name: 'one prompt, session growing from 0 to 200 records (median)', value: small, unit: 'ms', target: '', ok: true },
+      { name: 'one prompt, session growing from 4,000 to 4,200 records (median)', value: large, unit: 'ms', target: '≈ the line above', ok: large < small * 1.5 + 0.5 },
+    ];
+  });
+}
+
+async function main() {
+  const fake = await startFakeOpenAI();
+  const rows: Row[] = [];
+  try {
+    rows.push(await fanOut(fake));
+    rows.push(await apiOverhead(fake));
+    rows.push(...(await historyIndependence(fake)));
+  } finally {
+    await fake.close();
+  }
+  rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
+
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`${'benchmark'.padEnd(width)}  ${'value'.padStart(9)}  unit  target`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toFixed(2).padStart(9)}  ${r.unit.padEnd(4)}  ${r.target}${r.target && !r.ok ? '  (missed)' : ''}`);
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync(join('bench-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
+  console.log('\nwritten to bench-results/bench.json');
+}
+
+void main();

@@ -1,0 +1,60 @@
+// Bundles every entry point: the extension, the headless CLI, the integration
+// tests (run inside VS Code) and the benchmarks. `--watch` rebuilds on change
+// and reports in the format of VS Code's `$esbuild-watch` problem matcher.
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+function tsFilesIn(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(dir, f));
+}
+
+/** Prints build start/end and errors the way `$esbuild-watch` expects. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: watch ? 'silent' : 'warning',
+  plugins: watch ? [problemMatcherPlugin] : [],
+  external: ['vscode', 'mocha', 'playwright-core'],
+};
+
+const configs = [
+  { ...common, entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' }, outdir: 'out' },
+  { ...common, entryPoints: tsFilesIn('test/integration'), outdir: 'out/test/integration' },
+  { ...common, entryPoints: tsFilesIn('bench'), outdir: 'out/bench' },
+  ...(existsSync('src/webview/main.ts')
+    ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [] }]
+    : []),
+].filter((c) => Object.keys(c.entryPoints).length > 0 || c.entryPoints.length > 0);
+
+if (watch) {
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+}

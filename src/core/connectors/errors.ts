@@ -1,0 +1,171 @@
+// Every way a model call can fail, reduced to one sentence for a ChatRecord's
+// `error`: users read these in the UI and in saved sessions, so they name the
+// cause (status and server message, timeout, refused host) and nothing else.
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+
+export type FailureKind = 'http' | 'timeout' | 'network' | 'cancelled' | 'invalid-response' | 'config' | 'other';
+
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface FailureContext {
+  /** The per-call timeout, so a timeout can say how long it waited. */
+  timeoutSeconds?: number;
+}
+
+const MAX_SENTENCE = 500;
+
+export function cancelledError(): ConnectorError {
+  return new ConnectorError('cancelled', 'cancelled');
+}
+
+export function timeoutError(context: FailureContext = {}): ConnectorError {
+  const after = context.timeoutSeconds === undefined ? '' : ` after ${formatSeconds(context.timeoutSeconds)}`;
+  return new ConnectorError('timeout', `timed out${after}`);
+}
+
+/** The sentence for a record's `error` field. */
+export function describeError(err: unknown, context: FailureContext = {}): string {
+  return toConnectorError(err, context).message;
+}
+
+export function toConnectorError(err: unknown, context: FailureContext = {}): ConnectorError {
+  if (err instanceof ConnectorError) return err;
+  if (err instanceof APIUserAbortError || isAbortError(err)) return cancelledError();
+  if (err instanceof APIConnectionTimeoutError) return timeoutError(context);
+  if (err instanceof APIConnectionError) {
+    return networkError(err.cause, context) ?? new ConnectorError('network', oneSentence(`network error: ${innermostMessage(err)}`), undefined, { cause: err });
+  }
+  if (err instanceof APIError) {
+    const detail = serverMessage(err);
+    if (err.status === undefined) {
+      // An error object sent inside an otherwise successful stream.
+      return new ConnectorError('http', oneSentence(`server error: ${detail || 'unknown error'}`), undefined, { cause: err });
+    }
+    return new ConnectorError('http', oneSentence(`HTTP ${err.status}${detail ? `: ${detail}` : ''}`), err.status, { cause: err });
+  }
+  if (err instanceof SyntaxError) {
+    return new ConnectorError('invalid-response', oneSentence(`invalid response from server: ${err.message}`), undefined, { cause: err });
+  }
+  return networkError(err, context) ?? other(err);
+}
+
+function other(err: unknown): ConnectorError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConnectorError('other', oneSentence(message || 'unknown error'), undefined, { cause: err });
+}
+
+/** The server's own words, without the SDK's "<status> " prefix. */
+function serverMessage(err: APIError): string {
+  const body: unknown = err.error;
+  if (typeof body === 'string') return body;
+  if (isRecord(body) && typeof body.message === 'string') return body.message;
+  const message = err.message.replace(/^\d{3} /, '');
+  if (/^status code \(no body\)$|^\(no status code or body\)$/.test(message)) return '';
+  return fromHtml(message);
+}
+
+/** Proxies answer 502/504 with an HTML page; its title is the useful part. */
+function fromHtml(text: string): string {
+  if (!/^\s*<(!doctype|html)/i.test(text)) return text;
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  return title || text.replace(/<[^>]*>/g, ' ');
+}
+
+interface SystemError {
+  code?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  message?: string;
+  errors?: unknown[];
+}
+
+/** Looks through the cause chain (undici nests the socket error) for a system error code. */
+function networkError(err: unknown, context: FailureContext): ConnectorError | undefined {
+  const found = findCode(err);
+  if (!found) return undefined;
+  const { code, sys } = found;
+  const make = (message: string) => new ConnectorError('network', message, undefined, { cause: err });
+  const where = (name?: string) => (name ? ` (${name})` : '');
+  switch (code) {
+    case 'ECONNREFUSED':
+      return make(`connection refused${where(addressOf(sys))}`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return make('connection reset');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return make(`host not found${where(sys.hostname)}`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return make(`host unreachable${where(addressOf(sys))}`);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return timeoutError(context);
+    default:
+      if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code)) return make(oneSentence(`TLS error: ${sys.message ?? code}`));
+      return make(oneSentence(`network error: ${sys.message || code}`));
+  }
+}
+
+function findCode(err: unknown): { code: string; sys: SystemError } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && isRecord(current); depth++) {
+    const sys = current as SystemError;
+    if (typeof sys.code === 'string') {
+      // Happy-eyeballs connects fail as an AggregateError whose members hold the address.
+      const first = Array.isArray(sys.errors) && isRecord(sys.errors[0]) ? (sys.errors[0] as SystemError) : undefined;
+      return { code: sys.code, sys: sys.address === undefined && first ? { ...first, code: sys.code } : sys };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** fetch's own "fetch failed" says nothing; the deepest cause says what went wrong. */
+function innermostMessage(err: unknown): string {
+  let message = '';
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && isRecord(current); depth++) {
+    if (typeof current.message === 'string' && current.message) message = current.message;
+    current = current.cause;
+  }
+  return message || 'connection failed';
+}
+
+function addressOf(sys: SystemError): string | undefined {
+  if (!sys.address) return undefined;
+  const host = sys.address.includes(':') ? `[${sys.address}]` : sys.address;
+  return sys.port === undefined ? host : `${host}:${sys.port}`;
+}
+
+function isAbortError(err: unknown): boolean {
+  return isRecord(err) && (err.name === 'AbortError' || err.code === 'ABORT_ERR');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function oneSentence(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_SENTENCE ? `${flat.slice(0, MAX_SENTENCE - 1)}…` : flat;
+}
+
+function formatSeconds(seconds: number): string {
+  return `${Number(seconds.toFixed(3))} s`;
+}

@@ -1,0 +1,310 @@
+// The endpoint registry: the built-in offline `echo`, Moonshot
+// `connectors-endpoints/*.json` files (loaded unchanged), JSON files holding
+// an array of them, endpoint objects from settings, and endpoints created
+// through the API (stored as Moonshot files in the storage folder, their
+// tokens in the SecretStore).
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  CreateEndpointBodySchema,
+  EndpointFileSchema,
+  UpdateEndpointBodySchema,
+  type CreateEndpointBody,
+  type EndpointFile,
+  type EndpointView,
+  type UpdateEndpointBody,
+} from './schemas';
+import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { endpointTokenKey, type SecretStore } from './secrets';
+import { unsupportedReason } from './connectors';
+import type { ResolvedEndpoint } from './connectors/types';
+import { writeFileAtomic } from './store';
+import { Emitter } from './emitter';
+import { parseOrThrow } from './validation';
+
+export const ECHO_ENDPOINT_ID = 'echo';
+
+export type EndpointSource =
+  | { kind: 'folder'; path: string }
+  /** A JSON file holding one endpoint object or an array of them. */
+  | { kind: 'file'; path: string }
+  | { kind: 'inline'; origin: string; endpoints: readonly unknown[] };
+
+export interface EndpointEntry {
+  id: string;
+  config: EndpointFile;
+  /** Where it came from: a file path, a settings name, "built-in" or "api". */
+  origin: string;
+  /** Created through the API, so the API may change or delete it. */
+  editable: boolean;
+  created_date: string;
+}
+
+export interface EndpointProblem {
+  origin: string;
+  message: string;
+}
+
+const ECHO: EndpointEntry = {
+  id: ECHO_ENDPOINT_ID,
+  config: {
+    name: 'Echo (offline)',
+    connector_type: 'echo',
+    uri: '',
+    token: '',
+    max_calls_per_second: 1000,
+    max_concurrency: 1000,
+    model: 'echo',
+    params: {},
+  },
+  origin: 'built-in',
+  editable: false,
+  created_date: formatCreatedDate(new Date(0)),
+};
+
+function describeZodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+export class EndpointRegistry {
+  private entries = new Map<string, EndpointEntry>();
+  private loadProblems: EndpointProblem[] = [];
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private sources: readonly EndpointSource[],
+    private readonly secrets: SecretStore,
+    /** Where endpoints created through the API are kept; none: the API cannot create them. */
+    private readonly apiDir?: string,
+  ) {}
+
+  get problems(): readonly EndpointProblem[] {
+    return this.loadProblems;
+  }
+
+  async setSources(sources: readonly EndpointSource[]): Promise<void> {
+    this.sources = sources;
+    await this.load();
+  }
+
+  /** Reads every source again; a file that cannot be used becomes a problem, never a failure. */
+  async load(): Promise<void> {
+    const entries = new Map<string, EndpointEntry>([[ECHO.id, ECHO]]);
+    const problems: EndpointProblem[] = [];
+    const add = (entry: EndpointEntry) => {
+      if (!isSafeEndpointId(entry.id)) {
+        problems.push({ origin: entry.origin, message: `"${entry.id}" is not a usable endpoint id (letters, digits, ".", "_" and "-")` });
+        return;
+      }
+      const clash = entries.get(entry.id);
+      const nameClash = [...entries.values()].find((e) => e.config.name.toLowerCase() === entry.config.name.toLowerCase());
+      if (clash || nameClash) {
+        problems.push({
+          origin: entry.origin,
+          message: clash
+            ? `endpoint id "${entry.id}" is already used by ${clash.origin}; skipped`
+            : `endpoint name "${entry.config.name}" is already used by ${nameClash?.origin}; skipped`,
+        });
+        return;
+      }
+      entries.set(entry.id, entry);
+    };
+    if (this.apiDir) for (const e of await this.readFolder(this.apiDir, problems, true)) add(e);
+    for (const source of this.sources) {
+      if (source.kind === 'folder') for (const e of await this.readFolder(source.path, problems, false)) add(e);
+      else if (source.kind === 'file') for (const e of await this.readArrayFile(source.path, problems)) add(e);
+      else for (const e of this.readInline(source.origin, source.endpoints, problems)) add(e);
+    }
+    this.entries = entries;
+    this.loadProblems = problems;
+    this.changed.fire();
+  }
+
+  private async readFolder(dir: string, problems: EndpointProblem[], editable: boolean): Promise<EndpointEntry[]> {
+    let names: string[];
+    try {
+      names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+    } catch (err) {
+      if (!editable) problems.push({ origin: dir, message: `cannot read the folder: ${(err as Error).message}` });
+      return [];
+    }
+    const entries = await Promise.all(
+      names.map(async (name): Promise<EndpointEntry | undefined> => {
+        const path = join(dir, name);
+        try {
+          const [text, stat] = await Promise.all([fs.readFile(path, 'utf8'), fs.stat(path)]);
+          const parsed = EndpointFileSchema.safeParse(JSON.parse(text));
+          if (!parsed.success) {
+            problems.push({ origin: path, message: `not a Moonshot endpoint file: ${describeZodIssues(parsed.error)}` });
+            return undefined;
+          }
+          const created = typeof parsed.data.created_date === 'string' ? parsed.data.created_date : formatCreatedDate(stat.mtime);
+          return { id: basename(name, '.json'), config: parsed.data, origin: path, editable, created_date: created };
+        } catch (err) {
+          problems.push({ origin: path, message: `cannot read: ${(err as Error).message}` });
+          return undefined;
+        }
+      }),
+    );
+    return entries.filter((e): e is EndpointEntry => e !== undefined);
+  }
+
+  private async readArrayFile(path: string, problems: EndpointProblem[]): Promise<EndpointEntry[]> {
+    try {
+      const data: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
+      const stat = await fs.stat(path);
+      return this.readInline(path, Array.isArray(data) ? data : [data], problems, formatCreatedDate(stat.mtime));
+    } catch (err) {
+      problems.push({ origin: path, message: `cannot read: ${(err as Error).message}` });
+      return [];
+    }
+  }
+
+  private readInline(origin: string, items: readonly unknown[], problems: EndpointProblem[], created = formatCreatedDate(new Date())): EndpointEntry[] {
+    const entries: EndpointEntry[] = [];
+    items.forEach((item, index) => {
+      const parsed = EndpointFileSchema.safeParse(item);
+      if (!parsed.success) {
+        problems.push({ origin: `${origin}[${index}]`, message: `not a Moonshot endpoint: ${describeZodIssues(parsed.error)}` });
+        return;
+      }
+      const id = typeof parsed.data.id === 'string' && parsed.data.id !== '' ? parsed.data.id : slugify(parsed.data.name);
+      entries.push({ id, config: parsed.data, origin: `${origin}[${index}]`, editable: false, created_date: created });
+    });
+    return entries;
+  }
+
+  get(id: string): EndpointEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Why this build cannot call the endpoint, or undefined when it can. */
+  unsupportedReason(id: string): string | undefined {
+    const entry = this.entries.get(id);
+    return entry ? unsupportedReason(entry.config.connector_type) : undefined;
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  private async hasToken(entry: EndpointEntry): Promise<boolean> {
+    return Boolean(entry.config.token) || Boolean(await this.secrets.get(endpointTokenKey(entry.id)));
+  }
+
+  async view(id: string): Promise<EndpointView> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NotFoundError('Endpoint not found');
+    const reason = unsupportedReason(entry.config.connector_type);
+    const { config } = entry;
+    return {
+      id: entry.id,
+      name: config.name,
+      connector_type: config.connector_type,
+      uri: config.uri,
+      token: (await this.hasToken(entry)) ? '****' : '',
+      max_calls_per_second: config.max_calls_per_second,
+      max_concurrency: config.max_concurrency,
+      model: config.model || (typeof config.params.model === 'string' ? config.params.model : ''),
+      params: config.params,
+      created_date: entry.created_date,
+      supported: reason === undefined,
+      ...(reason === undefined ? {} : { unsupported_reason: reason }),
+    };
+  }
+
+  async list(): Promise<EndpointView[]> {
+    return Promise.all([...this.entries.keys()].map((id) => this.view(id)));
+  }
+
+  /** The endpoint with its token, ready for a connector. */
+  async resolve(id: string): Promise<ResolvedEndpoint> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NotFoundError(`Endpoint "${id}" not found`);
+    const view = await this.view(id);
+    const token = (await this.secrets.get(endpointTokenKey(id))) ?? entry.config.token ?? '';
+    return { ...view, token };
+  }
+
+  private requireApiDir(): string {
+    if (!this.apiDir) throw new ConflictError('This registry has no folder for endpoints created through the API');
+    return this.apiDir;
+  }
+
+  private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
+    const dir = this.requireApiDir();
+    await fs.mkdir(dir, { recursive: true });
+    // Same shape as Moonshot's files; the token stays in the SecretStore.
+    const file = { ...entry.config, token: '', created_date: entry.created_date };
+    await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
+  }
+
+  async create(body: CreateEndpointBody): Promise<EndpointView> {
+    const input = parseOrThrow(CreateEndpointBodySchema, body);
+    const reason = unsupportedReason(input.connector_type);
+    if (reason) throw new ValidationError(reason, [{ loc: ['body', 'connector_type'], msg: reason, type: 'value_error' }]);
+    const id = slugify(input.name);
+    if (this.entries.has(id)) throw new ConflictError(`An endpoint with the id "${id}" already exists`);
+    if ([...this.entries.values()].some((e) => e.config.name.toLowerCase() === input.name.toLowerCase())) {
+      throw new ConflictError(`An endpoint named "${input.name}" already exists`);
+    }
+    const params = { ...input.params };
+    const model = input.model ?? (typeof params.model === 'string' ? params.model : '');
+    delete params.model;
+    const entry: EndpointEntry = {
+      id,
+      config: { ...input, model, params, token: '' },
+      origin: 'api',
+      editable: true,
+      created_date: formatCreatedDate(new Date()),
+    };
+    await this.writeApiEndpoint(entry);
+    if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+    this.entries.set(id, entry);
+    this.changed.fire();
+    return this.view(id);
+  }
+
+  async update(id: string, body: UpdateEndpointBody): Promise<EndpointView> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NotFoundError('Endpoint not found');
+    const input = parseOrThrow(UpdateEndpointBodySchema, body);
+    const { token, ...fields } = input;
+    const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    if (Object.keys(changes).length > 0) {
+      if (!entry.editable) {
+        throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; change it there (only its token can be set through the API)`);
+      }
+      if (changes.connector_type !== undefined) {
+        const reason = unsupportedReason(String(changes.connector_type));
+        if (reason) throw new ValidationError(reason, [{ loc: ['body', 'connector_type'], msg: reason, type: 'value_error' }]);
+      }
+      if (typeof changes.name === 'string') {
+        const name = changes.name.toLowerCase();
+        if ([...this.entries.values()].some((e) => e.id !== id && e.config.name.toLowerCase() === name)) {
+          throw new ConflictError(`An endpoint named "${changes.name}" already exists`);
+        }
+      }
+      entry.config = { ...entry.config, ...changes };
+      await this.writeApiEndpoint(entry);
+    }
+    if (token !== undefined) {
+      if (token === '') await this.secrets.delete(endpointTokenKey(id));
+      else await this.secrets.set(endpointTokenKey(id), token);
+    }
+    this.changed.fire();
+    return this.view(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NotFoundError('Endpoint not found');
+    if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
+    await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true });
+    await this.secrets.delete(endpointTokenKey(id));
+    this.entries.delete(id);
+    this.changed.fire();
+  }
+}

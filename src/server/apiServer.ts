@@ -1,0 +1,287 @@
+// The local HTTP API on node:http. Chosen over a framework because the
+// contract wants exact control of what frameworks decide for you: 405 with
+// Allow for a known path, one JSON error shape for every failure (body
+// limit, bad JSON, guards), no compression, and checks before any body is
+// read; the whole router is a loop over the route table in routes.ts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { z } from 'zod';
+import type { Core } from '../core/core';
+import { CoreError, ValidationError } from '../core/errors';
+import { buildRoutes, type Method, type Route } from './routes';
+import { buildOpenApiDocument } from './openapi';
+import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './guards';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const FALLBACK_PORT_TRIES = 50;
+
+export interface ApiServerOptions {
+  core: Core;
+  host?: string;
+  port?: number;
+  /** The bearer token every route but `GET /` requires; null turns auth off. */
+  token: string | null;
+  allowedOrigins?: readonly string[];
+  /** Take the next free port when the one asked for is in use (the extension); headless fails instead. */
+  fallbackToFreePort?: boolean;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+export class ApiServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+  private readonly routes: CompiledRoute[];
+  private hosts = new Set<string>();
+  private boundPort = 0;
+  private readonly openApi: unknown;
+
+  constructor(private readonly options: ApiServerOptions) {
+    const routes: Route[] = [
+      ...buildRoutes(options.core),
+      {
+        method: 'GET',
+        path: '/v1/openapi.json',
+        summary: 'This document (OpenAPI 3.1)',
+        response: z.looseObject({ openapi: z.string() }),
+        handle: async () => this.openApi,
+      },
+    ];
+    this.openApi = buildOpenApiDocument(routes);
+    this.routes = routes.map(compile);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const host = this.options.host ?? '127.0.0.1';
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
+  }
+
+  /** Listens; resolves with the port actually bound. */
+  async start(): Promise<number> {
+    const host = this.options.host ?? '127.0.0.1';
+    const first = this.options.port ?? 5000;
+    const tries = this.options.fallbackToFreePort && first !== 0 ? FALLBACK_PORT_TRIES : 1;
+    for (let i = 0; i < tries; i++) {
+      const port = first === 0 ? 0 : first + i;
+      try {
+        await this.listen(host, port);
+        if (i > 0) this.options.log?.('warn', `Port ${first} is in use; the API took port ${this.boundPort} instead.`);
+        return this.boundPort;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' || i === tries - 1) {
+          if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
+          throw err;
+        }
+      }
+    }
+    throw new Error('unreachable');
+  }
+
+  private listen(host: string, port: number): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    // A prompt may legitimately wait minutes for slow models.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        this.server = server;
+        this.boundPort = (server.address() as AddressInfo).port;
+        this.hosts = allowedHosts(host, this.boundPort);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish (a prompt
+   * writes its records before answering) for up to `graceMs`, then closes
+   * what is left.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.idle = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      const result = await this.dispatch(req);
+      this.send(res, 200, result);
+    } catch (err) {
+      this.sendError(req, res, err);
+    } finally {
+      if (--this.inFlight === 0 && this.idle) {
+        this.idle();
+        this.idle = undefined;
+      }
+    }
+  }
+
+  private async dispatch(req: IncomingMessage): Promise<unknown> {
+    if (!isAllowedHost(req.headers.host, this.hosts)) {
+      throw new HttpError(403, 'Host not allowed: the API answers only requests addressed to this machine\'s loopback address.');
+    }
+    const origin = req.headers.origin;
+    if (!isAllowedOrigin(origin, this.options.allowedOrigins ?? [])) {
+      throw new HttpError(403, `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    // A CORS preflight from an allow-listed page: answered (with CORS headers) before auth, as browsers send no token.
+    if (method === 'OPTIONS' && origin !== undefined) throw new HttpError(204, '');
+
+    const matches = this.routes
+      .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
+      .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+    const match = matches.find((x) => x.c.route.method === method);
+    const isPublic = match?.c.route.public === true;
+    if (!isPublic && this.options.token !== null && !hasValidToken(req.headers.authorization, this.options.token)) {
+      throw new HttpError(401, 'Missing or wrong token: send "Authorization: Bearer <token>" (the token is in api.json in the storage folder).', {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    if (!match) {
+      if (matches.length > 0) {
+        const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
+        throw new HttpError(405, `Method ${method} not allowed here; use ${allow}.`, { Allow: allow });
+      }
+      throw new HttpError(404, 'Not found: no such route (see /v1/openapi.json).');
+    }
+    const { c, m } = match;
+    const params: Record<string, string> = {};
+    c.names.forEach((name, i) => {
+      try {
+        params[name] = decodeURIComponent(m[i + 1] ?? '');
+      } catch {
+        throw new HttpError(400, `Path parameter ${name} is not valid percent-encoding.`);
+      }
+    });
+    const body = c.route.body ? await readJsonBody(req) : await discardBody(req);
+    return c.route.handle({ params, query: url.searchParams, body });
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = status === 204 ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...this.corsHeaders(res.req),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  /** CORS headers only for an origin the user allow-listed. */
+  private corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (origin === undefined || !(this.options.allowedOrigins ?? []).includes(origin)) return {};
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+      'Access-Control-Max-Age': '600',
+      Vary: 'Origin',
+    };
+  }
+
+  private sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (err instanceof HttpError) {
+      this.send(res, err.status, { detail: err.message }, err.headers);
+      if (err.status === 413) req.destroy();
+      return;
+    }
+    if (err instanceof ValidationError) {
+      this.send(res, 422, { detail: err.message, error: err.issues });
+      return;
+    }
+    if (err instanceof CoreError) {
+      this.send(res, err.status, { detail: err.message });
+      return;
+    }
+    this.options.log?.('error', `${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}`);
+    this.send(res, 500, { detail: `Internal error: ${(err as Error)?.message ?? String(err)}` });
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const raw = (await readBody(req)).toString('utf8');
+  if (raw.trim() === '') throw new HttpError(400, 'Request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+/** Routes without a body still drain one, so the connection stays usable. */
+async function discardBody(req: IncomingMessage): Promise<undefined> {
+  await readBody(req);
+  return undefined;
+}
+
+export type { Method };

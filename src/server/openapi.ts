@@ -1,0 +1,59 @@
+// The OpenAPI 3.1 document, generated from the route table and the same zod
+// schemas that validate requests, so the two cannot drift apart.
+import { z } from 'zod';
+import type { Route } from './routes';
+import { ErrorBodySchema } from '../core/schemas';
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+
+export function buildOpenApiDocument(routes: readonly Route[]): unknown {
+  const error = jsonSchema(ErrorBodySchema, 'output');
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const queryParams = (route.query ?? []).map((q) => ({
+      name: q.name,
+      in: 'query',
+      required: false,
+      description: q.description,
+      schema: jsonSchema(q.schema, 'input'),
+    }));
+    const responses: Record<string, unknown> = {
+      200: { description: 'Success', content: json(jsonSchema(route.response, 'output')) },
+    };
+    if (!route.public) responses[401] = { description: 'Missing or wrong token', content: json(error) };
+    if (route.body) {
+      responses[400] = { description: 'Body is not JSON', content: json(error) };
+      responses[413] = { description: 'Body larger than 1 MiB', content: json(error) };
+    }
+    if (route.body || pathParams.length || queryParams.length) responses[422] = { description: 'Validation failed', content: json(error) };
+    if (pathParams.length) responses[404] = { description: 'Not found', content: json(error) };
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(route.public ? { security: [] } : {}),
+      parameters: [...pathParams, ...queryParams],
+      ...(route.body ? { requestBody: { required: true, content: json(jsonSchema(route.body, 'input')) } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Moonshot Sessions local API',
+      version: '1.0.0',
+      description: "Moonshot's /v1 sessions API, served by the VS Code extension and by `moonshot-sessions serve`.",
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,253 @@
+// Every route of the local API: what it takes, what it answers, and how it
+// is described in the OpenAPI document. Handlers only translate between
+// HTTP and the core; all rules live in the core's schemas and services.
+import type { z } from 'zod';
+import { z as zod } from 'zod';
+import type { Core } from '../core/core';
+import {
+  BooleanQuerySchema,
+  ChatHistorySchema,
+  ContextStrategyInfoSchema,
+  CreateEndpointBodySchema,
+  CreateSessionBodySchema,
+  EndpointIdSchema,
+  EndpointViewSchema,
+  HistoryQuerySchema,
+  NumOfPrevPromptsQuerySchema,
+  PromptBodySchema,
+  PromptTemplateSchema,
+  SessionIdSchema,
+  SessionMetadataSchema,
+  SuccessBodySchema,
+  UpdateEndpointBodySchema,
+} from '../core/schemas';
+import { CONTEXT_STRATEGIES } from '../core/pipeline';
+import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
+import { parseOrThrow } from '../core/validation';
+import { DEFAULT_NUM_OF_PREV_PROMPTS } from '../core/sessions';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RequestContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The parsed JSON body (undefined when the route takes none). */
+  body: unknown;
+}
+
+export interface QueryDoc {
+  name: string;
+  schema: z.ZodType;
+  description: string;
+}
+
+export interface Route {
+  method: Method;
+  /** `/v1/sessions/{session_id}`: segments in braces are path parameters. */
+  path: string;
+  summary: string;
+  /** Answers without a token (a health check). */
+  public?: boolean;
+  body?: z.ZodType;
+  query?: QueryDoc[];
+  response: z.ZodType;
+  handle(ctx: RequestContext): Promise<unknown>;
+}
+
+const success = { success: true } as const;
+
+/** Validates a query parameter against its schema, or answers 422 naming it. */
+function queryParam<S extends z.ZodType>(ctx: RequestContext, name: string, schema: S, fallback: z.output<S>): z.output<S> {
+  const raw = ctx.query.get(name);
+  return raw === null ? fallback : (parseOrThrow(schema, raw, ['query', name]) as z.output<S>);
+}
+
+const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
+const endpointId = (ctx: RequestContext) => parseOrThrow(EndpointIdSchema, ctx.params.endpoint_id, ['path', 'endpoint_id']);
+const nameParam = (ctx: RequestContext) => parseOrThrow(zod.string().min(1).max(200), ctx.params.name, ['path', 'name']);
+
+export function buildRoutes(core: Core): Route[] {
+  const { sessions, endpoints, templates } = core;
+  return [
+    {
+      method: 'GET',
+      path: '/',
+      summary: 'Health check (no token needed)',
+      public: true,
+      response: zod.object({ status: zod.string() }),
+      handle: async () => ({ status: 'web api is up and running' }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/sessions',
+      summary: 'All sessions, newest first, without history',
+      response: zod.array(SessionMetadataSchema),
+      handle: () => sessions.list(),
+    },
+    {
+      method: 'GET',
+      path: '/v1/sessions/name',
+      summary: 'The ids of all sessions, newest first',
+      response: zod.array(zod.string()),
+      handle: async () => (await sessions.list()).map((s) => s.session_id),
+    },
+    {
+      method: 'GET',
+      path: '/v1/sessions/{session_id}',
+      summary: 'One session, with its chat history if asked',
+      query: [{ name: 'include_history', schema: BooleanQuerySchema, description: 'true/false (also 1/0); default false' }],
+      response: zod.object({ session: SessionMetadataSchema }),
+      handle: async (ctx) => {
+        const id = sessionId(ctx);
+        const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
+        return { session: await sessions.get(id, { includeHistory }) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/sessions',
+      summary: 'Create a session',
+      body: CreateSessionBodySchema,
+      response: zod.object({ session: SessionMetadataSchema }),
+      handle: async (ctx) => ({ session: await sessions.create(ctx.body) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/sessions/{session_id}',
+      summary: 'Delete a session and every file of it',
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await sessions.delete(sessionId(ctx));
+        return success;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/sessions/{session_id}/prompt',
+      summary: "Send a prompt to all the session's endpoints at once",
+      body: PromptBodySchema,
+      query: [{ name: 'history', schema: HistoryQuerySchema, description: '"all" (default): every chat\'s whole history, as Moonshot; "new": only the records this prompt made' }],
+      response: ChatHistorySchema,
+      handle: async (ctx) => {
+        const id = sessionId(ctx);
+        const which = queryParam(ctx, 'history', HistoryQuerySchema, 'all');
+        const body = parseOrThrow(zod.object({ prompt: zod.unknown() }), ctx.body);
+        const made = await sessions.prompt(id, body.prompt);
+        if (which === 'new') return made;
+        return (await sessions.get(id, { includeHistory: true })).chat_history ?? {};
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/sessions/{session_id}/prompt_templates/{name}',
+      summary: "Set the session's prompt template",
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await sessions.setPromptTemplate(sessionId(ctx), nameParam(ctx));
+        return success;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/sessions/{session_id}/prompt_templates/{name}',
+      summary: "Clear the session's prompt template (if it is this one)",
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await sessions.clearPromptTemplate(sessionId(ctx), nameParam(ctx));
+        return success;
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/sessions/{session_id}/context_strategies/{name}',
+      summary: "Set the session's context strategy",
+      query: [{ name: 'num_of_prev_prompts', schema: NumOfPrevPromptsQuerySchema, description: `How many earlier records it uses (default ${DEFAULT_NUM_OF_PREV_PROMPTS})` }],
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        const id = sessionId(ctx);
+        const n = queryParam(ctx, 'num_of_prev_prompts', NumOfPrevPromptsQuerySchema, DEFAULT_NUM_OF_PREV_PROMPTS);
+        await sessions.setContextStrategy(id, nameParam(ctx), n);
+        return success;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/sessions/{session_id}/context_strategies/{name}',
+      summary: "Clear the session's context strategy (if it is this one)",
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await sessions.clearContextStrategy(sessionId(ctx), nameParam(ctx));
+        return success;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/prompt_templates',
+      summary: 'The prompt templates that sessions can use',
+      response: zod.array(PromptTemplateSchema),
+      handle: async () => templates.list(),
+    },
+    {
+      method: 'GET',
+      path: '/v1/context_strategies',
+      summary: 'The context strategies: names, or objects with ?detail=true',
+      query: [{ name: 'detail', schema: BooleanQuerySchema, description: 'true: objects with name and description' }],
+      response: zod.union([zod.array(zod.string()), zod.array(ContextStrategyInfoSchema)]),
+      handle: async (ctx) => {
+        const detail = queryParam(ctx, 'detail', BooleanQuerySchema, false);
+        const all = [...CONTEXT_STRATEGIES.values()];
+        return detail ? all.map(({ name, description }) => ({ name, description })) : all.map((s) => s.name);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/connectors',
+      summary: 'The connector types this build can call',
+      response: zod.array(zod.string()),
+      handle: async () => [...SUPPORTED_CONNECTOR_TYPES],
+    },
+    {
+      method: 'GET',
+      path: '/v1/llm_endpoints',
+      summary: 'All endpoints (tokens redacted)',
+      response: zod.array(EndpointViewSchema),
+      handle: () => endpoints.list(),
+    },
+    {
+      method: 'POST',
+      path: '/v1/llm_endpoints',
+      summary: 'Create an endpoint (its token goes to the secret store)',
+      body: CreateEndpointBodySchema,
+      response: EndpointViewSchema,
+      handle: (ctx) => endpoints.create(ctx.body as never),
+    },
+    {
+      method: 'GET',
+      path: '/v1/llm_endpoints/{endpoint_id}',
+      summary: 'One endpoint (token redacted)',
+      response: EndpointViewSchema,
+      handle: (ctx) => endpoints.view(endpointId(ctx)),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/llm_endpoints/{endpoint_id}',
+      summary: 'Change an endpoint created through the API, or set any endpoint\'s token',
+      body: UpdateEndpointBodySchema,
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await endpoints.update(endpointId(ctx), ctx.body as never);
+        return success;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/llm_endpoints/{endpoint_id}',
+      summary: 'Delete an endpoint created through the API',
+      response: SuccessBodySchema,
+      handle: async (ctx) => {
+        await endpoints.delete(endpointId(ctx));
+        return success;
+      },
+    },
+  ];
+}
