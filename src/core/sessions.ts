@@ -21,6 +21,7 @@ import { CONTEXT_STRATEGIES, buildMessages, renderPromptTemplate } from './pipel
 import { createConnector, describeError, EndpointLimiters } from './connectors';
 import type { Connector, ResolvedEndpoint, TokenUsage } from './connectors/types';
 import { Emitter } from './emitter';
+import type { StoreChange } from './storeWatcher';
 
 export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
 
@@ -31,7 +32,10 @@ export type SessionEvent =
   | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[] }
   | { type: 'delta'; sessionId: string; promptId: string; chatId: string; text: string }
   | { type: 'record'; sessionId: string; promptId: string; chatId: string; record: ChatRecord }
-  | { type: 'promptFinished'; sessionId: string; promptId: string };
+  | { type: 'promptFinished'; sessionId: string; promptId: string }
+  /** The store changed outside this service (another process): read what you show again. */
+  | { type: 'reloaded' }
+  | { type: 'recordsChanged'; sessionId: string };
 
 export interface PromptOptions {
   /** Send only to these chats of the session (a retry); default: all. */
@@ -63,8 +67,6 @@ export class SessionService {
   private loading: Promise<Map<string, StoredSession>> | undefined;
   /** Prompts to one session run one after another, in the order accepted. */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** The id of each chat's last record, once known. */
-  private readonly lastRecordIds = new Map<string, number>();
   /** Calls in flight, by session id then chat id, so they can be stopped. */
   private readonly inFlight = new Map<string, Map<string, AbortController>>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -94,13 +96,24 @@ export class SessionService {
   async reload(): Promise<void> {
     this.sessions = undefined;
     this.loading = undefined;
-    this.lastRecordIds.clear();
     await this.index();
   }
 
+  /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
+  async applyExternalChange(change: StoreChange): Promise<void> {
+    if (change.metadata) {
+      await this.reload();
+      this.changed.fire({ type: 'reloaded' });
+    }
+    for (const sessionId of change.sessionIds) this.changed.fire({ type: 'recordsChanged', sessionId });
+  }
+
   private async requireSession(sessionId: string): Promise<StoredSession> {
-    const session = (await this.index()).get(sessionId);
+    const index = await this.index();
+    // Another process (a second window, `serve`) may have created it since the index was read.
+    const session = index.get(sessionId) ?? (await this.store.readSession(sessionId));
     if (!session) throw new NotFoundError('Session not found');
+    index.set(sessionId, session);
     return session;
   }
 
@@ -207,7 +220,6 @@ export class SessionService {
     await this.queues.get(sessionId)?.catch(() => undefined);
     await this.store.deleteSession(sessionId);
     (await this.index()).delete(sessionId);
-    for (const key of this.lastRecordIds.keys()) if (key.startsWith(`${sessionId}/`)) this.lastRecordIds.delete(key);
     this.changed.fire({ type: 'deleted', sessionId });
   }
 
@@ -276,17 +288,6 @@ export class SessionService {
     return Object.fromEntries(chatIds.map((chatId, i) => [chatId, [records[i] as ChatRecord]]));
   }
 
-  private async nextRecordId(sessionId: string, chatId: string): Promise<number> {
-    const key = `${sessionId}/${chatId}`;
-    let last = this.lastRecordIds.get(key);
-    if (last === undefined) {
-      const [record] = await this.store.readTail(sessionId, chatId, 1);
-      last = record?.chat_record_id ?? 0;
-    }
-    this.lastRecordIds.set(key, last + 1);
-    return last + 1;
-  }
-
   private async promptChat(session: StoredSession, promptId: string, chatId: string, prompt: string, signal?: AbortSignal): Promise<ChatRecord> {
     const sessionId = session.session_id;
     const endpointId = session.endpoints[session.chat_ids.indexOf(chatId)] ?? '';
@@ -336,8 +337,8 @@ export class SessionService {
       if (chats.get(chatId) === controller) chats.delete(chatId);
     }
     const seconds = (performance.now() - started) / 1000;
-    const record: ChatRecord = {
-      chat_record_id: await this.nextRecordId(sessionId, chatId),
+    const record = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
+      chat_record_id: id,
       conn_id: endpointId,
       context_strategy: session.context_strategy ?? '',
       prompt_template: session.prompt_template ?? '',
@@ -348,8 +349,7 @@ export class SessionService {
       prompt_time: formatPromptTime(sent),
       error,
       ...(usage ? { usage } : {}),
-    };
-    await this.store.appendRecord(sessionId, chatId, record);
+    }));
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
     return record;
   }

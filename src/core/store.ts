@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ChatRecordSchema, StoredSessionSchema, type ChatRecord, type StoredSession } from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, NotFoundError } from './errors';
+import { withFileLock } from './fileLock';
 
 const SESSION_FILE = 'session.json';
 const TRASH_PREFIX = '.deleted-';
@@ -105,20 +106,22 @@ export class SessionStore {
     }
   }
 
-  /** Creates the session's folder and metadata; never overwrites an existing session. */
+  /** Creates the session's folder and metadata; never overwrites an existing session, even one being created right now. */
   async createSession(session: StoredSession): Promise<void> {
     const dir = this.sessionDir(session.session_id);
-    await fs.mkdir(this.sessionsDir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true });
+    const path = join(dir, SESSION_FILE);
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFileAtomic(tmp, JSON.stringify(session, null, 2));
     try {
-      await fs.mkdir(dir);
+      // link() fails if the name exists, so of two creators of one id exactly one wins.
+      await fs.link(tmp, path);
     } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err;
-      // A folder without metadata is what a crash during creation leaves; it may be reused.
-      if (await this.readSession(session.session_id)) {
-        throw new ConflictError(`Session "${session.session_id}" already exists`);
-      }
+      if (isErrno(err, 'EEXIST')) throw new ConflictError(`Session "${session.session_id}" already exists`);
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-    await this.writeSession(session);
   }
 
   async writeSession(session: StoredSession): Promise<void> {
@@ -179,14 +182,39 @@ export class SessionStore {
     }
   }
 
+  /**
+   * Appends the chat's next record: under a lock shared with other
+   * processes on this storage folder, reads the last record id from the
+   * file's end and writes the record `make` builds for the next id. So two
+   * windows (or a window and `serve`) never give two records one id.
+   */
+  async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => ChatRecord): Promise<ChatRecord> {
+    const path = this.chatPath(sessionId, chatId);
+    return withFileLock(`${path}.lock`, async () => {
+      await this.repairOnce(sessionId, chatId, path);
+      const [last] = await this.readTail(sessionId, chatId, 1);
+      const record = make((last?.chat_record_id ?? 0) + 1);
+      await this.writeLine(path, record);
+      return record;
+    });
+  }
+
   /** Appends one record as one line; the record is on disk (in the OS) when this resolves. */
   async appendRecord(sessionId: string, chatId: string, record: ChatRecord): Promise<void> {
     const path = this.chatPath(sessionId, chatId);
+    await this.repairOnce(sessionId, chatId, path);
+    await this.writeLine(path, record);
+  }
+
+  private async repairOnce(sessionId: string, chatId: string, path: string): Promise<void> {
     const key = `${sessionId}/${chatId}`;
     if (!this.repairedChats.has(key)) {
       await this.cutTornTail(path);
       this.repairedChats.add(key);
     }
+  }
+
+  private async writeLine(path: string, record: ChatRecord): Promise<void> {
     // One write() of a whole line with O_APPEND: concurrent appenders never interleave within a line.
     const handle = await fs.open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
     try {

@@ -113,6 +113,12 @@ export class ApiServer {
     // A prompt may legitimately wait minutes for slow models.
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
+    // Requests too malformed for Node to parse still get the API's JSON error shape.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+      const body = JSON.stringify({ detail: `Bad request: ${err.code === 'HPE_HEADER_OVERFLOW' ? 'headers too large' : 'malformed HTTP'}` });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -203,10 +209,12 @@ export class ApiServer {
       try {
         params[name] = decodeURIComponent(m[i + 1] ?? '');
       } catch {
-        throw new HttpError(400, `Path parameter ${name} is not valid percent-encoding.`);
+        const msg = 'is not valid percent-encoding';
+        throw new ValidationError(`${name}: ${msg}`, [{ loc: ['path', name], msg, type: 'value_error' }]);
       }
     });
-    const body = c.route.body ? await readJsonBody(req) : await discardBody(req);
+    // PUT may come without a body (Moonshot's clients send none): that means "change nothing".
+    const body = c.route.body ? await readJsonBody(req, method === 'PUT' ? {} : undefined) : await discardBody(req);
     return c.route.handle({ params, query: url.searchParams, body });
   }
 
@@ -268,9 +276,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, whenEmpty?: unknown): Promise<unknown> {
   const raw = (await readBody(req)).toString('utf8');
-  if (raw.trim() === '') throw new HttpError(400, 'Request body is empty; send a JSON object.');
+  if (raw.trim() === '') {
+    if (whenEmpty !== undefined) return whenEmpty;
+    throw new HttpError(400, 'Request body is empty; send a JSON object.');
+  }
   try {
     return JSON.parse(raw);
   } catch {

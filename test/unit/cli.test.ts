@@ -143,4 +143,20 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     const next = await api(second, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: 'after' }) });
     assert.equal(next.body[chat][0].chat_record_id, 21);
   });
+
+  it('two servers on one storage folder (two windows) never give two records one id', async () => {
+    const storage = join(dir(), 's');
+    const a = await start(['--storage', storage, '--port', '0', '--no-auth']);
+    const b = await start(['--storage', storage, '--port', '0', '--no-auth']);
+    const created = await api(a, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'shared', endpoints: ['echo'] }) });
+    const id = created.body.session.session_id;
+    const chat = created.body.session.chat_ids[0];
+    // b learns of the session a created without a restart.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api(i % 2 ? a : b, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: `p${i}` }) })),
+    );
+    const history = (await api(b, null, `/v1/sessions/${id}?include_history=true`)).body.session.chat_history[chat];
+    assert.deepEqual(history.map((r: { chat_record_id: number }) => r.chat_record_id), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.equal(new Set(history.map((r: { prompt: string }) => r.prompt)).size, 40);
+  });
 });
