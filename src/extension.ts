@@ -1,3 +1,80 @@
-// Placeholder until the extension adapters land; keeps the build whole.
-export function activate(): void {}
-export function deactivate(): void {}
+// activate() only wires the parts together; each part lives in src/vscode
+// (VS Code adapters) or src/core (everything else).
+import * as vscode from 'vscode';
+import { openCore, type Core } from './core/core';
+import { StoreWatcher } from './core/storeWatcher';
+import { VscodeSecretStore } from './vscode/secretStorage';
+import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/settings';
+import { ApiController } from './vscode/apiController';
+import { SessionsTreeProvider } from './vscode/sessionsTree';
+import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
+import { SessionCommands } from './vscode/sessionCommands';
+import { EndpointCommands } from './vscode/endpointCommands';
+import { registerApiCommands } from './vscode/apiCommands';
+import { vscodeUserInput, type UserInput } from './vscode/userInput';
+import { sharedStorageDir } from './vscode/storageFolder';
+
+/** What activate() returns: for other extensions and for the integration tests. */
+export interface MoonshotSessionsApi {
+  core: Core;
+  api: ApiController;
+  tree: SessionsTreeProvider;
+  /** Resolves when the embedded API has started (or failed to). */
+  apiReady: Promise<unknown>;
+  /** Replaces the quick picks and input boxes (tests answer them); undefined restores VS Code's. */
+  setUserInput(input: UserInput | undefined): void;
+}
+
+let shutdown: (() => Promise<void>) | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<MoonshotSessionsApi> {
+  const log = vscode.window.createOutputChannel('Moonshot Sessions', { log: true });
+  context.subscriptions.push(log);
+  const storageDir = sharedStorageDir((context.storageUri ?? context.globalStorageUri).fsPath);
+  const secrets = new VscodeSecretStore(context.secrets);
+  const core = await openCore({ storageDir, endpointSources: readEndpointSources(), promptTemplateFolders: readPromptTemplateFolders(), secrets });
+  for (const p of [...core.endpoints.problems, ...core.templates.problems]) log.warn(`${p.origin}: ${p.message}`);
+  log.info(`Storage: ${storageDir}`);
+
+  let userInput: UserInput = vscodeUserInput;
+  const input = () => userInput;
+
+  const api = new ApiController(core, context.secrets, log);
+  const tree = new SessionsTreeProvider(core.sessions, core.endpoints);
+  const history = new HistoryDocumentProvider(core.sessions);
+  const watcher = new StoreWatcher(core.store.sessionsDir);
+  watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
+  watcher.start();
+
+  context.subscriptions.push(
+    api,
+    tree,
+    history,
+    watcher,
+    vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),
+    ...new SessionCommands(core, input, log).register(),
+    ...new EndpointCommands(core, secrets, input, log).register(),
+    ...registerApiCommands(core, api, input, log),
+    vscode.commands.registerCommand('moonshotSessions.refreshSessions', () => tree.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
+      if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
+      if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
+    }),
+  );
+
+  // Not awaited: activation must not wait for a port.
+  const apiReady = api.restart();
+  shutdown = async () => {
+    await api.stop();
+    await core.sessions.drain();
+  };
+  return { core, api, tree, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
+}
+
+/** Closes the API and lets prompts in flight write their records. */
+export async function deactivate(): Promise<void> {
+  await shutdown?.();
+  shutdown = undefined;
+}

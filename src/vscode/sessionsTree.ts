@@ -1,0 +1,93 @@
+// The Sessions view: each session, and under it one node per endpoint chat
+// with its record count and last duration. Chat counts are read from the
+// ends of the chat files when a session is expanded, never at activation.
+import * as vscode from 'vscode';
+import type { SessionMetadata, ChatRecord } from '../core/schemas';
+import type { SessionService } from '../core/sessions';
+import type { EndpointRegistry } from '../core/endpoints';
+
+export type SessionNode = { kind: 'session'; session: SessionMetadata };
+export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: ChatRecord };
+export type TreeNode = SessionNode | ChatNode;
+
+const REFRESH_DELAY_MS = 50;
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly endpoints: EndpointRegistry,
+  ) {
+    this.disposables.push(
+      sessions.onDidChange((e) => {
+        if (e.type !== 'delta' && e.type !== 'promptStarted') this.refresh();
+      }),
+      endpoints.onDidChange(() => this.refresh()),
+    );
+  }
+
+  /** Coalesces bursts of changes (a prompt to 20 endpoints) into one redraw. */
+  refresh(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.changed.fire(undefined), REFRESH_DELAY_MS);
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return (await this.sessions.list()).map((session) => ({ kind: 'session', session }));
+    if (node.kind === 'chat') return [];
+    const summaries = await this.sessions.chatSummaries(node.session.session_id);
+    return summaries.map((s) => ({ kind: 'chat', sessionId: node.session.session_id, ...s }));
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.kind === 'session' ? this.sessionItem(node.session) : this.chatItem(node);
+  }
+
+  private sessionItem(s: SessionMetadata): vscode.TreeItem {
+    const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `session:${s.session_id}`;
+    item.contextValue = 'session';
+    item.iconPath = new vscode.ThemeIcon('comment-discussion');
+    const extras = [s.prompt_template && `template ${s.prompt_template}`, s.context_strategy && `strategy ${s.context_strategy}`].filter(Boolean);
+    item.description = [`${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`, ...extras].join(' · ');
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${escapeMarkdown(s.name)}**\n\n`);
+    if (s.description) tooltip.appendMarkdown(`${escapeMarkdown(s.description)}\n\n`);
+    tooltip.appendMarkdown(`- id: \`${s.session_id}\`\n- created: ${s.created_datetime}\n- endpoints: ${s.endpoints.map((e) => `\`${e}\``).join(', ')}\n`);
+    tooltip.appendMarkdown(`- prompt template: ${s.prompt_template ?? 'none'}\n- context strategy: ${s.context_strategy ?? 'none'}`);
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  private chatItem(c: ChatNode): vscode.TreeItem {
+    const entry = this.endpoints.get(c.endpoint);
+    const item = new vscode.TreeItem(entry?.config.name ?? c.endpoint, vscode.TreeItemCollapsibleState.None);
+    item.id = `chat:${c.sessionId}/${c.chatId}`;
+    item.contextValue = 'chat';
+    const failed = Boolean(c.last?.error);
+    item.iconPath = new vscode.ThemeIcon(!entry ? 'warning' : failed ? 'error' : 'hubot');
+    item.description = [`${c.count} record${c.count === 1 ? '' : 's'}`, c.last && `last ${c.last.duration}`].filter(Boolean).join(' · ');
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${escapeMarkdown(entry?.config.name ?? c.endpoint)}** (\`${c.endpoint}\`)\n\n`);
+    if (!entry) tooltip.appendMarkdown('This endpoint is no longer configured.\n\n');
+    if (entry?.config.model) tooltip.appendMarkdown(`- model: \`${entry.config.model}\`\n`);
+    tooltip.appendMarkdown(`- chat: \`${c.chatId}\`\n- records: ${c.count}\n`);
+    if (c.last) tooltip.appendMarkdown(`- last: ${c.last.prompt_time}, ${c.last.duration}${failed ? `, failed: ${escapeMarkdown(c.last.error ?? '')}` : ''}`);
+    item.tooltip = tooltip;
+    item.command = { command: 'moonshotSessions.openSession', title: 'Open Session', arguments: [c.sessionId] };
+    return item;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
