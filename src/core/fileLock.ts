@@ -1,26 +1,17 @@
-// A lock file shared by processes on one machine: two VS Code windows on
-// the same folder (or a window and `serve`) append to the same chat files.
-// Held only for the few file operations that assign and write one record.
+// A lock shared by processes on one machine: two VS Code windows on the
+// same folder (or a window and `serve`) append to the same chat files. It is
+// held only for the few file operations that assign and write one record.
+// Creating the lock file with O_EXCL is atomic; a lock older than
+// STALE_AFTER_MS was left by a process that died holding it (no holder
+// keeps it that long).
 import { promises as fs } from 'node:fs';
 
 const STALE_AFTER_MS = 10_000;
 const GIVE_UP_AFTER_MS = 30_000;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lock whose holder died, or that outlived any real holder, may be taken over. */
 async function isStale(path: string): Promise<boolean> {
   try {
-    const [text, stat] = await Promise.all([fs.readFile(path, 'utf8'), fs.stat(path)]);
-    const pid = Number(text);
-    return (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) || Date.now() - stat.mtimeMs > STALE_AFTER_MS;
+    return Date.now() - (await fs.stat(path)).mtimeMs > STALE_AFTER_MS;
   } catch {
     return false;
   }
@@ -31,14 +22,12 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
   let wait = 1;
   for (;;) {
     try {
-      const handle = await fs.open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await (await fs.open(path, 'wx')).close();
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (await isStale(path)) {
-        await fs.rm(path, { force: true });
+        await fs.unlink(path).catch(() => undefined);
         continue;
       }
       if (Date.now() - started > GIVE_UP_AFTER_MS) throw new Error(`Timed out waiting for the lock ${path}`);
@@ -50,6 +39,6 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
   try {
     return await fn();
   } finally {
-    await fs.rm(path, { force: true });
+    await fs.unlink(path).catch(() => undefined);
   }
 }

@@ -70,6 +70,8 @@ export class SessionService {
   /** Calls in flight, by session id then chat id, so they can be stopped. */
   private readonly inFlight = new Map<string, Map<string, AbortController>>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** The last record id this process wrote or saw per chat, to tell another process's writes from its own. */
+  private readonly lastWritten = new Map<string, number>();
 
   private readonly changed = new Emitter<SessionEvent>();
   readonly onDidChange = this.changed.event;
@@ -101,11 +103,30 @@ export class SessionService {
 
   /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
   async applyExternalChange(change: StoreChange): Promise<void> {
+    // The watcher also sees this process's own writes; only what differs from what it knows is news.
     if (change.metadata) {
-      await this.reload();
-      this.changed.fire({ type: 'reloaded' });
+      const known = this.sessions;
+      const onDisk = await this.store.listSessions();
+      const same =
+        known !== undefined &&
+        known.size === onDisk.length &&
+        onDisk.every((s) => JSON.stringify(known.get(s.session_id)) === JSON.stringify(s));
+      if (!same) {
+        this.sessions = new Map(onDisk.map((s) => [s.session_id, s]));
+        this.loading = Promise.resolve(this.sessions);
+        this.changed.fire({ type: 'reloaded' });
+      }
     }
-    for (const sessionId of change.sessionIds) this.changed.fire({ type: 'recordsChanged', sessionId });
+    for (const sessionId of change.sessionIds) {
+      const session = this.sessions?.get(sessionId);
+      if (!session) continue;
+      const tails = await Promise.all(session.chat_ids.map((chatId) => this.store.readTail(sessionId, chatId, 1)));
+      const news = session.chat_ids.some((chatId, i) => (tails[i]?.[0]?.chat_record_id ?? 0) !== (this.lastWritten.get(`${sessionId}/${chatId}`) ?? 0));
+      if (news) {
+        session.chat_ids.forEach((chatId, i) => this.lastWritten.set(`${sessionId}/${chatId}`, tails[i]?.[0]?.chat_record_id ?? 0));
+        this.changed.fire({ type: 'recordsChanged', sessionId });
+      }
+    }
   }
 
   private async requireSession(sessionId: string): Promise<StoredSession> {
@@ -350,6 +371,7 @@ export class SessionService {
       error,
       ...(usage ? { usage } : {}),
     }));
+    this.lastWritten.set(`${sessionId}/${chatId}`, record.chat_record_id);
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
     return record;
   }

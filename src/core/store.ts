@@ -55,6 +55,8 @@ function parseRecords(text: string): ChatRecord[] {
 
 export class SessionStore {
   readonly sessionsDir: string;
+  /** Size of each chat file after this process's last append, and that record's id. */
+  private readonly lastAppend = new Map<string, { size: number; id: number }>();
   /** Chats whose file tail has been checked since this process opened them. */
   private readonly repairedChats = new Set<string>();
 
@@ -140,6 +142,7 @@ export class SessionStore {
     }
     await fs.rm(trash, { recursive: true, force: true });
     for (const key of this.repairedChats) if (key.startsWith(`${sessionId}/`)) this.repairedChats.delete(key);
+    for (const key of this.lastAppend.keys()) if (key.startsWith(`${dir}/`)) this.lastAppend.delete(key);
   }
 
   async readChat(sessionId: string, chatId: string): Promise<ChatRecord[]> {
@@ -192,10 +195,20 @@ export class SessionStore {
     const path = this.chatPath(sessionId, chatId);
     return withFileLock(`${path}.lock`, async () => {
       await this.repairOnce(sessionId, chatId, path);
-      const [last] = await this.readTail(sessionId, chatId, 1);
-      const record = make((last?.chat_record_id ?? 0) + 1);
-      await this.writeLine(path, record);
-      return record;
+      const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+      try {
+        // The file's size tells whether anyone wrote since this process did; if not, the last id is known.
+        const { size } = await handle.stat();
+        const known = this.lastAppend.get(path);
+        const lastId = known && known.size === size ? known.id : ((await this.readTail(sessionId, chatId, 1))[0]?.chat_record_id ?? 0);
+        const record = make(lastId + 1);
+        const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+        await handle.write(line);
+        this.lastAppend.set(path, { size: size + line.length, id: record.chat_record_id });
+        return record;
+      } finally {
+        await handle.close();
+      }
     });
   }
 
