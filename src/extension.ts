@@ -9,6 +9,7 @@ import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
 import { SessionCommands } from './vscode/sessionCommands';
+import { ChatPanels } from './vscode/chatPanel';
 import { EndpointCommands } from './vscode/endpointCommands';
 import { registerApiCommands } from './vscode/apiCommands';
 import { vscodeUserInput, type UserInput } from './vscode/userInput';
@@ -19,6 +20,7 @@ export interface MoonshotSessionsApi {
   core: Core;
   api: ApiController;
   tree: SessionsTreeProvider;
+  panels: ChatPanels;
   /** Resolves when the embedded API has started (or failed to). */
   apiReady: Promise<unknown>;
   /** Replaces the quick picks and input boxes (tests answer them); undefined restores VS Code's. */
@@ -42,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const api = new ApiController(core, context.secrets, log);
   const tree = new SessionsTreeProvider(core.sessions, core.endpoints);
   const history = new HistoryDocumentProvider(core.sessions);
+  const panels = new ChatPanels(core, context.extensionUri, log);
   const watcher = new StoreWatcher(core.store.sessionsDir);
   watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
   watcher.start();
@@ -50,10 +53,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     api,
     tree,
     history,
+    panels,
     watcher,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),
-    ...new SessionCommands(core, input, log).register(),
+    ...new SessionCommands(core, panels, input, log).register(),
     ...new EndpointCommands(core, secrets, input, log).register(),
     ...registerApiCommands(core, api, input, log),
     vscode.commands.registerCommand('moonshotSessions.refreshSessions', () => tree.refresh()),
@@ -70,7 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     await api.stop();
     await core.sessions.drain();
   };
-  return { core, api, tree, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
+  return { core, api, tree, panels, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
 }
 
 /** Closes the API and lets prompts in flight write their records. */

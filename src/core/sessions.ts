@@ -70,8 +70,6 @@ export class SessionService {
   /** Calls in flight, by session id then chat id, so they can be stopped. */
   private readonly inFlight = new Map<string, Map<string, AbortController>>();
   private readonly pending = new Set<Promise<unknown>>();
-  /** The last record id this process wrote or saw per chat, to tell another process's writes from its own. */
-  private readonly lastWritten = new Map<string, number>();
 
   private readonly changed = new Emitter<SessionEvent>();
   readonly onDidChange = this.changed.event;
@@ -120,12 +118,8 @@ export class SessionService {
     for (const sessionId of change.sessionIds) {
       const session = this.sessions?.get(sessionId);
       if (!session) continue;
-      const tails = await Promise.all(session.chat_ids.map((chatId) => this.store.readTail(sessionId, chatId, 1)));
-      const news = session.chat_ids.some((chatId, i) => (tails[i]?.[0]?.chat_record_id ?? 0) !== (this.lastWritten.get(`${sessionId}/${chatId}`) ?? 0));
-      if (news) {
-        session.chat_ids.forEach((chatId, i) => this.lastWritten.set(`${sessionId}/${chatId}`, tails[i]?.[0]?.chat_record_id ?? 0));
-        this.changed.fire({ type: 'recordsChanged', sessionId });
-      }
+      const changed = await Promise.all(session.chat_ids.map((chatId) => this.store.takeForeignChanges(sessionId, chatId)));
+      if (changed.some(Boolean)) this.changed.fire({ type: 'recordsChanged', sessionId });
     }
   }
 
@@ -326,6 +320,7 @@ export class SessionService {
     let usage: TokenUsage | null = null;
     let error: string | null = null;
     let started = performance.now();
+    let streamed = '';
     try {
       const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
       const history = strategy ? await this.store.readTail(sessionId, chatId, session.num_of_prev_prompts) : [];
@@ -345,14 +340,18 @@ export class SessionService {
         return connector.complete({
           messages,
           signal: controller.signal,
-          onDelta: (text) => this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text }),
+          onDelta: (text) => {
+            streamed += text;
+            this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
+          },
         });
       }, controller.signal);
       predicted = result.text;
       usage = result.usage;
     } catch (err) {
       error = describeError(err);
-      predicted = '';
+      // A person who pressed Stop keeps what they were reading; any other failure has no answer.
+      predicted = controller.signal.aborted ? streamed : '';
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (chats.get(chatId) === controller) chats.delete(chatId);
@@ -371,7 +370,6 @@ export class SessionService {
       error,
       ...(usage ? { usage } : {}),
     }));
-    this.lastWritten.set(`${sessionId}/${chatId}`, record.chat_record_id);
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
     return record;
   }

@@ -57,6 +57,10 @@ export class SessionStore {
   readonly sessionsDir: string;
   /** Size of each chat file after this process's last append, and that record's id. */
   private readonly lastAppend = new Map<string, { size: number; id: number }>();
+  /** Each chat file's size when this process last wrote or looked, to notice other writers. */
+  private readonly seenSize = new Map<string, number>();
+  /** Chat files another process appended to, noticed while this one appended. */
+  private readonly foreignWrites = new Set<string>();
   /** Chats whose file tail has been checked since this process opened them. */
   private readonly repairedChats = new Set<string>();
 
@@ -142,7 +146,7 @@ export class SessionStore {
     }
     await fs.rm(trash, { recursive: true, force: true });
     for (const key of this.repairedChats) if (key.startsWith(`${sessionId}/`)) this.repairedChats.delete(key);
-    for (const key of this.lastAppend.keys()) if (key.startsWith(`${dir}/`)) this.lastAppend.delete(key);
+    for (const map of [this.lastAppend, this.seenSize]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
   }
 
   async readChat(sessionId: string, chatId: string): Promise<ChatRecord[]> {
@@ -200,16 +204,31 @@ export class SessionStore {
         // The file's size tells whether anyone wrote since this process did; if not, the last id is known.
         const { size } = await handle.stat();
         const known = this.lastAppend.get(path);
+        const seen = this.seenSize.get(path);
+        if (seen !== undefined && seen !== size) this.foreignWrites.add(path);
         const lastId = known && known.size === size ? known.id : ((await this.readTail(sessionId, chatId, 1))[0]?.chat_record_id ?? 0);
         const record = make(lastId + 1);
         const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
         await handle.write(line);
         this.lastAppend.set(path, { size: size + line.length, id: record.chat_record_id });
+        this.seenSize.set(path, size + line.length);
         return record;
       } finally {
         await handle.close();
       }
     });
+  }
+
+  /**
+   * Whether another process wrote to the chat since this process last
+   * appended to it or asked; a chat never seen before counts as changed.
+   */
+  async takeForeignChanges(sessionId: string, chatId: string): Promise<boolean> {
+    const path = this.chatPath(sessionId, chatId);
+    const size = await fs.stat(path).then((s) => s.size, () => 0);
+    const changed = this.foreignWrites.delete(path) || this.seenSize.get(path) !== size;
+    this.seenSize.set(path, size);
+    return changed;
   }
 
   /** Appends one record as one line; the record is on disk (in the OS) when this resolves. */

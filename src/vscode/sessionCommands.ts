@@ -12,6 +12,7 @@ import type { UserInput } from './userInput';
 import type { TreeNode } from './sessionsTree';
 import { historyUri } from './historyDocument';
 import { registerCommand } from './registerCommand';
+import type { ChatPanel, ChatPanels } from './chatPanel';
 
 /** What a session command may be called with: a tree node, a session id, or nothing (ask). */
 export type SessionArg = TreeNode | string | undefined;
@@ -23,6 +24,7 @@ interface Item<T> extends vscode.QuickPickItem {
 export class SessionCommands {
   constructor(
     private readonly core: Core,
+    private readonly panels: ChatPanels,
     private readonly input: () => UserInput,
     private readonly log: vscode.LogOutputChannel,
   ) {}
@@ -33,6 +35,7 @@ export class SessionCommands {
       c('createSession', () => this.createSession()),
       c('sendPrompt', (arg?: SessionArg, prompt?: string) => this.sendPrompt(arg, prompt)),
       c('openSession', (arg?: SessionArg) => this.openSession(arg)),
+      c('openSessionMarkdown', (arg?: SessionArg) => this.openSessionMarkdown(arg)),
       c('deleteSession', (arg?: SessionArg) => this.deleteSession(arg)),
       c('exportSession', (arg?: SessionArg) => this.exportSession(arg)),
       c('setPromptTemplate', (arg?: SessionArg) => this.setPromptTemplate(arg)),
@@ -149,8 +152,15 @@ export class SessionCommands {
     return result;
   }
 
-  async openSession(arg?: SessionArg): Promise<vscode.TextEditor | undefined> {
+  /** Opens (or reveals) the session's chat panel. */
+  async openSession(arg?: SessionArg): Promise<ChatPanel | undefined> {
     const session = await this.resolveSession(arg, 'Open which session?');
+    return session ? this.panels.open(session) : undefined;
+  }
+
+  /** The history as a read-only Markdown document that follows new records. */
+  async openSessionMarkdown(arg?: SessionArg): Promise<vscode.TextEditor | undefined> {
+    const session = await this.resolveSession(arg, 'Open which session as Markdown?');
     if (!session) return undefined;
     const doc = await vscode.workspace.openTextDocument(historyUri(session.session_id));
     await vscode.languages.setTextDocumentLanguage(doc, 'markdown');

@@ -13,6 +13,7 @@ import type { MoonshotSessionsApi } from '../../src/extension';
 import type { SessionMetadata } from '../../src/core/schemas';
 import type { PromptResult } from '../../src/core/sessions';
 import type { ApiState } from '../../src/vscode/apiController';
+import type { ChatPanel } from '../../src/vscode/chatPanel';
 import type { SessionNode, ChatNode } from '../../src/vscode/sessionsTree';
 import { ScriptedInput, type Answer } from './scriptedInput';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -160,8 +161,8 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.equal(result[session.chat_ids[0]!]![0]!.chat_record_id, 2);
       });
 
-      it('Open Session shows the history as a read-only document that follows new records', async () => {
-        const editor = (await run<vscode.TextEditor>('openSession', [], session.session_id))!;
+      it('Open Session as Markdown shows the history as a read-only document that follows new records', async () => {
+        const editor = (await run<vscode.TextEditor>('openSessionMarkdown', [], session.session_id))!;
         assert.equal(editor.document.languageId, 'markdown');
         assert.match(editor.document.getText(), /Hello World/);
         const changed = new Promise<void>((resolve) => {
@@ -176,11 +177,33 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         await changed;
       });
 
+      it('Open Session opens one chat panel per session, and reveals it when opened again', async () => {
+        const panel = (await run<ChatPanel>('openSession', [], session.session_id))!;
+        await panel.whenReady();
+        assert.equal(panel.panel.viewType, 'moonshotSessions.chat');
+        assert.equal(panel.panel.title, `Moonshot: ${PERSISTED}`);
+        const init = panel.posted.find((m) => m.type === 'init');
+        assert.ok(init && init.type === 'init');
+        assert.deepEqual(init.records[session.chat_ids[0]!]!.map((r) => r.prompt), ['Hello World', 'second prompt', 'third prompt']);
+        assert.equal(init.columns[0]!.endpointName, 'Echo (offline)');
+        assert.equal(await run('openSession', [{ pick: PERSISTED }]), panel, 'the same panel, revealed');
+      });
+
+      it('an open panel receives prompts sent from elsewhere as they stream', async () => {
+        const panel = api.panels.get(session.session_id)!;
+        const from = panel.posted.length;
+        await api.core.sessions.prompt(session.session_id, 'from the palette');
+        const types = panel.posted.slice(from).map((m) => m.type);
+        assert.equal(types[0], 'promptStarted');
+        assert.ok(types.includes('delta'), types.join(','));
+        assert.deepEqual(types.slice(-2), ['record', 'promptFinished']);
+      });
+
       it('Export Session writes JSON and Markdown where the user chose', async () => {
         const jsonUri = vscode.Uri.joinPath(workspace(), 'export.json');
         await run('exportSession', [{ pick: 'JSON' }, { save: jsonUri }], session.session_id);
         const exported = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(jsonUri)).toString('utf8'));
-        assert.equal(exported.session.chat_history[session.chat_ids[0]!].length, 3);
+        assert.equal(exported.session.chat_history[session.chat_ids[0]!].length, 4);
         const mdUri = vscode.Uri.joinPath(workspace(), 'export.md');
         await run('exportSession', [{ pick: 'Markdown' }, { save: mdUri }], session.session_id);
         assert.match(Buffer.from(await vscode.workspace.fs.readFile(mdUri)).toString('utf8'), /^# Persisted Session[\s\S]*Hello World/);

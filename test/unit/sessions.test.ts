@@ -184,6 +184,22 @@ describe('SessionService', () => {
     assert.equal(made[s.chat_ids[1]!]![0]!.error, null);
   });
 
+  it('keeps the text received before Stop, with error "cancelled"', async () => {
+    const { sessions } = await open([endpoint('trickle', 'slow:40')]);
+    const s = await sessions.create({ name: 'partial', endpoints: ['trickle'] });
+    let deltas = 0;
+    const sub = sessions.onDidChange((e) => {
+      if (e.type === 'delta' && ++deltas === 2) sessions.cancel(s.session_id);
+    });
+    const made = await sessions.prompt(s.session_id, 'go slowly');
+    sub.dispose();
+    const record = made[s.chat_ids[0]!]![0]!;
+    assert.equal(record.error, 'cancelled');
+    assert.ok(record.predicted_result.length > 0, 'what arrived before Stop is kept');
+    const full = (await sessions.prompt(s.session_id, 'go slowly'))[s.chat_ids[0]!]![0]!;
+    assert.ok(full.predicted_result.startsWith(record.predicted_result) && full.predicted_result.length > record.predicted_result.length);
+  });
+
   it('re-sends to one chat only (a retry)', async () => {
     const { sessions } = await open([{ id: 'echo2', name: 'Echo 2', connector_type: 'echo' }]);
     const s = await sessions.create({ name: 'retry', endpoints: ['echo', 'echo2'] });

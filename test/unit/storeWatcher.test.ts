@@ -34,6 +34,8 @@ describe('following another process through the store', () => {
 
       const changed = next('recordsChanged');
       await other.sessions.prompt(s.session_id, 'theirs');
+      // Its own append right after the other's must not hide the other's.
+      await mine.sessions.prompt(s.session_id, 'mine again');
       await changed;
       const reloaded = next('reloaded');
       const theirs = await other.sessions.create({ name: 'theirs', endpoints: ['echo'] });

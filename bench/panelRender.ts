@@ -1,0 +1,87 @@
+// The chat panel's webview in Chromium (playwright-core, the same browser
+// the E2E tests use): time to draw a 4 x 10,000-record session, and frame
+// times while scrolling back through older pages. Only the newest page per
+// chat is drawn at first; older pages arrive as the user scrolls up.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostMessage } from '../src/shared/chatProtocol';
+import { olderPage } from '../src/shared/chatPanelData';
+import type { ChatRecord } from '../src/core/schemas';
+
+export interface PanelRenderResult {
+  renderMs: number;
+  exchanges: number;
+  scrollFrames: number;
+  p95FrameMs: number;
+  maxFrameMs: number;
+  loadedPages: number;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+};
+
+export async function measurePanelRender(init: Extract<HostMessage, { type: 'init' }>, history: ChatRecord[], chromium: string): Promise<PanelRenderResult> {
+  const { chromium: browserType } = await import('playwright-core');
+  const browser = await browserType.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const firstChat = init.columns[0]!.chatId;
+    // The host's answer to "load earlier", computed here as the real host does.
+    await page.exposeFunction('__older', (beforeRecordId: number) => ({ type: 'olderRecords', chatId: firstChat, ...olderPage(history, beforeRecordId) }));
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      let state: unknown;
+      w.__loaded = 0;
+      w.acquireVsCodeApi = () => ({
+        postMessage: async (m: { type: string; beforeRecordId?: number }) => {
+          if (m.type === 'loadOlder') {
+            const answer = await (w.__older as (id: number) => Promise<unknown>)(m.beforeRecordId ?? 1);
+            w.__loaded = (w.__loaded as number) + 1;
+            window.postMessage(answer, '*');
+          }
+        },
+        getState: () => state,
+        setState: (s: unknown) => (state = s),
+      });
+    });
+    const root = join(__dirname, '..', '..');
+    await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`);
+    await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview.js'), 'utf8') });
+
+    const renderMs = await page.evaluate(async (message) => {
+      const t0 = performance.now();
+      window.postMessage(message, '*');
+      await new Promise<void>((resolve) => {
+        const check = () => (document.querySelectorAll('[data-testid=exchange]').length > 0 ? resolve() : requestAnimationFrame(check));
+        check();
+      });
+      // One more frame: the drawn frame, not just the DOM.
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    }, init);
+    const exchanges = await page.locator('[data-testid=exchange]').count();
+
+    // Scroll the first column back through its history, as a person dragging up would.
+    const frames = await page.evaluate(async (chatId) => {
+      const column = document.querySelector(`[data-testid=column][data-chat-id="${chatId}"]`);
+      const scroller = [column, ...(column?.querySelectorAll('*') ?? [])].find((el) => el && el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible') as HTMLElement | undefined;
+      if (!scroller) return [] as number[];
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 240; i++) {
+        scroller.scrollTop = Math.max(0, scroller.scrollTop - 400);
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      return times;
+    }, firstChat);
+    const loadedPages = (await page.evaluate(() => (window as unknown as { __loaded: number }).__loaded)) ?? 0;
+    return { renderMs, exchanges, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,166 @@
+// One exchange (a ChatRecord) as DOM: the prompt as the user's bubble, then
+// the answer as markdown or an error card, then its meta line and actions.
+// Buttons carry data-action; the column handles clicks for all of them.
+import type { ChatRecord } from '../core/schemas';
+import { button, h } from './dom';
+import { formatDuration, formatPromptTime, formatUsage } from './format';
+import { icon } from './icons';
+import { runWhenIdle } from './idleQueue';
+import { renderMarkdownCached } from './markdown';
+
+/** Prompts longer than this start collapsed, so one long jailbreak does not push the answers away. */
+const LONG_PROMPT_CHARS = 600;
+const LONG_PROMPT_LINES = 8;
+
+export function renderPromptBubble(prompt: string): HTMLElement {
+  const bubble = h('div', { className: 'prompt-bubble', testId: 'prompt', text: prompt });
+  const long = prompt.length > LONG_PROMPT_CHARS || prompt.split('\n', LONG_PROMPT_LINES + 1).length > LONG_PROMPT_LINES;
+  if (!long) return bubble;
+  bubble.classList.add('is-collapsible', 'is-collapsed');
+  return h('div', { className: 'prompt-wrap' }, [
+    bubble,
+    button({
+      label: 'Show more of the prompt',
+      text: 'Show more',
+      action: 'toggle-prompt',
+      className: 'link-button',
+      attrs: { 'aria-expanded': 'false' },
+    }),
+  ]);
+}
+
+function badge(kind: 'template' | 'strategy', name: string): HTMLElement {
+  const label = kind === 'template' ? `Prompt template: ${name}` : `Context strategy: ${name}`;
+  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [
+    icon(kind),
+    h('span', { text: name }),
+  ]);
+}
+
+const deferredFills = new WeakMap<Element, () => void>();
+
+/** Fills a response whose markdown was deferred; returns at once when it is already filled. */
+export function ensureRendered(response: Element): void {
+  deferredFills.get(response)?.();
+}
+
+/**
+ * With `deferMarkdown` the answer's markdown is rendered when the panel is
+ * idle (or on first use), not now: for answers that start off screen.
+ */
+export function renderExchange(chatId: string, record: ChatRecord, deferMarkdown = false): HTMLElement {
+  const request = h('div', { className: 'request' }, [renderPromptBubble(record.prompt)]);
+  const tags: HTMLElement[] = [];
+  if (record.prompt_template) tags.push(badge('template', record.prompt_template));
+  if (record.context_strategy) tags.push(badge('strategy', record.context_strategy));
+  if (record.prepared_prompt && record.prepared_prompt !== record.prompt) {
+    tags.push(
+      button({
+        label: 'Show the prepared prompt (what the endpoint received after the template and context strategy)',
+        text: 'Prepared prompt',
+        icon: icon('chevron'),
+        action: 'toggle-prepared',
+        testId: 'prepared-toggle',
+        className: 'link-button prepared-toggle',
+        attrs: { 'aria-expanded': 'false' },
+      }),
+    );
+  }
+  if (tags.length) request.append(h('div', { className: 'request-tags' }, tags));
+
+  const answer = h('div', { className: 'answer' });
+  if (record.error !== null) answer.append(renderErrorCard(record.error));
+  const hasText = record.predicted_result !== '';
+  if (hasText || record.error === null) {
+    const response = h('div', { className: 'response markdown', testId: 'response' });
+    if (hasText) {
+      const fill = () => {
+        deferredFills.delete(response);
+        response.classList.remove('is-deferred');
+        // Ids alone could repeat if a history is rewritten; time and length make the key specific.
+        const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
+        response.innerHTML = renderMarkdownCached(key, record.predicted_result);
+      };
+      if (deferMarkdown) {
+        response.classList.add('is-deferred');
+        deferredFills.set(response, fill);
+        // A response dropped meanwhile (init re-rendered the panel) is not worth rendering.
+        runWhenIdle(() => {
+          if (response.isConnected) ensureRendered(response);
+        });
+      } else {
+        fill();
+      }
+    } else response.append(h('p', { className: 'empty-answer', text: 'The endpoint returned an empty answer.' }));
+    answer.append(response);
+  }
+  answer.append(renderFooter(record, hasText));
+
+  return h('article', { className: 'exchange', testId: 'exchange', attrs: { 'data-record-id': record.chat_record_id } }, [request, answer]);
+}
+
+function renderErrorCard(reason: string): HTMLElement {
+  // "cancelled" is a person pressing Stop, not the endpoint failing: said without alarm.
+  const stopped = reason === 'cancelled';
+  const title = stopped ? 'Stopped' : 'Request failed';
+  return h('div', { className: stopped ? 'error-card stopped' : 'error-card', testId: 'error-card', attrs: { role: 'group', 'aria-label': title } }, [
+    h('div', { className: 'error-title' }, [icon(stopped ? 'stop' : 'error'), h('span', { text: title })]),
+    h('div', { className: 'error-reason', text: reason }),
+    button({ label: 'Retry this prompt on this endpoint', text: 'Retry', icon: icon('retry'), action: 'retry', testId: 'retry-button', className: 'button secondary small' }),
+  ]);
+}
+
+function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
+  const parts: HTMLElement[] = [];
+  if (record.duration) parts.push(h('span', { text: formatDuration(record.duration), attrs: { title: `Duration: ${record.duration}` } }));
+  if (record.prompt_time) parts.push(h('span', { text: formatPromptTime(record.prompt_time), attrs: { title: `Sent ${record.prompt_time}` } }));
+  if (record.usage) {
+    const usage = formatUsage(record.usage);
+    parts.push(h('span', { className: 'usage', text: usage.text, attrs: { title: usage.title } }));
+  }
+  const meta = h('div', { className: 'meta', testId: 'meta', attrs: { title: `Record #${record.chat_record_id}` } });
+  parts.forEach((part, i) => {
+    if (i > 0) meta.append(h('span', { className: 'meta-sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
+    meta.append(part);
+  });
+  const footer = h('div', { className: 'answer-footer' }, [meta]);
+  if (hasText) {
+    footer.append(
+      h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, [
+        button({ label: 'Copy', icon: icon('copy'), action: 'copy', testId: 'copy-button' }),
+        button({ label: 'Copy as Markdown', icon: icon('markdown'), action: 'copy-markdown', testId: 'copy-markdown-button' }),
+        button({ label: 'Insert into editor', icon: icon('insert'), action: 'insert', testId: 'insert-button' }),
+      ]),
+    );
+  }
+  return footer;
+}
+
+let preparedIds = 0;
+
+/** Expands or collapses the prepared prompt, building it on first use: most are never opened. */
+export function togglePrepared(exchange: HTMLElement, toggle: HTMLElement, record: ChatRecord): void {
+  let panel = exchange.querySelector<HTMLElement>('.prepared-prompt');
+  if (!panel) {
+    panel = h('pre', { className: 'prepared-prompt', testId: 'prepared-prompt', text: record.prepared_prompt, attrs: { hidden: true } });
+    panel.id = `prepared-${++preparedIds}`;
+    toggle.setAttribute('aria-controls', panel.id);
+    exchange.querySelector('.request')?.append(panel);
+  }
+  const open = panel.hidden;
+  panel.hidden = !open;
+  toggle.setAttribute('aria-expanded', String(open));
+  toggle.classList.toggle('is-open', open);
+}
+
+export function togglePrompt(toggle: HTMLElement): void {
+  const bubble = toggle.parentElement?.querySelector('.prompt-bubble');
+  if (!bubble) return;
+  const collapsed = bubble.classList.toggle('is-collapsed');
+  toggle.setAttribute('aria-expanded', String(!collapsed));
+  const text = toggle.querySelector('.button-text');
+  if (text) text.textContent = collapsed ? 'Show more' : 'Show less';
+  const label = collapsed ? 'Show more of the prompt' : 'Show less of the prompt';
+  toggle.setAttribute('aria-label', label);
+  toggle.setAttribute('title', label);
+}

@@ -1,0 +1,151 @@
+// The panel's header: which session this is, its prompt pipeline (template
+// and context strategy, each changeable and clearable), and panel actions.
+import type { SessionInfo } from '../shared/chatProtocol';
+import { button, h } from './dom';
+import { icon } from './icons';
+import type { IconName } from './icons';
+import { post } from './vscodeApi';
+
+export type Layout = 'columns' | 'stacked';
+
+export interface HeaderActions {
+  toggleLayout(): void;
+  clearView(): void;
+  showCleared(): void;
+}
+
+interface PipelineChip {
+  element: HTMLElement;
+  update(value: string | null): void;
+}
+
+export class Header {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly description: HTMLElement;
+  private readonly template: PipelineChip;
+  private readonly strategy: PipelineChip;
+  private readonly stopAll: HTMLButtonElement;
+  private readonly showCleared: HTMLButtonElement;
+  private readonly layoutToggle: HTMLButtonElement;
+  private readonly actions: HTMLButtonElement[];
+
+  constructor(handlers: HeaderActions) {
+    this.title = h('h1', { className: 'session-title', testId: 'session-title', text: 'Loading session…' });
+    this.description = h('span', { className: 'session-description' });
+    this.template = pipelineChip({
+      kind: 'template',
+      icon: 'template',
+      label: 'Template',
+      setLabel: 'Set the prompt template',
+      clearLabel: 'Clear the prompt template',
+      set: () => post({ type: 'command', command: 'setTemplate' }),
+      clear: () => post({ type: 'command', command: 'clearTemplate' }),
+    });
+    this.strategy = pipelineChip({
+      kind: 'strategy',
+      icon: 'strategy',
+      label: 'Strategy',
+      setLabel: 'Set the context strategy',
+      clearLabel: 'Clear the context strategy',
+      set: () => post({ type: 'command', command: 'setStrategy' }),
+      clear: () => post({ type: 'command', command: 'clearStrategy' }),
+    });
+
+    this.stopAll = button({ label: 'Stop all endpoints', text: 'Stop all', icon: icon('stop'), testId: 'stop-all-button', className: 'button secondary small stop-all' });
+    this.stopAll.addEventListener('click', () => post({ type: 'stop' }));
+    const clearView = button({ label: 'Clear view (the history is kept)', icon: icon('clearAll'), testId: 'clear-view-button' });
+    clearView.addEventListener('click', () => handlers.clearView());
+    this.showCleared = button({ label: 'Show cleared messages', text: 'Show cleared', icon: icon('eye'), testId: 'show-cleared-button', className: 'link-button show-cleared' });
+    this.showCleared.addEventListener('click', () => handlers.showCleared());
+    const exportButton = button({ label: 'Export session', icon: icon('export'), testId: 'export-button' });
+    exportButton.addEventListener('click', () => post({ type: 'command', command: 'export' }));
+    this.layoutToggle = button({ label: 'Stack the columns', icon: icon('stacked'), testId: 'layout-toggle' });
+    this.layoutToggle.addEventListener('click', () => handlers.toggleLayout());
+    this.actions = [clearView, exportButton, this.layoutToggle];
+
+    this.element = h('header', { className: 'header' }, [
+      h('div', { className: 'session-heading' }, [this.title, this.description]),
+      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline' } }, [this.template.element, this.strategy.element]),
+      h('div', { className: 'header-actions' }, [this.stopAll, this.showCleared, h('span', { className: 'action-bar' }, this.actions)]),
+    ]);
+    this.setStreaming(false);
+    this.setHiddenCount(0);
+  }
+
+  setSession(session: SessionInfo): void {
+    this.title.textContent = session.name;
+    this.title.title = `${session.name} (${session.sessionId})`;
+    this.description.textContent = session.description;
+    this.description.title = session.description;
+    this.description.hidden = session.description === '';
+    this.template.update(session.promptTemplate);
+    this.strategy.update(session.contextStrategy);
+  }
+
+  setStreaming(streaming: boolean): void {
+    this.stopAll.hidden = !streaming;
+    this.stopAll.disabled = !streaming;
+  }
+
+  /** The affordance exists only while something is cleared. */
+  setHiddenCount(count: number): void {
+    this.showCleared.hidden = count === 0;
+    if (count === 0) this.showCleared.remove();
+    else if (!this.showCleared.isConnected) this.stopAll.after(this.showCleared);
+    const text = count === 1 ? 'Show 1 cleared' : `Show ${count} cleared`;
+    const label = count === 1 ? 'Show the 1 cleared message' : `Show the ${count} cleared messages`;
+    this.showCleared.querySelector('.button-text')!.textContent = text;
+    this.showCleared.setAttribute('aria-label', label);
+    this.showCleared.title = label;
+  }
+
+  setLayout(layout: Layout): void {
+    const next = layout === 'columns' ? 'stacked' : 'columns';
+    const label = next === 'stacked' ? 'Stack the columns (one under another)' : 'Show the columns side by side';
+    this.layoutToggle.replaceChildren(icon(next));
+    this.layoutToggle.setAttribute('aria-label', label);
+    this.layoutToggle.title = label;
+  }
+
+  /** A deleted session can only be looked at. */
+  setDeleted(): void {
+    this.element.querySelectorAll('button').forEach((el) => {
+      if (el.dataset.testid !== 'layout-toggle') el.disabled = true;
+    });
+  }
+}
+
+interface ChipOptions {
+  kind: 'template' | 'strategy';
+  icon: IconName;
+  label: string;
+  setLabel: string;
+  clearLabel: string;
+  set(): void;
+  clear(): void;
+}
+
+/** "Template: <name> ×": the chip changes the setting, the × clears it (present only when set). */
+function pipelineChip(options: ChipOptions): PipelineChip {
+  const value = h('span', { className: 'chip-value' });
+  const main = button({ label: options.setLabel, icon: icon(options.icon), testId: `${options.kind}-button`, className: 'chip-main' });
+  main.append(h('span', { className: 'chip-label', text: options.label }), value);
+  main.addEventListener('click', options.set);
+  const clear = button({ label: options.clearLabel, icon: icon('close'), testId: `clear-${options.kind}-button`, className: 'chip-clear' });
+  clear.addEventListener('click', options.clear);
+  const element = h('div', { className: `chip chip-${options.kind}` }, [main]);
+  return {
+    element,
+    update(current) {
+      element.classList.toggle('is-set', current !== null);
+      value.textContent = current ?? 'none';
+      value.className = current === null ? 'chip-value is-none' : 'chip-value badge';
+      const label = current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current})`;
+      main.setAttribute('aria-label', label);
+      main.title = label;
+      if (current === null) clear.remove();
+      else if (!clear.isConnected) element.append(clear);
+    },
+  };
+}

@@ -1,0 +1,238 @@
+// Page helpers for the workbench (quick inputs, the command palette, the
+// Sessions view) and for the chat panel's webview, which lives two iframes
+// deep: the workbench's `iframe.webview` (its `src` names the extension),
+// then that document's `#active-frame`, which holds the panel's HTML.
+import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
+import { EXTENSION_ID } from './harness';
+
+// ---------------------------------------------------------------------------------------------
+// Workbench
+
+export function quickInput(page: Page) {
+  const widget = page.locator('.quick-input-widget');
+  return {
+    widget,
+    title: widget.locator('.quick-input-title'),
+    box: widget.locator('.quick-input-box input'),
+    rows: widget.locator('.quick-input-list .monaco-list-row'),
+    focusedRow: widget.locator('.quick-input-list .monaco-list-row.focused'),
+    selectedCount: widget.locator('.quick-input-count'),
+  };
+}
+
+export interface Step {
+  /** Text of the quick input's title, or of its placeholder when it has no title. */
+  title?: string;
+  placeholder?: string;
+}
+
+/** Waits until the quick input shows the step (a new step reuses the same widget). */
+export async function waitForStep(page: Page, step: Step): Promise<void> {
+  const q = quickInput(page);
+  await q.widget.waitFor();
+  if (step.title) await q.title.filter({ hasText: step.title }).waitFor();
+  if (step.placeholder) await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
+}
+
+/** An input box: types the answer and presses Enter. */
+export async function answerInput(page: Page, step: Step, text: string): Promise<void> {
+  await waitForStep(page, step);
+  const { box } = quickInput(page);
+  await box.fill(''); // some come with a suggested value
+  if (text) await box.pressSequentially(text);
+  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [await box.elementHandle(), text] as const);
+  await box.press('Enter');
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Types `label` into the quick input's filter and chooses the item labelled exactly so:
+ * Enter when the filter put it first, else a click on it (another item may match better).
+ */
+async function chooseFiltered(page: Page, label: string): Promise<void> {
+  const q = quickInput(page);
+  await q.box.pressSequentially(label);
+  // (Used in `has`, so relative to a row.)
+  const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) });
+  const row = q.rows.filter({ has: exact });
+  await row.first().waitFor();
+  // The list refilters after each key; wait for the typed text to be the filter before deciding.
+  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value.endsWith(want as string), [await q.box.elementHandle(), label] as const);
+  if (await q.focusedRow.filter({ has: exact }).count()) await q.box.press('Enter');
+  else await row.first().click();
+}
+
+/** A single-choice quick pick: types to filter and picks the item with that label. */
+export async function pickItem(page: Page, step: Step, label: string): Promise<void> {
+  await waitForStep(page, step);
+  await chooseFiltered(page, label);
+}
+
+/**
+ * A multi-select quick pick: for each label, types it into the filter, moves into the
+ * list (Down) and toggles the item (Space), as a keyboard user does; then Enter.
+ */
+export async function pickMany(page: Page, step: Step, labels: string[]): Promise<void> {
+  await waitForStep(page, step);
+  const q = quickInput(page);
+  for (const [i, label] of labels.entries()) {
+    await q.box.fill('');
+    await q.box.pressSequentially(label);
+    const row = q.rows.filter({ hasText: label });
+    await row.first().waitFor();
+    await q.box.press('ArrowDown');
+    await q.focusedRow.filter({ hasText: label }).waitFor();
+    await page.keyboard.press('Space');
+    await q.selectedCount.filter({ hasText: `${i + 1} Selected` }).waitFor();
+  }
+  await q.box.fill('');
+  await q.box.press('Enter');
+}
+
+/** Runs a command from the command palette (F1), by its full label, e.g. "Moonshot: Send Prompt". */
+export async function runCommand(page: Page, label: string): Promise<void> {
+  const q = quickInput(page);
+  // A quick input still closing would take the keys meant for the new one.
+  await q.widget.waitFor({ state: 'hidden' });
+  // F1 works with the focus anywhere, in a webview too (webviews pass keybindings on).
+  await page.keyboard.press('F1');
+  await q.widget.waitFor();
+  await page.waitForFunction((el) => (el as HTMLInputElement).value === '>', await q.box.elementHandle());
+  await chooseFiltered(page, label);
+}
+
+/**
+ * Waits until the workbench has written its editors' state, with `needle` in it, to the
+ * browser's storage (IndexedDB). VS Code in a browser writes that state lazily, a second
+ * or two after a change, and a browser reload does not wait for it: a reload sooner
+ * reopens the editors as they were before. ("Developer: Reload Window" does wait.)
+ */
+export async function waitForSavedEditorState(page: Page, needle: string): Promise<void> {
+  await page.waitForFunction(
+    async (want) => {
+      for (const info of await indexedDB.databases()) {
+        if (!info.name?.startsWith('vscode-web-state-db-') || info.name.endsWith('-global')) continue;
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const req = indexedDB.open(info.name as string);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        try {
+          const value = await new Promise<unknown>((resolve, reject) => {
+            const req = db.transaction('ItemTable').objectStore('ItemTable').get('memento/workbench.parts.editor');
+            req.onsuccess = () => resolve(req.result);
+            req.onerror = () => reject(req.error);
+          });
+          if (typeof value === 'string' && value.includes(want)) return true;
+        } finally {
+          db.close();
+        }
+      }
+      return false;
+    },
+    needle,
+    { polling: 250 },
+  );
+}
+
+/** Developer: Reload Window, which saves the workbench's state first; resolves once the new page has loaded. */
+export async function reloadWindow(page: Page): Promise<void> {
+  const loaded = page.waitForEvent('load');
+  await runCommand(page, 'Developer: Reload Window');
+  await loaded;
+}
+
+/** The Sessions view's tree row of a session. */
+export function sessionRow(page: Page, name: string): Locator {
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]').filter({ hasText: name });
+}
+
+/** A notification toast, e.g. the summary after "Moonshot: Send Prompt". */
+export function notification(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chat panel
+
+export const tid = (id: string) => `[data-testid="${id}"]`;
+
+/** This extension's webview iframes in the workbench (only visible, loaded ones). */
+const OUTER = `iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`;
+
+/** The chat panel's document, for locators (they re-resolve, so they survive the webview reloading). */
+export function chatPanel(page: Page): FrameLocator {
+  return page.frameLocator(OUTER).frameLocator('#active-frame');
+}
+
+/**
+ * The chat panel's Frame, for evaluating script in it (window checks, waitForFunction).
+ * A reload makes a new one: ask again after it.
+ */
+export async function chatFrame(page: Page): Promise<Frame> {
+  await chatPanel(page).locator(tid('prompt-input')).waitFor();
+  const outer = await page.locator(OUTER).elementHandle();
+  const outerFrame = await outer?.contentFrame();
+  const inner = await (await outerFrame?.locator('#active-frame').elementHandle())?.contentFrame();
+  if (!inner) throw new Error('the chat panel webview has no #active-frame document');
+  return inner;
+}
+
+/** The column of an endpoint, found by its title. */
+export function column(panel: FrameLocator, endpointName: string): Locator {
+  return panel.locator(tid('column')).filter({ has: panel.locator(tid('column-title'), { hasText: endpointName }) });
+}
+
+export function exchanges(col: Locator): Locator {
+  return col.locator(tid('exchange'));
+}
+
+/** Waits until the column shows exactly `n` exchanges (the visible history). */
+export async function waitForExchangeCount(col: Locator, n: number): Promise<void> {
+  await exchanges(col).nth(n - 1).waitFor();
+  await exchanges(col).nth(n).waitFor({ state: 'detached' });
+}
+
+/**
+ * Waits until every column shows its newest exchange (columns follow new answers
+ * unless the user scrolled up); fails naming the columns that do not.
+ */
+export async function waitForNewestInView(frame: Frame, timeout = 3000): Promise<void> {
+  const check = () =>
+    [...document.querySelectorAll('[data-testid="column"]')]
+      .filter((col) => {
+        const all = col.querySelectorAll('[data-testid="exchange"]');
+        const last = all[all.length - 1];
+        if (!last) return false;
+        const box = col.getBoundingClientRect();
+        const r = last.getBoundingClientRect();
+        return !(r.bottom <= box.bottom + 2 && r.bottom > box.top);
+      })
+      .map((col) => col.getAttribute('aria-label') ?? col.getAttribute('data-chat-id'));
+  try {
+    await frame.waitForFunction(`(${check.toString()})().length === 0`, undefined, { timeout });
+  } catch {
+    const off = await frame.evaluate(check);
+    throw new Error(`the newest exchange is scrolled out of view in: ${off.join(', ')}`);
+  }
+}
+
+/** The text of the prompt box (a textarea). */
+export async function promptValue(panel: FrameLocator): Promise<string> {
+  return panel.locator(tid('prompt-input')).inputValue();
+}
+
+/** Types a prompt in the panel's prompt box (Shift+Enter between lines) and sends it with Enter. */
+export async function sendFromPanel(panel: FrameLocator, prompt: string): Promise<void> {
+  const input = panel.locator(tid('prompt-input'));
+  await input.click();
+  const lines = prompt.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (i > 0) await input.press('Shift+Enter');
+    await input.pressSequentially(line);
+  }
+  const typed = await input.inputValue();
+  if (typed !== prompt) throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
+  await input.press('Enter');
+}
