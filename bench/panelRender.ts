@@ -30,7 +30,10 @@ export async function measurePanelRender(init: Extract<HostMessage, { type: 'ini
     const firstChat = init.columns[0]!.chatId;
     // The host's answer to "load earlier", computed here as the real host does.
     await page.exposeFunction('__older', (beforeRecordId: number) => ({ type: 'olderRecords', chatId: firstChat, ...olderPage(history, beforeRecordId) }));
-    await page.addInitScript(() => {
+    const root = join(__dirname, '..', '..');
+    await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`);
+    // The stand-in for VS Code's webview API, defined before the panel's script runs.
+    await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
       let state: unknown;
       w.__loaded = 0;
@@ -46,8 +49,6 @@ export async function measurePanelRender(init: Extract<HostMessage, { type: 'ini
         setState: (s: unknown) => (state = s),
       });
     });
-    const root = join(__dirname, '..', '..');
-    await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`);
     await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview.js'), 'utf8') });
 
     const renderMs = await page.evaluate(async (message) => {
