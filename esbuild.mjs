@@ -47,8 +47,10 @@ const configs = [
   { ...common, entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' }, outdir: 'out' },
   { ...common, entryPoints: tsFilesIn('test/integration'), outdir: 'out/test/integration' },
   { ...common, entryPoints: tsFilesIn('bench'), outdir: 'out/bench' },
+  // The webview script is parsed on every panel open (and after every reload
+  // of a hidden panel), so it is always minified: 1.4 MB -> 0.77 MB.
   ...(existsSync('src/webview/main.ts')
-    ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [] }]
+    ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [], minify: true }]
     : []),
 ].filter((c) => Object.keys(c.entryPoints).length > 0 || c.entryPoints.length > 0);
 
