@@ -241,7 +241,8 @@ export class EndpointRegistry {
     await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
   }
 
-  async create(body: CreateEndpointBody): Promise<EndpointView> {
+  /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
+  async create(body: CreateEndpointBody | unknown): Promise<EndpointView> {
     const input = parseOrThrow(CreateEndpointBodySchema, body);
     const reason = unsupportedReason(input.connector_type);
     if (reason) throw new ValidationError(reason, [{ loc: ['body', 'connector_type'], msg: reason, type: 'value_error' }]);
@@ -267,7 +268,7 @@ export class EndpointRegistry {
     return this.view(id);
   }
 
-  async update(id: string, body: UpdateEndpointBody): Promise<EndpointView> {
+  async update(id: string, body: UpdateEndpointBody | unknown): Promise<EndpointView> {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     const input = parseOrThrow(UpdateEndpointBodySchema, body);

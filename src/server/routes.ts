@@ -219,7 +219,7 @@ export function buildRoutes(core: Core): Route[] {
       summary: 'Create an endpoint (its token goes to the secret store)',
       body: CreateEndpointBodySchema,
       response: EndpointViewSchema,
-      handle: (ctx) => endpoints.create(ctx.body as never),
+      handle: (ctx) => endpoints.create(ctx.body),
     },
     {
       method: 'GET',
@@ -235,7 +235,7 @@ export function buildRoutes(core: Core): Route[] {
       body: UpdateEndpointBodySchema,
       response: SuccessBodySchema,
       handle: async (ctx) => {
-        await endpoints.update(endpointId(ctx), ctx.body as never);
+        await endpoints.update(endpointId(ctx), ctx.body);
         return success;
       },
     },
