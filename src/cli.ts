@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { openCore } from './core/core';
+import { StoreWatcher } from './core/storeWatcher';
 import { FileSecretStore } from './core/secrets';
 import type { EndpointSource } from './core/endpoints';
 import { ApiServer } from './server/apiServer';
@@ -68,6 +69,10 @@ async function serve(argv: string[]): Promise<void> {
     promptTemplateFolders: values['prompt-templates'].map((p) => resolve(p)),
     secrets: new FileSecretStore(join(storageDir, 'secrets.json')),
   });
+  // Another server or a VS Code window may share this folder: follow what it writes.
+  const watcher = new StoreWatcher(core.store.sessionsDir);
+  watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
+  watcher.start();
   for (const problem of [...core.endpoints.problems, ...core.templates.problems]) {
     console.error(`warning: ${problem.origin}: ${problem.message}`);
   }
@@ -96,6 +101,7 @@ async function serve(argv: string[]): Promise<void> {
     console.error(`${signal}: finishing requests in flight…`);
     // Stop accepting first; the server then waits for prompts in flight, whose records are written before they answer.
     await server.stop(SHUTDOWN_GRACE_MS);
+    watcher.dispose();
     await Promise.race([core.sessions.drain(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
     await removeDiscoveryFile(storageDir);
     process.exit(0);

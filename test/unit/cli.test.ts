@@ -148,10 +148,17 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     const storage = join(dir(), 's');
     const a = await start(['--storage', storage, '--port', '0', '--no-auth']);
     const b = await start(['--storage', storage, '--port', '0', '--no-auth']);
+    assert.deepEqual((await api(b, null, '/v1/sessions/name')).body, [], 'b has read the (empty) folder before a writes');
     const created = await api(a, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'shared', endpoints: ['echo'] }) });
     const id = created.body.session.session_id;
     const chat = created.body.session.chat_ids[0];
-    // b learns of the session a created without a restart.
+    // b lists the session a created, without a restart: its watcher follows the folder. Another
+    // process gives no event to wait for, so this polls b's answer (bounded).
+    const deadline = Date.now() + 5000;
+    while (!((await api(b, null, '/v1/sessions/name')).body as string[]).includes(id)) {
+      assert.ok(Date.now() < deadline, "b never listed a's session");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => api(i % 2 ? a : b, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: `p${i}` }) })),
     );
