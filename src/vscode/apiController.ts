@@ -36,6 +36,11 @@ export class ApiController implements vscode.Disposable {
     return this.current;
   }
 
+  /** What the status bar shows. */
+  get statusText(): string {
+    return this.status.text;
+  }
+
   /** The API token, created once and kept in secret storage. */
   async token(): Promise<string> {
     let token = await this.secrets.get(TOKEN_KEY);
@@ -112,7 +117,7 @@ export class ApiController implements vscode.Disposable {
     const s = this.current;
     if (s.running) {
       const moved = s.requestedPort !== 0 && s.port !== s.requestedPort;
-      this.status.text = `$(server) Moonshot API :${s.port}${moved ? ' $(warning)' : ''}`;
+      this.status.text = `$(server) Moonshot API ${new URL(s.url).host}${moved ? ' $(warning)' : ''}`;
       this.status.tooltip = new vscode.MarkdownString(
         `**Moonshot API** listening on \`${s.url}\`${moved ? `\n\nPort ${s.requestedPort} was in use, so it took ${s.port}.` : ''}\n\nClick for: copy URL, copy token, restart, OpenAPI document.`,
       );

@@ -104,6 +104,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
     assert.match(api.core.storageDir, /workspaceStorage/);
     const state = running(api.api.state);
     assert.match(state.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(api.api.statusText, /^\$\(server\) Moonshot API 127\.0\.0\.1:\d+/);
     const info = JSON.parse(await fs.readFile(join(api.core.storageDir, 'api.json'), 'utf8'));
     assert.equal(info.url, state.url);
     assert.equal((await fs.stat(join(api.core.storageDir, 'api.json'))).mode & 0o777, 0o600);
@@ -343,6 +344,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
           const state = running(await moved);
           assert.notEqual(state.port, port);
           assert.ok(state.port > port && state.port < port + 50);
+          assert.equal(api.api.statusText, `$(server) Moonshot API 127.0.0.1:${state.port} $(warning)`, 'the status bar says where it went, and warns');
         } finally {
           blocker.close();
           const back = nextApiState((s) => s.running && s.requestedPort === 5000);
