@@ -14,6 +14,8 @@ import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './g
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const FALLBACK_PORT_TRIES = 50;
+/** What dispatch answers for a CORS preflight: 204 with CORS headers and no body. */
+const PREFLIGHT = Symbol('preflight');
 
 export interface ApiServerOptions {
   core: Core;
@@ -162,7 +164,8 @@ export class ApiServer {
     this.inFlight++;
     try {
       const result = await this.dispatch(req);
-      this.send(res, 200, result);
+      if (result === PREFLIGHT) this.send(res, 204, undefined);
+      else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
     } finally {
@@ -184,7 +187,7 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     // A CORS preflight from an allow-listed page: answered (with CORS headers) before auth, as browsers send no token.
-    if (method === 'OPTIONS' && origin !== undefined) throw new HttpError(204, '');
+    if (method === 'OPTIONS' && origin !== undefined) return PREFLIGHT;
 
     const matches = this.routes
       .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
