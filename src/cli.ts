@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { openCore } from './core/core';
+import { CoreError, isCoreError } from './core/errors';
 import { StoreWatcher } from './core/storeWatcher';
 import { FileSecretStore } from './core/secrets';
 import type { EndpointSource } from './core/endpoints';
@@ -26,11 +27,11 @@ Options:
 
 const SHUTDOWN_GRACE_MS = 5000;
 
-class UsageError extends Error {}
+const usageError = (message: string) => new CoreError('usage', message);
 
 async function endpointSource(path: string): Promise<EndpointSource> {
   const stat = await fs.stat(path).catch(() => {
-    throw new UsageError(`--endpoints ${path}: no such file or folder`);
+    throw usageError(`--endpoints ${path}: no such file or folder`);
   });
   return stat.isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
 }
@@ -55,10 +56,10 @@ async function serve(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!values.storage) throw new UsageError('--storage DIR is required');
+  if (!values.storage) throw usageError('--storage DIR is required');
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: not a port number`);
-  if (values['no-auth'] && values.token) throw new UsageError('--token and --no-auth cannot be used together');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port ${values.port}: not a port number`);
+  if (values['no-auth'] && values.token) throw usageError('--token and --no-auth cannot be used together');
 
   const storageDir = resolve(values.storage);
   await fs.mkdir(storageDir, { recursive: true });
@@ -115,9 +116,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'serve') await serve(rest);
     else if (command === undefined || command === '--help' || command === 'help') console.log(USAGE);
-    else throw new UsageError(`unknown command "${command}"`);
+    else throw usageError(`unknown command "${command}"`);
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isCoreError(err, 'usage') || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }

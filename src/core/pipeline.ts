@@ -2,8 +2,8 @@
 // then the endpoint's own system/pre/post prompts.
 import type { ChatMessage } from './connectors/types';
 import type { ChatRecord } from './schemas';
+import { CoreError } from './errors';
 
-export class TemplateError extends Error {}
 
 /**
  * Renders a Moonshot prompt template the way Jinja2's defaults do for the
@@ -17,11 +17,11 @@ export function renderPromptTemplate(template: string, prompt: string): string {
   const source = template.replace(/\r\n?/g, '\n').replace(/\n$/, '');
   const unsupported = /\{%|\{#/.exec(source);
   if (unsupported) {
-    throw new TemplateError(`Prompt template uses Jinja syntax that is not supported here ("${unsupported[0]}"); only {{ prompt }} is.`);
+    throw new CoreError('unsupported', `Prompt template uses Jinja syntax that is not supported here ("${unsupported[0]}"); only {{ prompt }} is.`);
   }
   const expression = /(\s*)\{\{(-?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(-?)\}\}(\s*)/g;
   if (source.replace(expression, '').includes('{{')) {
-    throw new TemplateError('Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not supported.');
+    throw new CoreError('unsupported', 'Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not supported.');
   }
   return source.replace(
     expression,

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { Core } from '../core/core';
-import { CoreError, ValidationError } from '../core/errors';
+import { CoreError, invalidField } from '../core/errors';
+import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
 import { buildOpenApiDocument } from './openapi';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './guards';
@@ -27,16 +28,6 @@ export interface ApiServerOptions {
   /** Take the next free port when the one asked for is in use (the extension); headless fails instead. */
   fallbackToFreePort?: boolean;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
 interface CompiledRoute {
@@ -178,11 +169,11 @@ export class ApiServer {
 
   private async dispatch(req: IncomingMessage): Promise<unknown> {
     if (!isAllowedHost(req.headers.host, this.hosts)) {
-      throw new HttpError(403, 'Host not allowed: the API answers only requests addressed to this machine\'s loopback address.');
+      throw new CoreError('forbidden', 'Host not allowed: the API answers only requests addressed to this machine\'s loopback address.');
     }
     const origin = req.headers.origin;
     if (!isAllowedOrigin(origin, this.options.allowedOrigins ?? [])) {
-      throw new HttpError(403, `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
+      throw new CoreError('forbidden', `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -195,16 +186,16 @@ export class ApiServer {
     const match = matches.find((x) => x.c.route.method === method);
     const isPublic = match?.c.route.public === true;
     if (!isPublic && this.options.token !== null && !hasValidToken(req.headers.authorization, this.options.token)) {
-      throw new HttpError(401, 'Missing or wrong token: send "Authorization: Bearer <token>" (the token is in api.json in the storage folder).', {
-        'WWW-Authenticate': 'Bearer',
+      throw new CoreError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>" (the token is in api.json in the storage folder).', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
       });
     }
     if (!match) {
       if (matches.length > 0) {
         const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
-        throw new HttpError(405, `Method ${method} not allowed here; use ${allow}.`, { Allow: allow });
+        throw new CoreError('method-not-allowed', `Method ${method} not allowed here; use ${allow}.`, { headers: { Allow: allow } });
       }
-      throw new HttpError(404, 'Not found: no such route (see /v1/openapi.json).');
+      throw new CoreError('not-found', 'Not found: no such route (see /v1/openapi.json).');
     }
     const { c, m } = match;
     const params: Record<string, string> = {};
@@ -212,8 +203,7 @@ export class ApiServer {
       try {
         params[name] = decodeURIComponent(m[i + 1] ?? '');
       } catch {
-        const msg = 'is not valid percent-encoding';
-        throw new ValidationError(`${name}: ${msg}`, [{ loc: ['path', name], msg, type: 'value_error' }]);
+        throw invalidField(['path', name], 'is not valid percent-encoding');
       }
     });
     // PUT may come without a body (Moonshot's clients send none): that means "change nothing".
@@ -248,17 +238,10 @@ export class ApiServer {
   }
 
   private sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    if (err instanceof HttpError) {
-      this.send(res, err.status, { detail: err.message }, err.headers);
-      if (err.status === 413) req.destroy();
-      return;
-    }
-    if (err instanceof ValidationError) {
-      this.send(res, 422, { detail: err.message, error: err.issues });
-      return;
-    }
     if (err instanceof CoreError) {
-      this.send(res, err.status, { detail: err.message });
+      const body = err.issues.length > 0 || err.kind === 'invalid' ? { detail: err.message, error: err.issues } : { detail: err.message };
+      this.send(res, STATUS_OF_KIND[err.kind], body, err.headers);
+      if (err.kind === 'too-large') req.destroy();
       return;
     }
     this.options.log?.('error', `${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -268,12 +251,12 @@ export class ApiServer {
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (declared > MAX_BODY_BYTES) throw new CoreError('too-large', `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw new CoreError('too-large', `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -283,12 +266,12 @@ async function readJsonBody(req: IncomingMessage, whenEmpty?: unknown): Promise<
   const raw = (await readBody(req)).toString('utf8');
   if (raw.trim() === '') {
     if (whenEmpty !== undefined) return whenEmpty;
-    throw new HttpError(400, 'Request body is empty; send a JSON object.');
+    throw new CoreError('bad-request', 'Request body is empty; send a JSON object.');
   }
   try {
     return JSON.parse(raw);
   } catch {
-    throw new HttpError(400, 'Request body is not valid JSON');
+    throw new CoreError('bad-request', 'Request body is not valid JSON');
   }
 }
 
