@@ -92,13 +92,6 @@ export class SessionService {
     return this.loading;
   }
 
-  /** Forgets what is cached and reads the store again (another process changed it). */
-  async reload(): Promise<void> {
-    this.sessions = undefined;
-    this.loading = undefined;
-    await this.index();
-  }
-
   /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
   async applyExternalChange(change: StoreChange): Promise<void> {
     // The watcher also sees this process's own writes; only what differs from what it knows is news.
