@@ -41,6 +41,19 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
   });
 }
 
+/**
+ * Makes the folder (and its parents) if missing; a refusal is a `storage`
+ * error. A file in its place is left for the write into it to report
+ * (ENOTDIR: "a path in it is not a folder"), not taken for the folder.
+ */
+export async function makeFolder(path: string): Promise<void> {
+  try {
+    await fs.mkdir(path, { recursive: true });
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw asStorageError(err, path);
+  }
+}
+
 function errnoCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' ? code : undefined;
@@ -238,7 +251,7 @@ export class SessionStore {
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writingTo(dir, async () => {
       // Also makes sessions/ again when someone deleted it.
-      await fs.mkdir(dir, { recursive: true });
+      await makeFolder(dir);
       await writeFileAtomic(tmp, JSON.stringify(session, null, 2));
       try {
         // link() fails if the name exists, so of two creators of one id exactly one wins.
