@@ -8,7 +8,7 @@
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { promises as fs, constants as fsConstants, type Dirent } from 'node:fs';
+import { promises as fs, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ChatRecordSchema, StoredSessionSchema, type ChatRecord, type StoredSession } from './schemas';
@@ -170,15 +170,15 @@ export class SessionStore {
 
   /** Every session whose metadata can be read; anything else in the folder is skipped (with one warning). */
   async listSessions(): Promise<StoredSession[]> {
-    let entries: Dirent[];
+    let names: string[];
     try {
-      entries = await fs.readdir(this.sessionsDir, { withFileTypes: true });
+      names = await fs.readdir(this.sessionsDir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw asStorageError(err, this.sessionsDir);
     }
     const sessions = await Promise.all(
-      entries.map(async ({ name }) => {
+      names.map(async (name) => {
         const path = join(this.sessionsDir, name);
         if (name.startsWith(TRASH_PREFIX)) {
           // A delete that crashed after its rename: finish it.
