@@ -29,7 +29,8 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
   try {
     await fs.rename(tmp, path);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    // The rename's error is the one to report: a failing clean-up must not replace it.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
 }
