@@ -3,7 +3,7 @@ import { listAttackModules, planAttack, transformPrompt, type AttackerCall } fro
 import { COLLOQUIALISMS } from '../../src/core/attacks/colloquialisms';
 import { CONFUSABLES } from '../../src/core/attacks/confusables';
 import { PUNCTUATION } from '../../src/core/attacks/perturbations';
-import { lettersOf, wordSpans } from '../../src/core/attacks/text';
+import { graphemes, lettersOf, wordSpans } from '../../src/core/attacks/text';
 import { CoreError, isCoreError, NotFoundError, ValidationError } from '../../src/core/errors';
 import { deriveSeed, SeededRandom } from '../../src/core/random';
 import { MAX_ATTACK_VARIANTS, MAX_PROMPT_CHARS } from '../../src/core/schemas';
@@ -47,6 +47,29 @@ describe('seeded random', () => {
     const s = r.sample([1, 2, 3, 4, 5], 3);
     assert.equal(new Set(s).size, 3);
     assert.deepEqual(r.sample([1, 2], 5).sort(), [1, 2]);
+  });
+});
+
+describe('graphemes', () => {
+  it('splits exactly as Intl.Segmenter does, ASCII fast path included', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const corpus = [
+      '',
+      'plain ascii, with punctuation!',
+      'line\r\nbreaks\n\rand\r\r\n',
+      'cafe\u0301 and caf\u00e9',
+      'a\u0301\u0302b',
+      'family 👨‍👩‍👧‍👦 ok',
+      'flags 🇸🇬🇫🇷x',
+      'keycap 1\ufe0f\u20e3 and #\ufe0f\u20e3',
+      'skin 👋🏽x👋🏿',
+      'Hangul 한국어 and jamo \u1100\u1161\u11a8',
+      'Devanagari हिन्दी',
+      'Arabic prepend \u06001 and \u0600x',
+      'x\u200dy ZWJ between letters',
+      '🙂',
+    ];
+    for (const text of corpus) assert.deepEqual(graphemes(text), Array.from(segmenter.segment(text), (s) => s.segment), JSON.stringify(text));
   });
 });
 

@@ -38,10 +38,38 @@ export function replaceSpans(text: string, spans: readonly Span[], replacements:
 
 let segmenter: Intl.Segmenter | undefined;
 
-/** User-perceived characters (an emoji with its modifiers or a flag is one). */
+const ascii = (text: string, i: number) => i < 0 || i >= text.length || text.charCodeAt(i) < 0x80;
+const CR = 13;
+const LF = 10;
+
+/**
+ * User-perceived characters (an emoji with its modifiers, a flag, a letter
+ * with its accents is one), as Intl.Segmenter finds them. Segmenting is
+ * slow, and between two ASCII characters there is always a boundary (but
+ * in CR LF), so only the runs around other characters are segmented.
+ */
 export function graphemes(text: string): string[] {
   segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  return Array.from(segmenter.segment(text), (s) => s.segment);
+  const out: string[] = [];
+  let slowFrom = -1;
+  const flush = (end: number) => {
+    if (slowFrom < 0) return;
+    for (const { segment } of (segmenter as Intl.Segmenter).segment(text.slice(slowFrom, end))) out.push(segment);
+    slowFrom = -1;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const alone =
+      c < 0x80 && ascii(text, i - 1) && ascii(text, i + 1) && !(c === CR && text.charCodeAt(i + 1) === LF) && !(c === LF && text.charCodeAt(i - 1) === CR);
+    if (!alone) {
+      if (slowFrom < 0) slowFrom = i;
+      continue;
+    }
+    flush(i);
+    out.push(text.charAt(i));
+  }
+  flush(text.length);
+  return out;
 }
 
 /** `replacement` in the case pattern of `original`: "MAN" -> "BLOKE", "Man" -> "Bloke", "man" -> "bloke". */
