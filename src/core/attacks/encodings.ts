@@ -128,7 +128,7 @@ export const ENCODINGS: Encoding[] = [
   },
   {
     name: 'unicode_confusable',
-    what: `Replaces every Latin letter that has a look-alike in another script (${Object.keys(CONFUSABLES).length} letters: a, c, e, o, p, x, A, B ...) with its closest look-alike (Cyrillic а for a, and so on); the same table as homoglyph_attack, but every such letter and always the same look-alike.`,
+    what: `Replaces every Latin letter that has a look-alike in another script (${Object.keys(CONFUSABLES).length} letters: a, c, e, o, p, x, A, B ...) with its closest look-alike (U+0430 CYRILLIC SMALL LETTER A for a, and so on); the same table as homoglyph_attack, but every such letter and always the same look-alike.`,
     scheme: 'The following message uses look-alike letters from other alphabets in place of some Latin letters; read it as ordinary text.',
     encode: (p) => Array.from(p, (ch) => CONFUSABLES[ch]?.[0] ?? ch).join(''),
   },
