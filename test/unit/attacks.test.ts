@@ -348,6 +348,12 @@ describe('attack chains (planAttack)', () => {
     assert.throws(() => planAttack({ attack_modules: ['base64', 'nope'], prompt: 'x' }), NotFoundError);
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', seed: -1 }), invalidAt(['body', 'seed']));
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', num_variants: 1000 }), invalidAt(['body', 'num_variants']));
+    assert.throws(() => planAttack({ attack_modules: ['paraphrase'], prompt: 'x', attacker_endpoint: 'a', num_variants: 80 }), invalidAt(['body', 'num_variants']));
+    assert.throws(
+      () => planAttack({ attack_modules: ['paraphrase'], prompt: 'x', attacker_endpoint: 'a', options: { paraphrase: { num_variants: 80 } } }),
+      invalidAt(['body', 'options', 'paraphrase', 'num_variants']),
+    );
+    assert.equal(planAttack({ attack_modules: ['paraphrase'], prompt: 'x', attacker_endpoint: 'a', num_variants: 80, options: { paraphrase: { num_variants: 3 } } }).options[0]?.num_variants, 3);
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', topic: 'y' }), invalidAt(['body', 'topic']));
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { rot13: {} } }), invalidAt(['body', 'options', 'rot13']));
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { base64: { wrap: 'yes' } } }), invalidAt(['body', 'options', 'base64', 'wrap']));

@@ -16,7 +16,8 @@
 // deriveSeed(seed, k, j), except the first stage's single input, which uses
 // the seed itself, so a one-module attack with seed S is exactly that
 // module with seed S.
-import { describeError, toConnectorError, cancelledError } from '../connectors/errors';
+import type { z } from 'zod';
+import { cancelledError, describeError, toConnectorError } from '../connectors/errors';
 import type { ChatModel } from '../chatModel';
 import type { ChatMessage } from '../connectors/types';
 import { CoreError, invalidField } from '../errors';
@@ -91,13 +92,19 @@ export function planAttack(request: unknown): AttackPlan {
   }
 
   const stages: Stage[] = modules.map((module) => {
-    const shape = module.options.shape as Record<string, unknown>;
-    const given = {
-      ...('num_variants' in shape && body.num_variants !== undefined ? { num_variants: body.num_variants } : {}),
-      ...('seed' in shape && body.seed !== undefined ? { seed: body.seed } : {}),
-      ...body.options?.[module.name],
-    };
-    return { module, options: parseAttackOptions(module.name, given) };
+    const shape = module.options.shape as Record<string, z.ZodType>;
+    const own = body.options?.[module.name] ?? {};
+    const inherited: Record<string, unknown> = {};
+    for (const key of ['num_variants', 'seed'] as const) {
+      const value = body[key];
+      const field = shape[key];
+      if (value === undefined || !field || key in own) continue;
+      // A top-level value beyond one module's own bound is reported where the user wrote it.
+      const checked = field.safeParse(value);
+      if (!checked.success) throw invalidField(['body', key], `${checked.error.issues[0]?.message ?? 'is invalid'} (for ${module.name})`);
+      inherited[key] = value;
+    }
+    return { module, options: parseAttackOptions(module.name, { ...inherited, ...own }) };
   });
   const chain = names.join('+');
 
