@@ -14,3 +14,11 @@ export function chatModelOf(connector: Connector): ChatModel {
     complete: async (messages, signal) => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text,
   };
 }
+
+/** A system message and one user message: how attackers and judges are asked. */
+export function systemAndUser(system: string, user: string): ChatMessage[] {
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: user },
+  ];
+}
