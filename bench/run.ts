@@ -11,6 +11,7 @@ import { createConnector } from '../src/core/connectors';
 import type { ChatRecord } from '../src/core/schemas';
 import { buildInit, olderPage } from '../src/shared/chatPanelData';
 import { measurePanelRender } from './panelRender';
+import { measureAttackTransforms } from './attackTransforms';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 
 interface Row {
@@ -158,6 +159,9 @@ async function main() {
   const fake = await startFakeOpenAI();
   const rows: Row[] = [];
   try {
+    for (const t of measureAttackTransforms()) {
+      rows.push({ name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`, value: t.perVariantMs, unit: 'ms', target: '< 1', ok: t.perVariantMs < 1 });
+    }
     rows.push(await fanOut(fake));
     rows.push(await apiOverhead(fake));
     rows.push(...(await historyIndependence(fake)));
