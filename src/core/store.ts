@@ -61,6 +61,8 @@ function errnoCode(err: unknown): string | undefined {
 
 const isErrno = (err: unknown, code: string) => errnoCode(err) === code;
 
+const isFolder = (path: string) => fs.stat(path).then((st) => st.isDirectory(), () => false);
+
 /** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole chat. */
 function parseRecords(text: string): ChatRecord[] {
   const records: ChatRecord[] = [];
@@ -331,7 +333,7 @@ export class SessionStore {
    */
   async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => ChatRecord): Promise<ChatRecord> {
     const path = this.chatPath(sessionId, chatId);
-    return writingTo(path, () =>
+    return this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
         const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
         try {
@@ -355,6 +357,22 @@ export class SessionStore {
         }
       }),
     );
+  }
+
+  /**
+   * Runs a write into a session's folder. A refusal is a `storage` error,
+   * except that a session folder gone while the storage folder is there
+   * means another process deleted the session: not found, not a fault.
+   */
+  private async inSessionFolder<T>(sessionId: string, path: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && (await isFolder(this.sessionsDir)) && !(await isFolder(this.sessionDir(sessionId)))) {
+        throw new NotFoundError('Session not found');
+      }
+      throw asStorageError(err, path);
+    }
   }
 
   /**

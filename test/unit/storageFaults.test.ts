@@ -114,7 +114,8 @@ describe('storage faults', () => {
     await fs.rm(folder, { recursive: true });
     const refused = await call('PUT', `/v1/llm_endpoints/${id}`, { token: 'second' });
     assert.equal(refused.status, 503);
-    assert.match(refused.body.detail, storageDetail('the folder is missing', folder));
+    // The file the user knows, not the temporary file of the atomic write.
+    assert.equal(refused.body.detail, `Storage is not writable: the folder is missing (${path})`);
     assert.equal((await core!.endpoints.resolve(id)).token, 'first', 'the token in use is the one stored');
 
     await fs.mkdir(folder);
@@ -142,5 +143,25 @@ describe('storage faults', () => {
     await fs.rm(folder);
     assert.equal((await call('PUT', `/v1/llm_endpoints/${created.body.id}`, { name: 'After' })).status, 200);
     assert.equal((await call('POST', '/v1/llm_endpoints', { name: 'Another', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1' })).status, 200);
+  });
+
+  it('answers 503 naming the path when a chat file is a folder', async () => {
+    await start();
+    const created = await call('POST', '/v1/sessions', { name: 'odd chat', endpoints: ['echo'] });
+    const { session_id: id, chat_ids: [chat] } = created.body.session;
+    const file = join(dir(), 'sessions', id, `${chat}.jsonl`);
+    await fs.mkdir(file);
+    const answered = await call('POST', `/v1/sessions/${id}/prompt`, { prompt: 'hi' });
+    assert.equal(answered.status, 503);
+    assert.match(answered.body.detail, storageDetail('a folder is where a file should be', file));
+  });
+
+  it('answers 404 Session not found to a prompt whose session another process deleted', async () => {
+    await start();
+    const created = await call('POST', '/v1/sessions', { name: 'deleted elsewhere', endpoints: ['echo'] });
+    const id = created.body.session.session_id as string;
+    await fs.rm(join(dir(), 'sessions', id), { recursive: true });
+    const answered = await call('POST', `/v1/sessions/${id}/prompt`, { prompt: 'hi' });
+    assert.deepEqual([answered.status, answered.body.detail], [404, 'Session not found']);
   });
 });
