@@ -8,7 +8,7 @@ import { openCore, type Core } from '../src/core/core';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import { createConnector } from '../src/core/connectors';
-import type { ChatRecord } from '../src/core/schemas';
+import type { ChatRecord, StoredChatRecord } from '../src/core/schemas';
 import { buildInit, olderPage } from '../src/shared/chatPanelData';
 import { measurePanelRender } from './panelRender';
 import { measureAttackTransforms } from './attackTransforms';
@@ -110,7 +110,7 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const small = await measure(session.session_id);
     const chat = session.chat_ids[0]!;
     const [last] = await core.store.readTail(session.session_id, chat, 1);
-    const filler = (n: number): ChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null });
+    const filler = (n: number): StoredChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '' });
     const lines: string[] = [];
     for (let id = (last?.chat_record_id ?? 0) + 1; id <= 4000; id++) lines.push(`${JSON.stringify(filler(id))}\n`);
     // Written as another process would: the store notices the file grew and reads the last id from its end.

@@ -19,7 +19,7 @@ export function columnsOf(core: Core, session: SessionMetadata): Column[] {
 }
 
 export async function buildInit(core: Core, session: SessionMetadata, pending: Pending[]): Promise<Extract<HostMessage, { type: 'init' }>> {
-  const pages = await Promise.all(session.chat_ids.map((chatId) => core.store.readTail(session.session_id, chatId, PAGE_SIZE)));
+  const pages = await Promise.all(session.chat_ids.map((chatId) => core.sessions.recentRecords(session.session_id, chatId, PAGE_SIZE)));
   return {
     type: 'init',
     session: sessionInfo(session),

@@ -2,12 +2,12 @@
 // with its record count and last duration. Chat counts are read from the
 // ends of the chat files when a session is expanded, never at activation.
 import * as vscode from 'vscode';
-import type { SessionMetadata, ChatRecord } from '../core/schemas';
+import type { SessionMetadata, StoredChatRecord } from '../core/schemas';
 import type { SessionService } from '../core/sessions';
 import type { EndpointRegistry } from '../core/endpoints';
 
 export type SessionNode = { kind: 'session'; session: SessionMetadata };
-export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: ChatRecord };
+export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: StoredChatRecord };
 export type TreeNode = SessionNode | ChatNode;
 
 const REFRESH_DELAY_MS = 50;

@@ -3,10 +3,10 @@ import { openCore } from '../../src/core/core';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { buildInit, olderPage } from '../../src/shared/chatPanelData';
 import { HostMessageSchema, PAGE_SIZE } from '../../src/shared/chatProtocol';
-import type { ChatRecord } from '../../src/core/schemas';
+import type { StoredChatRecord } from '../../src/core/schemas';
 import { useTempDir } from '../support/tempDir';
 
-const record = (id: number): ChatRecord => ({ chat_record_id: id, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: `p${id}`, prepared_prompt: `p${id}`, predicted_result: `a${id}`, duration: '0 secs', prompt_time: '01/01/2024, 00:00:00', error: null });
+const record = (id: number): StoredChatRecord => ({ chat_record_id: id, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: `p${id}`, prepared_prompt: `p${id}`, predicted_result: `a${id}`, duration: '0 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '' });
 
 describe('chat panel data', () => {
   const dir = useTempDir();

@@ -15,10 +15,10 @@ const session: SessionMetadata = {
   filename: null,
   chat_history: {
     echo_20240101_000000: [
-      { chat_record_id: 1, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'hi', prepared_prompt: 'hi', predicted_result: 'has ``` and ```` fences\n# not a heading', duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null },
+      { chat_record_id: 1, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'hi', prepared_prompt: 'hi', predicted_result: 'has ``` and ```` fences\n# not a heading', duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '', metric: null },
     ],
     broken_20240101_000000: [
-      { chat_record_id: 1, conn_id: 'broken', context_strategy: '', prompt_template: '', prompt: 'hi', prepared_prompt: 'hi', predicted_result: '', duration: '0.2 secs', prompt_time: '01/01/2024, 00:00:00', error: 'HTTP 500: boom' },
+      { chat_record_id: 1, conn_id: 'broken', context_strategy: '', prompt_template: '', prompt: 'hi', prepared_prompt: 'hi', predicted_result: '', duration: '0.2 secs', prompt_time: '01/01/2024, 00:00:00', error: 'HTTP 500: boom', attack_module: '', metric: null },
     ],
   },
 };
