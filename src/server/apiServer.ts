@@ -11,6 +11,8 @@ import { CoreError, invalidField } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
 import { buildOpenApiDocument } from './openapi';
+import { JsonReply, StreamingReply } from './reply';
+import type { EventStreamOptions } from './eventStream';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './guards';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,6 +29,8 @@ export interface ApiServerOptions {
   allowedOrigins?: readonly string[];
   /** Take the next free port when the one asked for is in use (the extension); headless fails instead. */
   fallbackToFreePort?: boolean;
+  /** GET /v1/events: heartbeat interval and how far a client may fall behind. */
+  eventStream?: EventStreamOptions;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -50,6 +54,9 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private inFlight = 0;
   private idle: (() => void) | undefined;
+  /** Open event streams: stop() ends them first, so they never hold up a shutdown. */
+  private readonly streams = new Set<StreamingReply>();
+  private stopping = false;
   private readonly routes: CompiledRoute[];
   private hosts = new Set<string>();
   private boundPort = 0;
@@ -57,7 +64,7 @@ export class ApiServer {
 
   constructor(private readonly options: ApiServerOptions) {
     const routes: Route[] = [
-      ...buildRoutes(options.core),
+      ...buildRoutes(options.core, { eventStream: options.eventStream ?? {} }),
       {
         method: 'GET',
         path: '/v1/openapi.json',
@@ -137,6 +144,8 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.stopping = true;
+    for (const stream of this.streams) stream.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (this.inFlight > 0) {
@@ -149,6 +158,7 @@ export class ApiServer {
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;
+    this.stopping = false;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -156,6 +166,8 @@ export class ApiServer {
     try {
       const result = await this.dispatch(req);
       if (result === PREFLIGHT) this.send(res, 204, undefined);
+      else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
+      else if (result instanceof JsonReply) this.send(res, result.status, result.body);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -209,6 +221,20 @@ export class ApiServer {
     // PUT may come without a body (Moonshot's clients send none): that means "change nothing".
     const body = c.route.body ? await readJsonBody(req, method === 'PUT' ? {} : undefined) : await discardBody(req);
     return c.route.handle({ params, query: url.searchParams, body });
+  }
+
+  private async serveStream(req: IncomingMessage, res: ServerResponse, stream: StreamingReply): Promise<void> {
+    this.streams.add(stream);
+    if (this.stopping) stream.close();
+    try {
+      await stream.serve(req, res, { 'X-Content-Type-Options': 'nosniff', ...this.corsHeaders(req) });
+    } catch (err) {
+      // The headers are out: all that is left to do is close the connection.
+      this.options.log?.('error', `${req.method} ${req.url} failed while streaming: ${(err as Error)?.stack ?? String(err)}`);
+      res.destroy();
+    } finally {
+      this.streams.delete(stream);
+    }
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,0 +1,18 @@
+// Reading path and query parameters the same way in every route: each is
+// checked against its schema before it comes near the core, and a bad one is
+// a 422 naming it.
+import { z } from 'zod';
+import { SessionIdSchema } from '../core/schemas';
+import { parseOrThrow } from '../core/validation';
+import type { RequestContext } from './routes';
+
+export const success = { success: true } as const;
+
+/** Validates a query parameter against its schema, or answers 422 naming it. */
+export function queryParam<S extends z.ZodType, F extends z.output<S> | undefined>(ctx: RequestContext, name: string, schema: S, fallback: F): z.output<S> | F {
+  const raw = ctx.query.get(name);
+  return raw === null ? fallback : (parseOrThrow(schema, raw, ['query', name]) as z.output<S>);
+}
+
+export const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
+export const nameParam = (ctx: RequestContext) => parseOrThrow(z.string().min(1).max(200), ctx.params.name, ['path', 'name']);
