@@ -12,6 +12,7 @@ import type { ChatRecord, StoredChatRecord } from '../src/core/schemas';
 import { buildInit, olderPage } from '../src/shared/chatPanelData';
 import { measurePanelRender } from './panelRender';
 import { measureAttackTransforms } from './attackTransforms';
+import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 
 interface Row {
@@ -163,6 +164,8 @@ async function main() {
       rows.push({ name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`, value: t.perVariantMs, unit: 'ms', target: '< 1', ok: t.perVariantMs < 1 });
     }
     rows.push(await fanOut(fake));
+    rows.push(...(await measureAttackRun()));
+    rows.push(...(await measureEventStreamCost()));
     rows.push(await apiOverhead(fake));
     rows.push(...(await historyIndependence(fake)));
     const panel = await panelOpen();

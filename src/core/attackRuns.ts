@@ -10,6 +10,7 @@
 // records are the progress, so a run whose process died (kill -9, a crash)
 // is listed as `interrupted` with `done` counted from the chat files.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { planAttack, type AttackPlan, type AttackRun, type AttackerCall } from './attacks';
 import { ConnectorError, describeError } from './connectors/errors';
@@ -62,6 +63,13 @@ export interface AttackServiceOptions {
 
 const errorText = (err: unknown) => (isCoreError(err) ? err.message : describeError(err));
 const isCancel = (err: unknown) => err instanceof ConnectorError && err.kind === 'cancelled';
+
+/** The run's controller: every call of every variant listens to its signal, far more than Node's warning threshold. */
+function newController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** `YYYYMMDD-HHMMSS-<6 hex>`: sorts by start, safe in a path. */
 function newAttackId(now: Date): string {
@@ -142,7 +150,7 @@ export class AttackService {
       chatIds: [...session.chat_ids],
       variants: [],
       calls: [],
-      controller: new AbortController(),
+      controller: newController(),
       done: Promise.resolve(),
       writes: Promise.resolve(),
     };
