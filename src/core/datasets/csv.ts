@@ -17,6 +17,10 @@ const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** The characters that end a run of plain text inside and outside quotes. */
+const QUOTED_STOP = /["\r\n]/g;
+const UNQUOTED_STOP = /[,"\r\n]/g;
+
 const enum State {
   FieldStart,
   Unquoted,
@@ -76,6 +80,10 @@ export class CsvParser {
             this.state = State.QuoteSeen;
           } else if (c === CR || (c === LF && !afterCr)) {
             this.line++;
+          } else {
+            // Skip to the next character that matters (none skipped is a CR, so afterCr stays false).
+            QUOTED_STOP.lastIndex = i + 1;
+            i = (QUOTED_STOP.exec(text)?.index ?? n) - 1;
           }
           continue;
         case State.QuoteSeen:
@@ -121,6 +129,8 @@ export class CsvParser {
         this.fail(this.line, 'a quote inside a field that does not start with one: put the whole field in quotes and write the quote twice ("")');
       } else {
         this.state = State.Unquoted;
+        UNQUOTED_STOP.lastIndex = i + 1;
+        i = (UNQUOTED_STOP.exec(text)?.index ?? n) - 1;
       }
     }
     if (this.state === State.Quoted || this.state === State.Unquoted) {
