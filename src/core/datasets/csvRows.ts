@@ -4,7 +4,7 @@
 // row.
 import type { CsvRecord } from './csv';
 import { DatasetError } from './datasetError';
-import type { RowIds } from './rowIds';
+import { defaultVariable, optional, type RowContext } from './rowParts';
 import type { RowTemplate } from './rowTemplate';
 import type { DatasetFormat, DatasetRow } from './types';
 
@@ -19,24 +19,9 @@ export function csvFormatOf(columns: readonly string[]): CsvFormat {
   return 'promptfoo-csv';
 }
 
-export interface RowContext {
-  file: string;
-  template?: RowTemplate;
-  ids: RowIds;
-}
-
 export type CsvRowMaker = (record: CsvRecord) => DatasetRow;
 
-/** `{key: value}`, or nothing when there is no value: optional fields stay absent rather than undefined. */
-export const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
-
 const nonEmpty = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
-
-/** The variables a promptfoo row is made of when no template says: the only one, or one called prompt, input or query. */
-export function defaultVariable(vars: readonly string[]): string | undefined {
-  if (vars.length === 1) return vars[0];
-  return ['prompt', 'input', 'query'].find((v) => vars.includes(v));
-}
 
 function checkHeader(file: string, header: CsvRecord, format: CsvFormat, template: RowTemplate | undefined): void {
   const seen = new Set<string>();

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { CsvParser } from './csv';
-import { csvRowMaker, type CsvFormat, type CsvRowMaker, type RowContext } from './csvRows';
+import { csvRowMaker, type CsvFormat, type CsvRowMaker } from './csvRows';
 import { DatasetError } from './datasetError';
 import { detectFormat, parseJsonLine } from './detect';
 import { textChunks, type ChunkOptions, type ReadProgress } from './fileChunks';
@@ -13,6 +13,7 @@ import { JsonArrayParser, type JsonElement } from './jsonArrayStream';
 import { LineSplitter, type TextLine } from './lines';
 import { objectRowMaker, type ObjectFormat } from './objectRows';
 import { RowIds } from './rowIds';
+import type { RowContext } from './rowParts';
 import { compileRowTemplate, missingVariable, type RowTemplate } from './rowTemplate';
 import type { DatasetFormat, DatasetRow } from './types';
 import { readYamlTests } from './yamlTests';

@@ -1,6 +1,6 @@
 // The formats whose rows are JSON objects (a Moonshot example, a promptfoo
 // test, a JSONL line) and how each becomes a row.
-import { optional, defaultVariable, type RowContext } from './csvRows';
+import { defaultVariable, optional, type RowContext } from './rowParts';
 import { DatasetError } from './datasetError';
 import { canonicalJson } from './rowIds';
 import { fieldText, missingVariable } from './rowTemplate';
