@@ -11,7 +11,7 @@ import { CoreError, invalidField } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
 import { buildOpenApiDocument } from './openapi';
-import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './guards';
+import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const FALLBACK_PORT_TRIES = 50;
@@ -56,6 +56,10 @@ export class ApiServer {
   private readonly openApi: unknown;
 
   constructor(private readonly options: ApiServerOptions) {
+    if (options.token !== null && !isUsableToken(options.token)) {
+      // Every caller generates or checks its token first: reaching here is a bug, not a user's mistake.
+      throw new TypeError('ApiServer needs a token of printable ASCII with nothing around it, or null to turn auth off');
+    }
     const routes: Route[] = [
       ...buildRoutes(options.core),
       {
