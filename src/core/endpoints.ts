@@ -233,12 +233,15 @@ export class EndpointRegistry {
     return this.apiDir;
   }
 
+  private apiFile(id: string): string {
+    return join(this.requireApiDir(), `${id}.json`);
+  }
+
   private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
-    const dir = this.requireApiDir();
-    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(this.requireApiDir(), { recursive: true });
     // Same shape as Moonshot's files; the token stays in the SecretStore.
     const file = { ...entry.config, token: '', created_date: entry.created_date };
-    await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
+    await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
   }
 
   /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
@@ -261,8 +264,16 @@ export class EndpointRegistry {
       editable: true,
       created_date: formatCreatedDate(new Date()),
     };
+    // Memory changes only once everything is stored: a failure leaves neither a file nor an entry.
     await this.writeApiEndpoint(entry);
-    if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+    try {
+      // No token given: none of an earlier endpoint of this id may be inherited.
+      if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+      else await this.secrets.delete(endpointTokenKey(id));
+    } catch (err) {
+      await fs.rm(this.apiFile(id), { force: true });
+      throw err;
+    }
     this.entries.set(id, entry);
     this.changed.fire();
     return this.view(id);
@@ -288,8 +299,10 @@ export class EndpointRegistry {
           throw new ConflictError(`An endpoint named "${changes.name}" already exists`);
         }
       }
-      entry.config = { ...entry.config, ...changes };
-      await this.writeApiEndpoint(entry);
+      const next: EndpointEntry = { ...entry, config: { ...entry.config, ...changes } };
+      // Kept in memory only once written: a write that fails (a full disk, params that cannot be saved) changes nothing.
+      await this.writeApiEndpoint(next);
+      this.entries.set(id, next);
     }
     if (token !== undefined) {
       if (token === '') await this.secrets.delete(endpointTokenKey(id));
@@ -303,9 +316,10 @@ export class EndpointRegistry {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
-    await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true });
-    await this.secrets.delete(endpointTokenKey(id));
+    await fs.rm(this.apiFile(id), { force: true });
+    // The file is gone, so the endpoint is: memory follows before the token is forgotten.
     this.entries.delete(id);
     this.changed.fire();
+    await this.secrets.delete(endpointTokenKey(id));
   }
 }

@@ -6,7 +6,6 @@
 // fetch cannot send a wrong Host header, a raw invalid body or an oversized
 // chunked body.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -18,6 +17,7 @@ import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import { collect, JSON_TYPE, request, ruleViolations, type CallOptions, type Res } from '../support/apiClient';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { snapshot } from '../support/testApi';
 import { ENDPOINTS_DIR, TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
 
 const TOKEN = 'test-token';
@@ -154,23 +154,6 @@ function sendRawSocket(port: number, text: string): Promise<string> {
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
-}
-
-/** Every file and folder under `dir` with a hash of its content. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir, { recursive: true });
-  } catch {
-    return out;
-  }
-  for (const rel of entries.sort()) {
-    const path = join(dir, rel);
-    const stat = await fs.stat(path);
-    out[rel] = stat.isDirectory() ? 'dir' : createHash('sha256').update(await fs.readFile(path)).digest('hex');
-  }
-  return out;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -1232,9 +1215,10 @@ describe('API over real sockets', function () {
         assertIssueAt(res.json as ErrorBody, ['path', 'session_id']);
       });
 
-      it('".." segments are resolved before routing, never reaching a handler', async () => {
+      it('".." segments are never resolved: no route for a step back, and ".." as an id is a 422 (more in apiPaths.test.ts)', async () => {
         await api().expectRejected('GET', '/v1/sessions/../../../etc/passwd', {}, 404);
-        await api().expectRejected('DELETE', '/v1/llm_endpoints/%2e%2e', {}, 404);
+        const err = await api().expectRejected('DELETE', '/v1/llm_endpoints/%2e%2e', {}, 422);
+        assertIssueAt(err, ['path', 'endpoint_id']);
       });
     });
 
