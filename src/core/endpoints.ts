@@ -15,11 +15,11 @@ import {
   type UpdateEndpointBody,
 } from './schemas';
 import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError, writingTo } from './errors';
 import { endpointTokenKey, type SecretStore } from './secrets';
 import { unsupportedReason } from './connectors';
 import type { ResolvedEndpoint } from './connectors/types';
-import { writeFileAtomic } from './store';
+import { makeFolder, writeFileAtomic } from './store';
 import { Emitter } from './emitter';
 import { parseOrThrow } from './validation';
 
@@ -237,8 +237,9 @@ export class EndpointRegistry {
     return join(this.requireApiDir(), `${id}.json`);
   }
 
+  /** Writes the endpoint's file; a refusal of the storage is a `storage` error. */
   private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
-    await fs.mkdir(this.requireApiDir(), { recursive: true });
+    await makeFolder(this.requireApiDir());
     // Same shape as Moonshot's files; the token stays in the SecretStore.
     const file = { ...entry.config, token: '', created_date: entry.created_date };
     await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
@@ -271,7 +272,8 @@ export class EndpointRegistry {
       if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
       else await this.secrets.delete(endpointTokenKey(id));
     } catch (err) {
-      await fs.rm(this.apiFile(id), { force: true });
+      // No endpoint file without its token: after a restart it would be there, unable to authenticate.
+      await fs.rm(this.apiFile(id), { force: true }).catch(() => undefined);
       throw err;
     }
     this.entries.set(id, entry);
@@ -299,10 +301,10 @@ export class EndpointRegistry {
           throw new ConflictError(`An endpoint named "${changes.name}" already exists`);
         }
       }
-      const next: EndpointEntry = { ...entry, config: { ...entry.config, ...changes } };
-      // Kept in memory only once written: a write that fails (a full disk, params that cannot be saved) changes nothing.
-      await this.writeApiEndpoint(next);
-      this.entries.set(id, next);
+      // Changed in memory only once the file says so too.
+      const config = { ...entry.config, ...changes };
+      await this.writeApiEndpoint({ ...entry, config });
+      entry.config = config;
     }
     if (token !== undefined) {
       if (token === '') await this.secrets.delete(endpointTokenKey(id));
@@ -316,7 +318,8 @@ export class EndpointRegistry {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
-    await fs.rm(this.apiFile(id), { force: true });
+    const file = this.apiFile(id);
+    await writingTo(file, () => fs.rm(file, { force: true }));
     // The file is gone, so the endpoint is: memory follows before the token is forgotten.
     this.entries.delete(id);
     this.changed.fire();
