@@ -124,18 +124,18 @@ export class SessionService {
 
   private async index(): Promise<Map<string, StoredSession>> {
     if (this.sessions) return this.sessions;
-    this.loading ??= this.store.listSessions().then((list) => {
-      this.sessions = new Map(list.map((s) => [s.session_id, s]));
-      return this.sessions;
-    });
+    this.loading ??= this.store.listSessions().then(
+      (list) => {
+        this.sessions = new Map(list.map((s) => [s.session_id, s]));
+        return this.sessions;
+      },
+      (err: unknown) => {
+        // The storage was broken (503): the next caller reads it again rather than inheriting this failure.
+        this.loading = undefined;
+        throw err;
+      },
+    );
     return this.loading;
-  }
-
-  /** Forgets what is cached and reads the store again (another process changed it). */
-  async reload(): Promise<void> {
-    this.sessions = undefined;
-    this.loading = undefined;
-    await this.index();
   }
 
   /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
@@ -369,7 +369,7 @@ export class SessionService {
 
     const controller = new AbortController();
     const job: ChatJob = { ...request, controller, done: Promise.resolve() };
-    const run = (previous ?? Promise.resolve()).then(() => this.runChat(job));
+    const run = this.runChat(job, previous ?? Promise.resolve());
     const done = run.then(
       () => undefined,
       () => undefined,
@@ -390,20 +390,37 @@ export class SessionService {
     return run;
   }
 
-  private async runChat(job: ChatJob): Promise<ChatRecord> {
+  /**
+   * One chat's share of a prompt. The call waits for the chat's earlier
+   * prompt only when a context strategy needs that answer; otherwise calls
+   * overlap as far as the endpoint's limits allow. The record is always
+   * appended after the earlier prompt's, so ids follow acceptance order.
+   */
+  private async runChat(job: ChatJob, previous: Promise<void>): Promise<ChatRecord> {
     const { sessionId, chatId, promptId, prompt, active } = job;
+    await Promise.resolve();
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
-    // Read again now that it is this prompt's turn: a template set while it waited applies to it.
-    const session = await this.requireSession(sessionId);
+    let session = await this.requireSession(sessionId);
+    if (session.context_strategy !== null) {
+      await previous;
+      if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
+      // Read again now that it is this prompt's turn: a template or strategy set while it waited applies to it.
+      session = await this.requireSession(sessionId);
+    }
     const chat = active.chats[chatId];
-    if (chat) chat.state = 'running';
-    this.changed.fire({ type: 'chatStarted', sessionId, promptId, chatId });
-
-    const sent = this.now();
-    const outcome = await this.callEndpoint(session, job, (text) => {
-      if (chat) chat.text += text;
-      this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
+    let sent = this.now();
+    const outcome = await this.callEndpoint(session, job, {
+      onStart: () => {
+        sent = this.now();
+        if (chat) chat.state = 'running';
+        this.changed.fire({ type: 'chatStarted', sessionId, promptId, chatId });
+      },
+      onDelta: (text) => {
+        if (chat) chat.text += text;
+        this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
+      },
     });
+    await previous;
     // A delete began while the model answered: its files must not come back.
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     const record = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
@@ -426,7 +443,7 @@ export class SessionService {
   }
 
   /** Prepares the prompt for this chat and calls its endpoint; every failure becomes the outcome's error. */
-  private async callEndpoint(session: StoredSession, job: ChatJob, onDelta: (text: string) => void): Promise<CallOutcome> {
+  private async callEndpoint(session: StoredSession, job: ChatJob, on: { onStart(): void; onDelta(text: string): void }): Promise<CallOutcome> {
     const { sessionId, chatId, controller, signal } = job;
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort);
@@ -457,12 +474,13 @@ export class SessionService {
       const result = await this.limiters.get(endpoint).run(() => {
         // Time the call itself, not the wait for a free slot.
         started = performance.now();
+        on.onStart();
         return connector.complete({
           messages: prepared.messages,
           signal: controller.signal,
           onDelta: (text) => {
             streamed += text;
-            onDelta(text);
+            on.onDelta(text);
           },
         });
       }, controller.signal);

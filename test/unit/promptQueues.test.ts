@@ -63,7 +63,7 @@ describe('prompt queues per chat', () => {
   }
 
   it('lets a fast endpoint answer prompt 2 while a slow one still works on prompt 1', async () => {
-    const { sessions } = await open([endpoint('slow', 'hang')]);
+    const { sessions } = await open([{ ...endpoint('slow', 'hang'), max_concurrency: 1 }]);
     const s = await sessions.create({ name: 'race', endpoints: ['slow', 'echo'] });
     const [slowChat, fastChat] = s.chat_ids as [string, string];
     const seen = events();
@@ -127,7 +127,7 @@ describe('prompt queues per chat', () => {
   });
 
   it('stops queued prompts too when the user stops a chat', async () => {
-    const { sessions } = await open([endpoint('slow', 'hang')]);
+    const { sessions } = await open([{ ...endpoint('slow', 'hang'), max_concurrency: 1 }]);
     const s = await sessions.create({ name: 'stop', endpoints: ['slow'] });
     const sentBefore = fake.requests.length;
     const arrived = new Promise((resolve) => fake.events.once('request', resolve));
@@ -137,6 +137,71 @@ describe('prompt queues per chat', () => {
     const results = await all;
     assert.deepEqual(results.map((r) => r[s.chat_ids[0]!]![0]!.error), ['cancelled', 'cancelled', 'cancelled']);
     assert.equal(fake.requests.length - sentBefore, 1, 'the two queued prompts were never sent');
+  });
+
+  describe('calls that overlap in one chat', () => {
+    /** A connector whose answers the test releases one by one, by prompt. */
+    function gatedConnector() {
+      const calls = new Map<string, (text: string) => void>();
+      const arrived = new Map<string, () => void>();
+      const connector = {
+        complete: ({ messages }: { messages: { content: string }[] }) =>
+          new Promise<{ text: string; usage: null }>((resolve) => {
+            const prompt = messages[messages.length - 1]!.content;
+            calls.set(prompt, (text) => resolve({ text, usage: null }));
+            arrived.get(prompt)?.();
+          }),
+      };
+      const called = (prompt: string) => (calls.has(prompt) ? Promise.resolve() : new Promise<void>((resolve) => arrived.set(prompt, resolve)));
+      const answer = (prompt: string) => calls.get(prompt)!(`answer to ${prompt}`);
+      return { connector, called, answer, calls };
+    }
+
+    async function openGated(gate: ReturnType<typeof gatedConnector>): Promise<Core> {
+      core = await openCore({
+        storageDir: dir(),
+        endpointSources: [{ kind: 'inline', origin: 'test', endpoints: [endpoint('gated', 'm')] }],
+        promptTemplateFolders: [],
+        secrets: new MemorySecretStore(),
+        connectorFor: () => gate.connector,
+      });
+      return core;
+    }
+
+    it('runs calls at once when no context strategy needs the earlier answer, and still appends in acceptance order', async () => {
+      const gate = gatedConnector();
+      const { sessions } = await openGated(gate);
+      const s = await sessions.create({ name: 'overlap', endpoints: ['gated'] });
+      const seen = events();
+      const first = sessions.prompt(s.session_id, 'one');
+      const second = sessions.prompt(s.session_id, 'two');
+      await Promise.all([gate.called('one'), gate.called('two')]);
+      gate.answer('two');
+      const secondRecord = nextEvent((e) => e.type === 'record' && e.record.prompt === 'two');
+      gate.answer('one');
+      await secondRecord;
+      const records = seen.flatMap((e) => (e.type === 'record' ? [[e.record.prompt, e.record.chat_record_id]] : []));
+      assert.deepEqual(records, [
+        ['one', 1],
+        ['two', 2],
+      ]);
+      await Promise.all([first, second]);
+    });
+
+    it('waits for the earlier answer before calling when a context strategy uses it', async () => {
+      const gate = gatedConnector();
+      const { sessions } = await openGated(gate);
+      const s = await sessions.create({ name: 'sequential', endpoints: ['gated'], context_strategy: 'add_previous_prompt' });
+      const first = sessions.prompt(s.session_id, 'one');
+      const second = sessions.prompt(s.session_id, 'two');
+      await gate.called('one');
+      assert.deepEqual([...gate.calls.keys()], ['one'], 'prompt two waits for the answer to one');
+      gate.answer('one');
+      await gate.called('twoone\n');
+      gate.answer('twoone\n');
+      const [, b] = await Promise.all([first, second]);
+      assert.equal(b[s.chat_ids[0]!]![0]!.prepared_prompt, 'twoone\n');
+    });
   });
 
   describe('delete while prompts are queued or arriving', () => {
