@@ -69,7 +69,7 @@ describe('params.timeout bounds a whole call', function () {
     const timedOut = a[dotsChat]![0]!;
     assert.equal(timedOut.predicted_result, '');
     // Text had reached the caller (the panel showed it), so the call is not started again.
-    assert.equal(timedOut.error, 'timed out after 1 s (part of the answer had arrived, so it was not retried)');
+    assert.equal(timedOut.error, 'timed out after 1 s (attempt 1 of 2; part of the answer had arrived, so it was not retried)');
     assert.equal(a[echoChat]![0]!.predicted_result, 'first');
     assert.equal(b[echoChat]![0]!.predicted_result, 'second');
     assert.match(b[dotsChat]![0]!.error!, /^timed out after 1 s/);

@@ -86,12 +86,10 @@ export class ChatStreamConnector implements Connector {
           await waitOrCancel(decision.waitMs, signal);
           continue;
         }
-        const note = !decision.retry
-          ? decision.note
-          : attempt < maxAttempts
-            ? 'part of the answer had arrived, so it was not retried'
-            : undefined;
-        throw withNote(error, [attempt > 1 ? `${attempt} attempts` : undefined, note]);
+        const stoppedEarly = decision.retry && attempt < maxAttempts;
+        const attempts = stoppedEarly ? `attempt ${attempt} of ${maxAttempts}` : attempt > 1 ? `${attempt} attempts` : undefined;
+        const note = !decision.retry ? decision.note : stoppedEarly ? 'part of the answer had arrived, so it was not retried' : undefined;
+        throw withNote(error, [attempts, note]);
       }
     }
   }
