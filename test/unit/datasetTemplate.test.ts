@@ -1,9 +1,35 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { compileRowTemplate } from '../../src/core/datasets';
 import { fieldText, missingVariable } from '../../src/core/datasets/rowTemplate';
 import { isCoreError } from '../../src/core/errors';
 
+/** Renders with the real Jinja2 when this machine has it; undefined when it has not. */
+function renderWithJinja(cases: { template: string; fields: Record<string, string> }[]): string[] | undefined {
+  const script = 'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(c["template"]).render(**c["fields"]) for c in json.load(sys.stdin)]))';
+  const run = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+  return run.status === 0 ? (JSON.parse(run.stdout) as string[]) : undefined;
+}
+
 describe('dataset row templates', () => {
+  it('renders text fields as Jinja2 does', function () {
+    const fields = { Behavior: 'Do "x" $& {{ y }}', ContextString: 'Line one\n\nline two\n', input: '  padded  ' };
+    const cases = [
+      '{{ ContextString }}\n\n{{ Behavior }}',
+      'Q:\n  {{- input -}}  \n!\n',
+      '{{Behavior}}{{input}}\n\n',
+      'A {{- Behavior }} B {{ input -}}\r\n C',
+      '[{{ input }}]\n',
+    ].map((template) => ({ template, fields }));
+    const ours = cases.map((c) => compileRowTemplate(c.template).render(c.fields));
+    const jinja = renderWithJinja(cases);
+    if (!jinja) {
+      console.log('      (python3 with jinja2 not found: compared with the rules of the other tests only)');
+      return;
+    }
+    assert.deepEqual(ours, jinja);
+  });
+
   it('puts fields in place of {{ name }}, with or without spaces, each use of a name', () => {
     const t = compileRowTemplate('{{context}}\n\n{{ behavior }} ({{ behavior }})');
     assert.deepEqual(t.variables, ['context', 'behavior']);
