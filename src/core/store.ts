@@ -22,10 +22,13 @@ import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
+/** Prompts and answers of a red-teaming session are nobody else's business: owner only. */
+export const PRIVATE_FILE = 0o600;
+export const PRIVATE_FOLDER = 0o700;
 const TRASH_PREFIX = '.deleted-';
 
 /** Writes a file so that readers see the old or the new content, never a mix; a refusal is a `storage` error. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, mode = PRIVATE_FILE): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writingTo(path, async () => {
     try {
@@ -52,7 +55,7 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
  */
 export async function makeFolder(path: string): Promise<void> {
   try {
-    await fs.mkdir(path, { recursive: true });
+    await fs.mkdir(path, { recursive: true, mode: PRIVATE_FOLDER });
   } catch (err) {
     if (!isErrno(err, 'EEXIST')) throw asStorageError(err, path);
   }
@@ -343,7 +346,7 @@ export class SessionStore {
     const path = this.chatPath(sessionId, chatId);
     return this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
-        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
         try {
           const { size: found, ino } = await handle.stat();
           const seen = this.seenSize.get(path);
@@ -396,7 +399,7 @@ export class SessionStore {
     const write = () =>
       this.inSessionFolder(sessionId, path, () =>
         withFileLock(`${path}.lock`, async () => {
-          const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+          const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
           try {
             const size = await cutTornTail(handle, (await handle.stat()).size);
             await appendWhole(handle, line, size);
@@ -429,7 +432,7 @@ export class SessionStore {
     await this.inSessionFolder(sessionId, path, async () => {
       try {
         // Not recursive: a session deleted meanwhile must not come back as an empty folder.
-        await fs.mkdir(dir);
+        await fs.mkdir(dir, { mode: PRIVATE_FOLDER });
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
       }

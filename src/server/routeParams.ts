@@ -15,4 +15,11 @@ export function queryParam<S extends z.ZodType, F extends z.output<S> | undefine
 }
 
 export const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
-export const nameParam = (ctx: RequestContext) => parseOrThrow(z.string().min(1).max(200), ctx.params.name, ['path', 'name']);
+/** Template, strategy and metric names: never a path, never a control character. */
+const NameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex
+  .refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), 'must not contain "/", "\\" or control characters');
+export const nameParam = (ctx: RequestContext) => parseOrThrow(NameSchema, ctx.params.name, ['path', 'name']);

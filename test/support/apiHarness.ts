@@ -1,34 +1,16 @@
-// A core on a fresh temp folder behind a real ApiServer on 127.0.0.1, for
-// tests of routes: JSON calls with the token, and every answer checked
-// against the rules all answers follow (no 5xx, JSON, a detail on errors,
-// never compressed).
+// startTestApi for the red-teaming tests: every answer is checked against
+// the rules all answers follow (no 5xx, JSON, a detail on errors, never
+// compressed), and errors logged by the server or the core are collected
+// for the test to assert there are none.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openCore, type Core, type CoreOptions } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
-import { ApiServer, type ApiServerOptions } from '../../src/server/apiServer';
-import { request, ruleViolations, type CallOptions, type Res } from './apiClient';
+import { ruleViolations, type CallOptions, type Res } from './apiClient';
 import type { FakeOpenAI } from './fakeOpenAI';
+import { startTestApi, TEST_TOKEN, type TestApi, type TestApiOptions } from './testApi';
 
-export const TOKEN = 'harness-token';
+export const TOKEN = TEST_TOKEN;
 
-export interface HarnessOptions {
-  endpoints?: object[];
-  eventLog?: CoreOptions['eventLog'];
-  eventStream?: ApiServerOptions['eventStream'];
-  allowedOrigins?: string[];
-  /** An existing storage folder (default: a fresh temp one, removed by close()). */
-  storageDir?: string;
-}
-
-export interface Harness {
-  core: Core;
-  server: ApiServer;
-  port: number;
-  dir: string;
-  /** Rule violations and errors the server logged, for a test to assert there are none. */
+export interface Harness extends Omit<TestApi, 'call'> {
+  /** Rule violations and errors logged, for a test to assert there are none. */
   problems: string[];
   call(method: string, path: string, body?: unknown, options?: CallOptions): Promise<Res>;
   /** Calls and asserts the status; the parsed body. */
@@ -36,53 +18,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
-  const dir = options.storageDir ?? mkdtempSync(join(tmpdir(), 'moonshot-redteam-'));
-  const problems: string[] = [];
-  const core = await openCore({
-    storageDir: dir,
-    endpointSources: options.endpoints ? [{ kind: 'inline', origin: 'test', endpoints: options.endpoints }] : [],
-    promptTemplateFolders: [],
-    secrets: new MemorySecretStore(),
-    log: (level, message) => {
-      if (level === 'error') problems.push(`core: ${message}`);
-    },
-    ...(options.eventLog ? { eventLog: options.eventLog } : {}),
-  });
-  const server = new ApiServer({
-    core,
-    port: 0,
-    token: TOKEN,
-    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    ...(options.eventStream ? { eventStream: options.eventStream } : {}),
-    log: (level, message) => {
-      if (level === 'error') problems.push(`server: ${message}`);
-    },
-  });
-  const port = await server.start();
+export async function startApi(options: TestApiOptions = {}): Promise<Harness> {
+  const api = await startTestApi(options);
+  const violations: string[] = [];
   const call = async (method: string, path: string, body?: unknown, callOptions: CallOptions = {}) => {
-    const res = await request(port, method, path, { token: TOKEN, ...(body !== undefined ? { body } : {}), ...callOptions });
-    for (const problem of ruleViolations(res)) problems.push(`${method} ${path} -> ${res.status}: ${problem}`);
+    const res = await api.call(method, path, { ...(body !== undefined ? { body } : {}), ...callOptions });
+    for (const problem of ruleViolations(res)) violations.push(`${method} ${path} -> ${res.status}: ${problem}`);
     return res;
   };
   return {
-    core,
-    server,
-    port,
-    dir,
-    problems,
+    ...api,
+    get problems() {
+      return [...violations, ...api.logs.filter((line) => /^(core )?error:/.test(line))];
+    },
     call,
     json: async <T>(method: string, path: string, body?: unknown, status = 200) => {
       const res = await call(method, path, body);
       assert.equal(res.status, status, `${method} ${path}: ${res.text}`);
       return res.json as T;
     },
-    close: async () => {
-      await server.stop();
-      await core.drain();
-      core.dispose();
-      if (!options.storageDir) rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => api.stop(),
   };
 }
 

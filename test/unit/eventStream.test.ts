@@ -5,7 +5,8 @@
 // heartbeat, and a server stop that does not wait for open streams.
 import assert from 'node:assert/strict';
 import { request } from '../support/apiClient';
-import { startApi, TOKEN, type Harness, type HarnessOptions } from '../support/apiHarness';
+import { startApi, TOKEN, type Harness } from '../support/apiHarness';
+import type { TestApiOptions } from '../support/testApi';
 import { openEvents, type SseClient, type SseEvent } from '../support/sseClient';
 
 interface Session {
@@ -17,7 +18,7 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   let h: Harness | undefined;
   const clients: SseClient[] = [];
 
-  const start = async (options: HarnessOptions = {}) => {
+  const start = async (options: TestApiOptions = {}) => {
     h = await startApi({ endpoints: [{ id: 'echo2', name: 'Echo two', connector_type: 'echo', max_calls_per_second: 1000, max_concurrency: 100 }], ...options });
     return h;
   };
@@ -98,7 +99,7 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   });
 
   it('sends an allow-listed origin its CORS headers', async () => {
-    const api = await start({ allowedOrigins: ['http://localhost:3000'] });
+    const api = await start({ server: { allowedOrigins: ['http://localhost:3000'] } });
     const stream = await connect(api, '/v1/events', { origin: 'http://localhost:3000' });
     assert.equal(stream.status, 200);
     assert.equal(stream.headers['access-control-allow-origin'], 'http://localhost:3000');
@@ -167,7 +168,7 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   });
 
   it('drops a client that never reads once its queue is full, and the prompts go on', async () => {
-    const api = await start({ eventStream: { maxQueue: 16 } });
+    const api = await start({ server: { eventStream: { maxQueue: 16 } } });
     const s = await createSession(api, ['echo']);
     const stuck = await connect(api);
     await stuck.comment((c) => c.startsWith('connected'));
@@ -193,7 +194,7 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   });
 
   it('sends a heartbeat comment on a quiet stream', async () => {
-    const api = await start({ eventStream: { heartbeatMs: 25 } });
+    const api = await start({ server: { eventStream: { heartbeatMs: 25 } } });
     const stream = await connect(api);
     await stream.comment((c) => c === 'heartbeat');
   });

@@ -218,6 +218,9 @@ describe('red-teaming routes over real sockets', function () {
       const manifest = JSON.parse(await fs.readFile(join(sessionFolder(s.session_id), 'attacks', `${attack.attack_id}.json`), 'utf8'));
       assert.equal(manifest.attack.status, 'done');
       assert.equal(manifest.owner.pid, process.pid);
+      // Owner only, like every file of a session.
+      assert.equal((await fs.stat(join(sessionFolder(s.session_id), 'attacks'))).mode & 0o777, 0o700);
+      assert.equal((await fs.stat(join(sessionFolder(s.session_id), 'attacks', `${attack.attack_id}.json`))).mode & 0o777, 0o600);
     });
 
     it('a model module asks the attacker endpoint, and the run keeps what it was asked and what it answered', async () => {
@@ -420,6 +423,7 @@ describe('red-teaming routes over real sockets', function () {
       assert.deepEqual(chats[s.chat_ids[0]!]![0]!.metric, metric);
       assert.equal(chats[s.chat_ids[1]!]![0]!.metric, null, 'a failed call has no answer to judge');
       assert.equal(stream.events.filter((e) => e.type === 'score').length, 1);
+      assert.equal((await fs.stat(join(sessionFolder(s.session_id), `${s.chat_ids[0]}.scores.jsonl`))).mode & 0o777, 0o600);
 
       assert.deepEqual(await h.json('DELETE', `/v1/sessions/${s.session_id}/metrics/rubric_judge`), { success: true });
       assert.equal((await h.json<{ metric: unknown }>('GET', `/v1/sessions/${s.session_id}/metrics`)).metric !== null, true, 'another name changes nothing');
