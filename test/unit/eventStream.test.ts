@@ -199,6 +199,16 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     await stream.comment((c) => c === 'heartbeat');
   });
 
+  it('outlives the request-body deadline: a stream is not a request that is slow to arrive', async () => {
+    const api = await start({ server: { bodyTimeoutMs: 60, eventStream: { heartbeatMs: 30 } } });
+    const s = await createSession(api, ['echo']);
+    const stream = await connect(api);
+    // Heartbeats as the clock: five of them are well past the 60 ms deadline.
+    await stream.comment(() => stream.comments.filter((c) => c === 'heartbeat').length >= 5);
+    await prompt(api, s.session_id, 'still here');
+    await stream.next((e) => e.type === 'record');
+  });
+
   it('ApiServer.stop() ends open streams at once instead of waiting out its grace period', async () => {
     const api = await start();
     const streams = [await connect(api), await connect(api)];
