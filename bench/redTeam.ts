@@ -146,24 +146,29 @@ export async function measureEventStreamCost(): Promise<RedTeamRow[]> {
   return withServer([], async (core, server, post) => {
     const { session } = (await post('/v1/sessions', { name: 'sse bench', endpoints: ['echo'] })) as { session: { session_id: string } };
     const path = `/v1/sessions/${session.session_id}/prompt?history=new`;
-    const round = async (n: number) => {
+    /** CPU time of this process (the server, its client and the core) per prompt, by condition. */
+    const cpu = { without: 0, with: 0 };
+    const round = async (n: number, condition?: keyof typeof cpu) => {
       const times: number[] = [];
+      const started = process.cpuUsage();
       for (let i = 0; i < n; i++) {
         const t = performance.now();
         await post(path, { prompt: `prompt number ${i} with a few words in it` });
         times.push(performance.now() - t);
       }
+      const used = process.cpuUsage(started);
+      if (condition) cpu[condition] += (used.user + used.system) / 1000;
       return times;
     };
     await round(100);
     const without: number[] = [];
-    for (let r = 0; r < 3; r++) without.push(...(await round(100)));
+    for (let r = 0; r < 3; r++) without.push(...(await round(100, 'without')));
     const clients = await startChild('sseClients.js', [String(server.port), 'bench', String(clientCount)]);
     const withClients: number[] = [];
     try {
       if ((await clients.nextLine()) !== 'ready') throw new Error('the event-stream clients did not start');
       const before = core.events.lastId;
-      for (let r = 0; r < 3; r++) withClients.push(...(await round(100)));
+      for (let r = 0; r < 3; r++) withClients.push(...(await round(100, 'with')));
       const sent = core.events.lastId - before;
       // Let the last frames arrive, then ask what each client got.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -174,10 +179,12 @@ export async function measureEventStreamCost(): Promise<RedTeamRow[]> {
       await clients.stop();
     }
     const extra = median(withClients) - median(without);
+    const cpuExtra = (cpu.with - cpu.without) / withClients.length;
     return [
       { name: 'prompt to echo through the API, no event-stream client (median)', value: median(without), unit: 'ms', target: '', ok: true },
       { name: `prompt to echo through the API, ${clientCount} event-stream clients reading (median)`, value: median(withClients), unit: 'ms', target: '', ok: true },
       { name: `what ${clientCount} event-stream clients add to a prompt`, value: extra, unit: 'ms', target: '< 1', ok: extra < 1 },
+      { name: `what ${clientCount} event-stream clients add to a prompt, in CPU time of the server's process`, value: cpuExtra, unit: 'ms', target: '< 1', ok: cpuExtra < 1 },
     ];
   });
 }

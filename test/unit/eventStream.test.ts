@@ -193,6 +193,22 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     await fresh.next((e) => e.type === 'record');
   });
 
+  it('a reading client of a busy stream gets every event, batched, and is never dropped for the batching', async () => {
+    const endpoints = Array.from({ length: 6 }, (_, i) => ({ id: `e${i}`, name: `E${i}`, connector_type: 'echo', max_calls_per_second: 1000, max_concurrency: 100 }));
+    // A long gathering window and a small queue: only sending a batch early, when half the queue is full, keeps the client.
+    const api = await start({ endpoints, server: { eventStream: { maxQueue: 8, batchMs: 1000 } } });
+    const s = await createSession(api, endpoints.map((e) => e.id));
+    const stream = await connect(api);
+    await stream.comment((c) => c.startsWith('connected'));
+    const first = api.core.events.lastId + 1;
+    // Each prompt makes 1 + 6 x (4 deltas + 1 record) = 31 events in a few milliseconds.
+    for (let i = 0; i < 5; i++) await prompt(api, s.session_id, `busy prompt number ${i}`);
+    const last = api.core.events.lastId;
+    await stream.next((e) => e.id === last);
+    assert.deepEqual(stream.events.filter((e) => e.id >= first).map((e) => e.id), Array.from({ length: last - first + 1 }, (_, i) => first + i));
+    assert.equal(api.core.events.subscriberCount, 1);
+  });
+
   it('sends a heartbeat comment on a quiet stream', async () => {
     const api = await start({ server: { eventStream: { heartbeatMs: 25 } } });
     const stream = await connect(api);
