@@ -23,7 +23,6 @@ export const EndpointIdSchema = z
 export const ChatRecordSchema = z
   .object({
     chat_record_id: z.number().int().positive(),
-    prompt_id: z.string().optional(),
     conn_id: z.string(),
     context_strategy: z.string(),
     prompt_template: z.string(),

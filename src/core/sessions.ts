@@ -30,8 +30,6 @@ export type SessionEvent =
   | { type: 'updated'; session: SessionMetadata }
   | { type: 'deleted'; sessionId: string }
   | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[] }
-  | { type: 'chatQueued'; sessionId: string; promptId: string; chatId: string }
-  | { type: 'chatStarted'; sessionId: string; promptId: string; chatId: string }
   | { type: 'delta'; sessionId: string; promptId: string; chatId: string; text: string }
   | { type: 'record'; sessionId: string; promptId: string; chatId: string; record: ChatRecord }
   | { type: 'promptFinished'; sessionId: string; promptId: string }
@@ -43,13 +41,6 @@ export interface PromptOptions {
   /** Send only to these chats of the session (a retry); default: all. */
   chatIds?: readonly string[];
   signal?: AbortSignal;
-  promptId?: string;
-}
-
-export interface ActivePrompt {
-  promptId: string;
-  prompt: string;
-  chats: Record<string, { state: 'queued' | 'running'; text: string }>;
 }
 
 /** The records one prompt made, by chat id. */
@@ -79,7 +70,6 @@ export class SessionService {
   /** Calls in flight, by session id then chat id, so they can be stopped. */
   private readonly inFlight = new Map<string, Map<string, AbortController>>();
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly active = new Map<string, { sessionId: string; prompt: ActivePrompt }>();
 
   private readonly changed = new Emitter<SessionEvent>();
   readonly onDidChange = this.changed.event;
@@ -289,7 +279,7 @@ export class SessionService {
     const session = await this.requireSession(sessionId);
     const chatIds = options.chatIds ?? session.chat_ids;
     for (const chatId of chatIds) if (!session.chat_ids.includes(chatId)) throw new NotFoundError(`Chat "${chatId}" not found`);
-    const promptId = options.promptId ?? randomUUID();
+    const promptId = randomUUID();
     const previous = this.queues.get(sessionId) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
@@ -307,12 +297,8 @@ export class SessionService {
   private async runPrompt(sessionId: string, promptId: string, prompt: string, chatIds: readonly string[], signal?: AbortSignal): Promise<PromptResult> {
     // Read again inside the queue: a template set while this prompt waited applies to it.
     const session = await this.requireSession(sessionId);
-    const active: ActivePrompt = { promptId, prompt, chats: Object.fromEntries(chatIds.map((c) => [c, { state: 'running' as const, text: '' }])) };
-    this.active.set(promptId, { sessionId, prompt: active });
     this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt, chatIds: [...chatIds] });
-    for (const chatId of chatIds) this.changed.fire({ type: 'chatStarted', sessionId, promptId, chatId });
     const records = await Promise.all(chatIds.map((chatId) => this.promptChat(session, promptId, chatId, prompt, signal)));
-    this.active.delete(promptId);
     this.changed.fire({ type: 'promptFinished', sessionId, promptId });
     return Object.fromEntries(chatIds.map((chatId, i) => [chatId, [records[i] as ChatRecord]]));
   }
@@ -356,8 +342,6 @@ export class SessionService {
           signal: controller.signal,
           onDelta: (text) => {
             streamed += text;
-            const chat = this.active.get(promptId)?.prompt.chats[chatId];
-            if (chat) chat.text += text;
             this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
           },
         });
@@ -375,7 +359,6 @@ export class SessionService {
     const seconds = (performance.now() - started) / 1000;
     const record = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
       chat_record_id: id,
-      prompt_id: promptId,
       conn_id: endpointId,
       context_strategy: session.context_strategy ?? '',
       prompt_template: session.prompt_template ?? '',
@@ -387,14 +370,8 @@ export class SessionService {
       error,
       ...(usage ? { usage } : {}),
     }));
-    const entry = this.active.get(promptId);
-    if (entry) delete entry.prompt.chats[chatId];
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
     return record;
-  }
-
-  activePrompts(sessionId: string): ActivePrompt[] {
-    return [...this.active.values()].filter((a) => a.sessionId === sessionId).map((a) => structuredClone(a.prompt));
   }
 
   /** Stops the calls in flight for a session (or one of its chats); their records say "cancelled". */
