@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
 
 export const MAX_PROMPT_CHARS = 100_000;
+/** add_previous_prompt compounds (each prepared prompt holds the earlier ones): past this, a prompt is not sent. */
+export const MAX_PREPARED_PROMPT_CHARS = 1_000_000;
+/** How many earlier records a context strategy uses unless told otherwise. */
+export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
 export const MAX_ENDPOINTS_PER_SESSION = 20;
 
 /** absent, null and "" all mean "none" (Moonshot's web UI sends ""). */
@@ -37,6 +41,13 @@ export const ChatRecordSchema = z
       .nullable()
       .optional()
       .meta({ description: 'Token usage when the model reported it (an addition to the seed).' }),
+    prompt_id: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of the prompt it retries. Absent on records written before it existed.',
+      }),
   })
   .meta({ id: 'ChatRecord' });
 export type ChatRecord = z.infer<typeof ChatRecordSchema>;
@@ -63,7 +74,7 @@ export type SessionMetadata = z.infer<typeof SessionMetadataSchema>;
 
 /** What session.json holds: the metadata without history, plus settings. */
 export const StoredSessionSchema = SessionMetadataSchema.omit({ chat_history: true }).extend({
-  num_of_prev_prompts: z.number().int().positive().default(5),
+  num_of_prev_prompts: z.number().int().positive().default(DEFAULT_NUM_OF_PREV_PROMPTS),
 });
 export type StoredSession = z.infer<typeof StoredSessionSchema>;
 
