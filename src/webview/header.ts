@@ -96,7 +96,7 @@ export class Header {
     if (count === 0) this.showCleared.remove();
     else if (!this.showCleared.isConnected) this.stopAll.after(this.showCleared);
     const text = count === 1 ? 'Show 1 cleared' : `Show ${count} cleared`;
-    const label = count === 1 ? 'Show the 1 cleared message' : `Show the ${count} cleared messages`;
+    const label = count === 1 ? 'Show the 1 cleared prompt' : `Show the ${count} cleared prompts`;
     this.showCleared.querySelector('.button-text')!.textContent = text;
     this.showCleared.setAttribute('aria-label', label);
     this.showCleared.title = label;
