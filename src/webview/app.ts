@@ -173,7 +173,7 @@ export class App {
     this.deleted = true;
     this.requests.rejectAll();
     this.header.setDeleted();
-    this.promptBox.setEnabled(false);
+    this.promptBox.setEnabled(false, 'This session was deleted: prompts can no longer be sent');
     this.root.classList.add('is-deleted');
     const loading = this.grid === undefined && this.columnCount === 0 && this.main.querySelector('.placeholder');
     if (loading) loading.textContent = 'There is nothing to show.';

@@ -198,6 +198,13 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.deepEqual(init.rows.map((r) => r.prompt), ['Hello World', 'second prompt', 'third prompt']);
         assert.equal(init.columns[0]!.endpointName, 'Echo (offline)');
         assert.equal(await run('openSession', [{ pick: PERSISTED }]), panel, 'the same panel, revealed');
+        // What the keybindings and Create Session use: focus the prompt box, stop the active panel's calls.
+        const focusing = watchPanels();
+        assert.equal(await api.panels.open(session.session_id, { focusPrompt: true }), panel);
+        assert.equal(api.panels.focusPromptBox(), true);
+        focusing.dispose();
+        assert.deepEqual(focusing.messages.map((m) => m.type), ['focusPrompt', 'focusPrompt']);
+        assert.equal(api.panels.stopAll(), true);
       });
 
       it('an open panel receives prompts sent from elsewhere as they stream', async () => {
