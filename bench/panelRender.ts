@@ -10,7 +10,7 @@ import type { RowPager } from '../src/vscode/chatPanelData';
 
 export interface PanelRenderResult {
   renderMs: number;
-  exchanges: number;
+  rows: number;
   scrollFrames: number;
   p95FrameMs: number;
   maxFrameMs: number;
@@ -61,7 +61,7 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       return performance.now() - t0;
     }, init);
-    const exchanges = await page.locator('[data-testid=exchange]').count();
+    const rows = await page.locator('[data-testid=row]').count();
 
     // Scroll the rows back through the history, as a person dragging up would.
     const frames = await page.evaluate(async () => {
@@ -80,7 +80,7 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
       return times;
     });
     const loadedPages = (await page.evaluate(() => (window as unknown as { __loaded: number }).__loaded)) ?? 0;
-    return { renderMs, exchanges, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
+    return { renderMs, rows, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
   } finally {
     await browser.close();
   }

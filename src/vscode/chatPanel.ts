@@ -47,6 +47,7 @@ export class ChatPanel implements vscode.Disposable {
   private held: SessionEvent[] | undefined;
   private deleted = false;
   private focusPromptWhenReady = false;
+  private initializing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -125,8 +126,14 @@ export class ChatPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  /** Sends everything the webview needs to draw the panel from scratch. */
-  async sendInit(): Promise<void> {
+  /** Sends everything the webview needs to draw the panel from scratch (one init at a time, in order). */
+  sendInit(): Promise<void> {
+    const run = this.initializing.then(() => this.init());
+    this.initializing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async init(): Promise<void> {
     let session: SessionMetadata;
     try {
       session = await this.core.sessions.get(this.sessionId);
@@ -136,7 +143,7 @@ export class ChatPanel implements vscode.Disposable {
       return;
     }
     this.panel.title = `Moonshot: ${session.name}`;
-    this.held ??= [];
+    this.held = [];
     try {
       const { init, pager } = await buildInit(this.core, session, ++this.generation);
       this.pager = pager;
@@ -144,7 +151,7 @@ export class ChatPanel implements vscode.Disposable {
     } finally {
       const held = this.held;
       this.held = undefined;
-      for (const e of held) this.forward(e);
+      for (const e of held ?? []) this.forward(e);
     }
   }
 

@@ -22,7 +22,6 @@ export class CellView {
     readonly chatId: string,
     private readonly endpointName: string,
     records: readonly ChatRecord[],
-    private defer: boolean,
   ) {
     this.records = sortById(records);
     this.folded = h('div', { className: 'attempts' });
@@ -33,7 +32,6 @@ export class CellView {
       this.main,
     ]);
     this.layout();
-    this.defer = false;
   }
 
   get hasLive(): boolean {
@@ -137,7 +135,7 @@ export class CellView {
 
     const main: HTMLElement[] = [];
     if (latest) {
-      if (this.current?.id !== latest.chat_record_id) this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest, { defer: this.defer }) };
+      if (this.current?.id !== latest.chat_record_id) this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest) };
       main.push(this.current.element);
     } else this.current = undefined;
     for (const l of this.live) main.push(l.element);

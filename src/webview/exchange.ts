@@ -6,7 +6,6 @@ import type { ChatRecord } from '../core/schemas';
 import { button, h } from './dom';
 import { formatDuration, formatPromptTime, formatUsage } from './format';
 import { icon } from './icons';
-import { runWhenIdle } from './idleQueue';
 import { renderMarkdownCached } from './markdown';
 
 /** Prompts longer than this start collapsed, so one long jailbreak does not push the answers away. */
@@ -35,16 +34,7 @@ export function badge(kind: 'template' | 'strategy', name: string): HTMLElement 
   return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [icon(kind), h('span', { text: name })]);
 }
 
-const deferredFills = new WeakMap<Element, () => void>();
-
-/** Fills a response whose markdown was deferred; returns at once when it is already filled. */
-export function ensureRendered(response: Element): void {
-  deferredFills.get(response)?.();
-}
-
 export interface RenderOptions {
-  /** Render the markdown when the panel is idle (or on first use), not now: for answers off screen. */
-  defer?: boolean;
   /** The element the answer streamed into: it becomes this answer's, so nothing on screen is rebuilt. */
   response?: HTMLElement;
 }
@@ -67,23 +57,9 @@ export function renderExchange(chatId: string, record: ChatRecord, options: Rend
     response.dataset.testid = 'response';
     for (const name of ['aria-busy', 'aria-label']) response.removeAttribute(name);
     if (hasText) {
-      const fill = () => {
-        deferredFills.delete(response);
-        response.classList.remove('is-deferred');
-        // Ids alone could repeat if a history is rewritten; time and length make the key specific.
-        const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
-        response.innerHTML = renderMarkdownCached(key, record.predicted_result);
-      };
-      if (options.defer && !options.response) {
-        response.classList.add('is-deferred');
-        deferredFills.set(response, fill);
-        // A response dropped meanwhile (init re-rendered the panel) is not worth rendering.
-        runWhenIdle(() => {
-          if (response.isConnected) ensureRendered(response);
-        });
-      } else {
-        fill();
-      }
+      // Ids alone could repeat if a history is rewritten; time and length make the key specific.
+      const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
+      response.innerHTML = renderMarkdownCached(key, record.predicted_result);
     } else response.replaceChildren(h('p', { className: 'empty-answer', text: 'The endpoint returned an empty answer.' }));
     answer.append(response);
   } else options.response?.remove();

@@ -9,17 +9,18 @@ import { actionTarget, type ActionHandlers } from './actions';
 import type { CellView } from './cell';
 import { ColumnHeader } from './columnHeader';
 import { button, h } from './dom';
-import { ensureRendered, togglePrepared, togglePrompt } from './exchange';
+import { togglePrepared, togglePrompt } from './exchange';
 import { flashDone } from './flash';
 import { StickToBottom } from './follow';
 import { icon } from './icons';
+import { RowBuilder } from './rowBuilder';
 import { toPlainText } from './markdown';
 import { OlderRows } from './paging';
 import { RowView } from './row';
 import { post } from './vscodeApi';
 
-/** The newest rows of a batch have their answers rendered at once; older ones (off screen) when idle. */
-const EAGER_ROWS = 10;
+/** The newest rows of the first batch are built at once; the others as they come near the view (RowBuilder). */
+const EAGER_ROWS = 6;
 
 export interface GridHost {
   /** Asks the host for the page of rows before the oldest shown. */
@@ -48,6 +49,7 @@ export class GridView {
   private readonly headers = new Map<string, ColumnHeader>();
   private readonly follow: StickToBottom;
   private readonly older: OlderRows;
+  private readonly builder: RowBuilder;
 
   /** Oldest first, as on screen. */
   private rows: RowView[] = [];
@@ -92,9 +94,10 @@ export class GridView {
       failed: (message) => this.host.notify(`Could not load earlier messages: ${message}`),
     });
     grid.append(this.older.sentinel, this.top, this.rowsEl, this.empty);
+    this.builder = new RowBuilder(this.scroller);
     this.element.addEventListener('click', (e) => this.onClick(e));
 
-    const { fragment, order } = this.place(init.rows);
+    const { fragment, order } = this.place(init.rows, EAGER_ROWS);
     this.rows = order;
     this.rowsEl.append(fragment);
     for (const a of init.active) this.rowFor(a.promptId, a.prompt).resumeCall(a.chats);
@@ -110,6 +113,7 @@ export class GridView {
   dispose(): void {
     this.follow.dispose();
     this.older.dispose();
+    this.builder.dispose();
     for (const row of this.rows) row.dispose();
   }
 
@@ -203,16 +207,18 @@ export class GridView {
   }
 
   /** Builds the views of rows the host sent, or merges them into the views already there. */
-  private place(rows: readonly PromptRow[]): { fragment: DocumentFragment; order: RowView[] } {
+  private place(rows: readonly PromptRow[], eager: number): { fragment: DocumentFragment; order: RowView[] } {
     const fragment = document.createDocumentFragment();
     const order: RowView[] = [];
-    const eagerFrom = rows.length - EAGER_ROWS;
+    const eagerFrom = rows.length - eager;
     rows.forEach((data, i) => {
       let row = this.byKey.get(data.key);
       if (row) row.merge(data);
       else {
-        row = new RowView(data, this.columns, i < eagerFrom);
+        const lazy = i < eagerFrom;
+        row = new RowView(data, this.columns, lazy);
         this.add(row);
+        if (lazy) this.builder.add(row);
       }
       if (order.includes(row)) return;
       order.push(row);
@@ -224,7 +230,8 @@ export class GridView {
   /** An older page goes above; rows it brings again (with earlier attempts found) move up with it. */
   private prependPage(page: RowPage): void {
     this.hasMore = page.hasMore;
-    const { fragment, order } = this.place(page.rows);
+    // None at once: the page goes in above the view, and its rows are built as they come near it.
+    const { fragment, order } = this.place(page.rows, 0);
     const moved = new Set(order);
     this.rows = [...order, ...this.rows.filter((r) => !moved.has(r))];
     this.rowsEl.prepend(fragment);
@@ -316,7 +323,6 @@ export class GridView {
     copy: (el, { exchange, record }) => {
       if (!exchange || !record) return;
       const response = exchange.querySelector('.response');
-      if (response) ensureRendered(response);
       post({ type: 'copy', text: response ? toPlainText(response) : record.predicted_result });
       flashDone(el);
     },

@@ -6,8 +6,8 @@ import type { RowPage } from '../shared/chatProtocol';
 import { button, h } from './dom';
 import { StaleRequestError } from './requests';
 
-/** Fetch older rows before the user actually reaches the top. */
-const PRELOAD_MARGIN_PX = 400;
+/** Fetch older rows well before the user reaches the top: a page takes a moment to come. */
+const PRELOAD_MARGIN_PX = 1500;
 
 export interface OlderRowsHost {
   /** Whether there is anything older to fetch (and the view allows it now). */
@@ -70,10 +70,11 @@ export class OlderRows {
       return;
     }
     this.loading = false;
-    // Keep what the user is looking at where it is: measure an anchor before
-    // and after the insertion and scroll by the difference. Done by hand
-    // because browsers' scroll anchoring does not apply at scrollTop 0.
-    const anchor = this.host.firstVisible();
+    // What the user is looking at stays where it is. Away from the top the
+    // browser's scroll anchoring sees to that (with no layout forced here);
+    // at scrollTop 0 it does not apply, so an anchor is measured before and
+    // after the insertion and the view scrolled by the difference.
+    const anchor = this.scroller.scrollTop < 1 ? this.host.firstVisible() : null;
     const before = anchor?.getBoundingClientRect().top ?? 0;
     this.host.apply(page);
     if (anchor?.isConnected) {

@@ -14,30 +14,54 @@ export class RowView {
   readonly key: string;
   readonly promptId: string | null;
   readonly prompt: string;
+  private readonly cellsEl: HTMLElement;
   private readonly cells = new Map<string, CellView>();
   private readonly tags: HTMLElement;
   /** Prompt calls in flight for this row (the first send, Retries), each with the chats yet to answer. */
   private readonly calls: Set<string>[] = [];
+  /** The records of a row not built yet (far from the view): its cells are made when it comes near. */
+  private unbuilt: Map<string, ChatRecord[]> | undefined;
 
-  constructor(row: Pick<PromptRow, 'key' | 'promptId' | 'prompt'> & Partial<Pick<PromptRow, 'cells'>>, columns: readonly Column[], defer = false) {
+  constructor(
+    row: Pick<PromptRow, 'key' | 'promptId' | 'prompt'> & Partial<Pick<PromptRow, 'cells'>>,
+    private readonly columns: readonly Column[],
+    lazy = false,
+  ) {
     this.key = row.key;
     this.promptId = row.promptId;
     this.prompt = row.prompt;
     this.tags = h('div', { className: 'request-tags' });
-    const cells = columns.map((c) => {
-      const cell = new CellView(c.chatId, c.endpointName, row.cells?.[c.chatId] ?? [], defer);
-      this.cells.set(c.chatId, cell);
-      return cell.element;
-    });
+    this.cellsEl = h('div', { className: 'row-cells' });
     this.element = h('section', { className: 'row', testId: 'row', attrs: { 'aria-label': `Prompt: ${row.prompt.slice(0, 80)}` } }, [
       h('div', { className: 'row-prompt' }, [renderPromptBubble(row.prompt), this.tags]),
-      h('div', { className: 'row-cells' }, cells),
+      this.cellsEl,
     ]);
     if (row.promptId) this.element.dataset.promptId = row.promptId;
+    this.unbuilt = new Map(Object.entries(row.cells ?? {}));
+    if (lazy) this.element.classList.add('is-unbuilt');
+    else this.build();
     this.renderTags();
   }
 
+  get built(): boolean {
+    return this.unbuilt === undefined;
+  }
+
+  /** Makes the cells (and renders their answers), once. */
+  build(): void {
+    const records = this.unbuilt;
+    if (!records) return;
+    this.unbuilt = undefined;
+    this.element.classList.remove('is-unbuilt');
+    for (const c of this.columns) {
+      const cell = new CellView(c.chatId, c.endpointName, records.get(c.chatId) ?? []);
+      this.cells.set(c.chatId, cell);
+      this.cellsEl.append(cell.element);
+    }
+  }
+
   cell(chatId: string): CellView | undefined {
+    this.build();
     return this.cells.get(chatId);
   }
 
@@ -48,32 +72,45 @@ export class RowView {
 
   /** Hidden by "Clear view": nothing in it is newer than what was cleared, and nothing is coming. */
   clearedBy(clearedThrough: Readonly<Record<string, number>>): boolean {
-    for (const [chatId, cell] of this.cells) if (!cell.clearedBy(clearedThrough[chatId])) return false;
+    for (const c of this.columns) {
+      const through = clearedThrough[c.chatId];
+      const cell = this.cells.get(c.chatId);
+      if (cell ? !cell.clearedBy(through) : (this.newestRecordId(c.chatId) ?? 0) > (through ?? 0)) return false;
+    }
     return true;
   }
 
   newestRecordId(chatId: string): number | undefined {
-    return this.cells.get(chatId)?.newestRecordId;
+    const cell = this.cells.get(chatId);
+    if (cell) return cell.newestRecordId;
+    const records = this.unbuilt?.get(chatId) ?? [];
+    return records.length ? Math.max(...records.map((r) => r.chat_record_id)) : undefined;
   }
 
   merge(row: PromptRow): void {
-    for (const [chatId, records] of Object.entries(row.cells)) this.cells.get(chatId)?.merge(records);
+    for (const [chatId, records] of Object.entries(row.cells)) {
+      if (this.unbuilt) this.unbuilt.set(chatId, mergeById(this.unbuilt.get(chatId) ?? [], records));
+      else this.cells.get(chatId)?.merge(records);
+    }
     this.renderTags();
   }
 
   /** A prompt call started for these chats (the first send, or a Retry). */
   startCall(chatIds: readonly string[]): void {
+    this.build();
     this.calls.push(new Set(chatIds));
     for (const chatId of chatIds) this.cells.get(chatId)?.startLive(this.promptId ?? '', 'running');
   }
 
   /** Answers still coming when the panel (re)opened. */
   resumeCall(chats: Readonly<Record<string, { state: LiveState; text: string }>>): void {
+    this.build();
     this.calls.push(new Set(Object.keys(chats)));
     for (const [chatId, live] of Object.entries(chats)) this.cells.get(chatId)?.startLive(this.promptId ?? '', live.state, live.text);
   }
 
   addRecord(chatId: string, record: ChatRecord): boolean {
+    this.build();
     const call = this.calls.find((c) => c.has(chatId));
     call?.delete(chatId);
     const added = this.cells.get(chatId)?.addRecord(record) ?? false;
@@ -94,8 +131,8 @@ export class RowView {
   /** Template and strategy the prompt went out with, as its first records say. */
   private renderTags(): void {
     let first: ChatRecord | undefined;
-    for (const cell of this.cells.values()) {
-      first = cell.firstRecord;
+    for (const c of this.columns) {
+      first = this.cells.get(c.chatId)?.firstRecord ?? this.unbuilt?.get(c.chatId)?.[0];
       if (first) break;
     }
     const tags: HTMLElement[] = [];
@@ -111,4 +148,9 @@ export class RowView {
   dispose(): void {
     for (const c of this.cells.values()) c.dispose();
   }
+}
+
+function mergeById(known: readonly ChatRecord[], more: readonly ChatRecord[]): ChatRecord[] {
+  const ids = new Set(known.map((r) => r.chat_record_id));
+  return [...known, ...more.filter((r) => !ids.has(r.chat_record_id))].sort((a, b) => a.chat_record_id - b.chat_record_id);
 }
