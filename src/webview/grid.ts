@@ -6,18 +6,14 @@
 import type { ChatRecord } from '../core/schemas';
 import type { ActivePromptView, Column, PromptRow, RowPage } from '../shared/chatProtocol';
 import { actionTarget, type ActionHandlers } from './actions';
-import type { CellView } from './cell';
 import { ColumnHeader } from './columnHeader';
 import { button, h } from './dom';
-import { togglePrepared, togglePrompt } from './exchange';
-import { flashDone } from './flash';
 import { StickToBottom } from './follow';
 import { icon } from './icons';
 import { RowBuilder } from './rowBuilder';
-import { toPlainText } from './markdown';
 import { OlderRows } from './paging';
 import { RowView } from './row';
-import { post } from './vscodeApi';
+import { rowActions, type ClickContext } from './rowActions';
 
 /** The newest rows of the first batch are built at once; the others as they come near the view (RowBuilder). */
 const EAGER_ROWS = 6;
@@ -32,14 +28,6 @@ export interface GridHost {
   notify(message: string): void;
 }
 
-interface ClickContext {
-  row: RowView | undefined;
-  cell: CellView | undefined;
-  chatId: string | undefined;
-  exchange: HTMLElement | undefined;
-  record: ChatRecord | undefined;
-}
-
 export class GridView {
   readonly element: HTMLElement;
   private readonly scroller: HTMLElement;
@@ -50,6 +38,7 @@ export class GridView {
   private readonly follow: StickToBottom;
   private readonly older: OlderRows;
   private readonly builder: RowBuilder;
+  private readonly handlers: ActionHandlers<ClickContext>;
 
   /** Oldest first, as on screen. */
   private rows: RowView[] = [];
@@ -95,6 +84,7 @@ export class GridView {
     });
     grid.append(this.older.sentinel, this.top, this.rowsEl, this.empty);
     this.builder = new RowBuilder(this.scroller);
+    this.handlers = rowActions({ loadOlder: () => void this.older.load(), jumpToLatest: () => this.follow.jump() });
     this.element.addEventListener('click', (e) => this.onClick(e));
 
     const { fragment, order } = this.place(init.rows, EAGER_ROWS);
@@ -307,50 +297,6 @@ export class GridView {
     const cell = chatId ? row?.cell(chatId) : undefined;
     const exchange = hit.element.closest<HTMLElement>('[data-record-id]') ?? undefined;
     const record = exchange && cell ? cell.findRecord(Number(exchange.dataset.recordId)) : undefined;
-    this.handlers[hit.action](hit.element, { row, cell, chatId, exchange, record });
+    this.handlers[hit.action](hit.element, { chatId, exchange, record });
   }
-
-  private readonly handlers: ActionHandlers<ClickContext> = {
-    'load-older': () => void this.older.load(),
-    'jump-latest': () => this.follow.jump(),
-    stop: (_el, { chatId }) => {
-      if (chatId) post({ type: 'stop', chatId });
-    },
-    retry: (_el, { row, chatId, record }) => {
-      if (!row || !chatId || !record || record.prompt === '') return;
-      post({ type: 'retry', chatId, prompt: record.prompt, ...(record.prompt_id ? { promptId: record.prompt_id } : {}) });
-    },
-    copy: (el, { exchange, record }) => {
-      if (!exchange || !record) return;
-      const response = exchange.querySelector('.response');
-      post({ type: 'copy', text: response ? toPlainText(response) : record.predicted_result });
-      flashDone(el);
-    },
-    'copy-markdown': (el, { record }) => {
-      if (!record) return;
-      post({ type: 'copy', text: record.predicted_result });
-      flashDone(el);
-    },
-    insert: (_el, { record }) => {
-      if (record) post({ type: 'insert', text: record.predicted_result });
-    },
-    'copy-code': (el) => {
-      post({ type: 'copy', text: codeOf(el).text });
-      flashDone(el);
-    },
-    'insert-code': (el) => {
-      const { text, language } = codeOf(el);
-      post({ type: 'insert', text, ...(language ? { language } : {}) });
-    },
-    'toggle-prompt': (el) => togglePrompt(el),
-    'toggle-prepared': (el, { exchange, record }) => {
-      if (exchange && record) togglePrepared(exchange, el, record);
-    },
-  };
-}
-
-/** The code of the code block a button belongs to, and the language its fence named. */
-function codeOf(button: HTMLElement): { text: string; language: string | undefined } {
-  const block = button.closest<HTMLElement>('.code-block');
-  return { text: block?.querySelector('code')?.textContent ?? '', language: block?.dataset.lang || undefined };
 }
