@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { openCore } from './core/core';
 import { CoreError, isCoreError } from './core/errors';
-import { StoreWatcher } from './core/storeWatcher';
 import { FileSecretStore } from './core/secrets';
+import type { LogLevel } from './core/log';
 import type { EndpointSource } from './core/endpoints';
 import { ApiServer } from './server/apiServer';
 import { maskToken, removeDiscoveryFile, writeDiscoveryFile } from './server/discovery';
+import { isUsableToken } from './server/guards';
 
 const USAGE = `Usage: moonshot-sessions serve --storage DIR [options]
 
@@ -20,7 +21,8 @@ Options:
   --port PORT              port (default 5000; 0 picks a free one); a port in use is an error
   --endpoints PATH         a folder of Moonshot endpoint JSON files, or a JSON file holding an array of them (repeatable)
   --prompt-templates DIR   a folder of Moonshot prompt-template JSON files (repeatable)
-  --token TOKEN            the bearer token to require (default: $MOONSHOT_API_TOKEN, else a new random one)
+  --token TOKEN            the bearer token to require (default: $MOONSHOT_API_TOKEN, else a new random one;
+                           an empty value counts as not given)
   --no-auth                require no token (needed by clients that cannot send one, such as Moonshot's web UI)
   --allow-origin ORIGIN    let web pages from ORIGIN call the API (CORS; repeatable)
   --help                   show this text`;
@@ -34,6 +36,15 @@ async function endpointSource(path: string): Promise<EndpointSource> {
     throw usageError(`--endpoints ${path}: no such file or folder`);
   });
   return stat.isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
+}
+
+/** --token, else MOONSHOT_API_TOKEN, else a new random one; an empty value means "not set", never an empty token. */
+function chooseToken(flag: string | undefined): string {
+  const env = process.env.MOONSHOT_API_TOKEN;
+  const [source, given] = flag ? ['--token', flag] : env ? ['MOONSHOT_API_TOKEN', env] : [undefined, undefined];
+  if (given === undefined) return randomBytes(24).toString('base64url');
+  if (!isUsableToken(given)) throw usageError(`${source}: a token must be printable ASCII, with no spaces or tabs around it`);
+  return given;
 }
 
 async function serve(argv: string[]): Promise<void> {
@@ -61,19 +72,19 @@ async function serve(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port ${values.port}: not a port number`);
   if (values['no-auth'] && values.token) throw usageError('--token and --no-auth cannot be used together');
 
+  const log = (level: LogLevel, message: string) => console.error(`${level}: ${message}`);
   const storageDir = resolve(values.storage);
   await fs.mkdir(storageDir, { recursive: true });
-  const token = values['no-auth'] ? null : (values.token ?? process.env.MOONSHOT_API_TOKEN ?? randomBytes(24).toString('base64url'));
+  const token = values['no-auth'] ? null : chooseToken(values.token);
   const core = await openCore({
     storageDir,
     endpointSources: await Promise.all(values.endpoints.map((p) => endpointSource(resolve(p)))),
     promptTemplateFolders: values['prompt-templates'].map((p) => resolve(p)),
     secrets: new FileSecretStore(join(storageDir, 'secrets.json')),
+    log,
+    // Another server or a VS Code window may share this folder: follow what it writes.
+    watch: true,
   });
-  // Another server or a VS Code window may share this folder: follow what it writes.
-  const watcher = new StoreWatcher(core.store.sessionsDir);
-  watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
-  watcher.start();
   for (const problem of [...core.endpoints.problems, ...core.templates.problems]) {
     console.error(`warning: ${problem.origin}: ${problem.message}`);
   }
@@ -83,7 +94,7 @@ async function serve(argv: string[]): Promise<void> {
     port,
     token,
     allowedOrigins: values['allow-origin'],
-    log: (level, message) => console.error(`${level}: ${message}`),
+    log,
   });
   try {
     await server.start();
@@ -102,7 +113,7 @@ async function serve(argv: string[]): Promise<void> {
     console.error(`${signal}: finishing requests in flight…`);
     // Stop accepting first; the server then waits for prompts in flight, whose records are written before they answer.
     await server.stop(SHUTDOWN_GRACE_MS);
-    watcher.dispose();
+    core.dispose();
     await Promise.race([core.sessions.drain(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
     await removeDiscoveryFile(storageDir);
     process.exit(0);

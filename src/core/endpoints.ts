@@ -15,11 +15,11 @@ import {
   type UpdateEndpointBody,
 } from './schemas';
 import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError, writingTo } from './errors';
 import { endpointTokenKey, type SecretStore } from './secrets';
 import { unsupportedReason } from './connectors';
 import type { ResolvedEndpoint } from './connectors/types';
-import { writeFileAtomic } from './store';
+import { makeFolder, writeFileAtomic } from './store';
 import { Emitter } from './emitter';
 import { parseOrThrow } from './validation';
 
@@ -233,12 +233,16 @@ export class EndpointRegistry {
     return this.apiDir;
   }
 
+  private apiFile(id: string): string {
+    return join(this.requireApiDir(), `${id}.json`);
+  }
+
+  /** Writes the endpoint's file; a refusal of the storage is a `storage` error. */
   private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
-    const dir = this.requireApiDir();
-    await fs.mkdir(dir, { recursive: true });
+    await makeFolder(this.requireApiDir());
     // Same shape as Moonshot's files; the token stays in the SecretStore.
     const file = { ...entry.config, token: '', created_date: entry.created_date };
-    await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
+    await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
   }
 
   /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
@@ -261,8 +265,17 @@ export class EndpointRegistry {
       editable: true,
       created_date: formatCreatedDate(new Date()),
     };
+    // Memory changes only once everything is stored: a failure leaves neither a file nor an entry.
     await this.writeApiEndpoint(entry);
-    if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+    try {
+      // No token given: none of an earlier endpoint of this id may be inherited.
+      if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+      else await this.secrets.delete(endpointTokenKey(id));
+    } catch (err) {
+      // No endpoint file without its token: after a restart it would be there, unable to authenticate.
+      await fs.rm(this.apiFile(id), { force: true }).catch(() => undefined);
+      throw err;
+    }
     this.entries.set(id, entry);
     this.changed.fire();
     return this.view(id);
@@ -288,8 +301,10 @@ export class EndpointRegistry {
           throw new ConflictError(`An endpoint named "${changes.name}" already exists`);
         }
       }
-      entry.config = { ...entry.config, ...changes };
-      await this.writeApiEndpoint(entry);
+      // Changed in memory only once the file says so too.
+      const config = { ...entry.config, ...changes };
+      await this.writeApiEndpoint({ ...entry, config });
+      entry.config = config;
     }
     if (token !== undefined) {
       if (token === '') await this.secrets.delete(endpointTokenKey(id));
@@ -303,9 +318,11 @@ export class EndpointRegistry {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
-    await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true });
-    await this.secrets.delete(endpointTokenKey(id));
+    const file = this.apiFile(id);
+    await writingTo(file, () => fs.rm(file, { force: true }));
+    // The file is gone, so the endpoint is: memory follows before the token is forgotten.
     this.entries.delete(id);
     this.changed.fire();
+    await this.secrets.delete(endpointTokenKey(id));
   }
 }

@@ -124,18 +124,18 @@ export class SessionService {
 
   private async index(): Promise<Map<string, StoredSession>> {
     if (this.sessions) return this.sessions;
-    this.loading ??= this.store.listSessions().then((list) => {
-      this.sessions = new Map(list.map((s) => [s.session_id, s]));
-      return this.sessions;
-    });
+    this.loading ??= this.store.listSessions().then(
+      (list) => {
+        this.sessions = new Map(list.map((s) => [s.session_id, s]));
+        return this.sessions;
+      },
+      (err: unknown) => {
+        // The storage was broken (503): the next caller reads it again rather than inheriting this failure.
+        this.loading = undefined;
+        throw err;
+      },
+    );
     return this.loading;
-  }
-
-  /** Forgets what is cached and reads the store again (another process changed it). */
-  async reload(): Promise<void> {
-    this.sessions = undefined;
-    this.loading = undefined;
-    await this.index();
   }
 
   /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */

@@ -30,11 +30,8 @@ const record = (id: number, fields: { prompt: string; promptId?: string; at: num
 });
 
 /** Appends records to a chat as a session would have written them (ids 1, 2, 3 ...). */
-async function write(core: Core, s: SessionMetadata, chat: number, records: Omit<Parameters<typeof record>[1], never>[]): Promise<void> {
-  const chatId = s.chat_ids[chat]!;
-  const [last] = await core.store.readTail(s.session_id, chatId, 1);
-  let id = last?.chat_record_id ?? 0;
-  for (const r of records) await core.store.appendRecord(s.session_id, chatId, record(++id, r));
+async function write(core: Core, s: SessionMetadata, chat: number, records: Parameters<typeof record>[1][]): Promise<void> {
+  for (const r of records) await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, (id) => record(id, r));
 }
 
 const prompts = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ prompt: `p${from + i}`, promptId: `id-${from + i}`, at: from + i }));
@@ -158,7 +155,7 @@ describe('chat panel data (rows by prompt)', () => {
       [1, record(11, { prompt: 'p11', promptId: 'id-11', at: 11 })],
       [0, record(12, { prompt: 'p2', promptId: 'id-2', at: 12 })],
     ] as const) {
-      await core.store.appendRecord(s.session_id, s.chat_ids[chat]!, r);
+      await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, () => r);
       pager.noteRecord(s.chat_ids[chat]!, r);
     }
     pager.noteLive('id-2');
