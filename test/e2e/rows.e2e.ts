@@ -247,6 +247,38 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     await cell(3, FAST).locator(`${tid('attempt')} ${tid('error-card')}`).filter({ hasText: 'the fast model broke' }).waitFor();
   });
 
+  it('shows what is still coming when the panel is opened mid-flight: the streamed text so far, and the queued prompt', async () => {
+    e2e.fake.setBehaviour(FAST.model, { kind: 'echo', prefix: 'Fast: ' });
+    // Slow enough (15 s) to be still streaming when the panel is back; the fifth answer, once its turn comes, is quick.
+    e2e.fake.setBehaviour(SLOW.model, { kind: 'slow', chunks: SLOW_CHUNKS, intervalMs: 250 });
+    await sendFromPanel(panel(), 'Fourth prompt');
+    await cell(4, SLOW).locator(`${tid('streaming')} h2`).waitFor();
+    e2e.fake.setBehaviour(SLOW.model, { kind: 'reply', text: '## Slow fifth' });
+    await sendFromPanel(panel(), 'Fifth prompt');
+    await cell(5, SLOW).locator(tid('queued')).waitFor();
+
+    // Closed and opened again: a new webview, drawn from the host's init and activePrompts().
+    await page.locator('.tabs-container .tab.active').filter({ hasText: `Moonshot: ${SESSION}` }).locator('.codicon-close').click();
+    await page.locator('.tabs-container .tab').filter({ hasText: `Moonshot: ${SESSION}` }).waitFor({ state: 'detached' });
+    await openSession(SESSION);
+    await waitForCount(rows(panel()), 5);
+    const resumed = await (await chatFrame(page)).evaluate((chatId) => {
+      const slow = [...document.querySelectorAll(`[data-testid="row"] [data-testid="cell"][data-chat-id="${chatId}"]`)];
+      return {
+        fourth: slow[3]?.querySelector('[data-testid="streaming"] h2')?.textContent ?? null,
+        fifth: slow[4]?.querySelector('[data-testid="queued"]')?.textContent ?? null,
+      };
+    }, idOf(SLOW));
+    assert.deepEqual(
+      resumed,
+      { fourth: 'Slow heading', fifth: 'Queued, waiting for Slow' },
+      'row 4 shows the text streamed before the panel opened, still streaming; row 5 waits for Slow',
+    );
+    await cell(5, FAST).locator(tid('response')).filter({ hasText: 'Fast: Fifth prompt' }).waitFor();
+    await cell(5, SLOW).locator(`${tid('response')} h2`).filter({ hasText: 'Slow fifth' }).waitFor({ timeout: 30_000 });
+    assert.equal(await cell(4, SLOW).locator(tid('streaming')).count(), 0);
+  });
+
   it('keeps the rows, and the retry in its row, across Developer: Reload Window', async () => {
     const snapshot = () =>
       rows(panel()).evaluateAll((els) =>
@@ -261,13 +293,13 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     const before = await snapshot();
     assert.deepEqual(
       before.map((r) => r.prompt),
-      ['First prompt', 'Second prompt', 'Third prompt'],
+      ['First prompt', 'Second prompt', 'Third prompt', 'Fourth prompt', 'Fifth prompt'],
     );
     await reloadWindow(page);
     await waitForWorkbench(page);
     await panel().locator(tid('session-title')).filter({ hasText: SESSION }).waitFor();
-    await waitForCount(rows(panel()), 3);
-    await waitForCount(answers(panel(), idOf(SLOW)), 3);
+    await waitForCount(rows(panel()), 5);
+    await waitForCount(answers(panel(), idOf(SLOW)), 5);
     assert.deepEqual(await snapshot(), before);
   });
 
@@ -293,7 +325,7 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     const banner = panel().locator(tid('session-deleted'));
     await banner.waitFor();
     assert.match(await banner.innerText(), /This session was deleted/);
-    assert.equal(await rows(panel()).count(), 3, 'the answers stay visible');
+    assert.equal(await rows(panel()).count(), 5, 'the answers stay visible');
     assert.equal(await panel().locator(tid('prompt-input')).isDisabled(), true, 'the prompt box is disabled');
     assert.equal(await panel().locator(tid('send-button')).isDisabled(), true);
     const tab = page.locator('.tabs-container .tab').filter({ hasText: `Moonshot: ${SESSION}` });
