@@ -38,10 +38,19 @@ const CONNECTOR_TYPES: Item<string>[] = [
   { label: 'Azure OpenAI', description: 'azure-openai-connector', detail: 'A deployment on an Azure OpenAI resource', value: 'azure-openai-connector' },
 ];
 
-export class EndpointCommands {
-  /** Model lists already fetched in this flow, by URL and token: Back must not wait for the server again. */
-  private readonly modelLists = new Map<string, Promise<ModelList>>();
+/** The model lists one flow fetched, by URL and token: going Back to the model step does not wait for the server again. */
+class ModelLists {
+  private readonly lists = new Map<string, Promise<ModelList>>();
 
+  get(uri: string, token: string): Promise<ModelList> {
+    const key = JSON.stringify([uri, token]);
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = fetchModels(uri, token)));
+    return list;
+  }
+}
+
+export class EndpointCommands {
   constructor(
     private readonly core: Core,
     private readonly secrets: SecretStore,
@@ -97,21 +106,9 @@ export class EndpointCommands {
     return (await this.given(arg)) ?? (arg ? undefined : (await askOnce(this.input(), (ask) => this.askEndpoint(ask, placeHolder, filter))) ?? undefined);
   }
 
-  private models(uri: string, token: string): Promise<ModelList> {
-    const key = JSON.stringify([uri, token]);
-    let list = this.modelLists.get(key);
-    if (!list) {
-      list = fetchModels(uri, token);
-      this.modelLists.set(key, list);
-      // Only for the flow in progress: a server started later must be asked again.
-      void list.finally(() => setTimeout(() => this.modelLists.delete(key), 60_000).unref());
-    }
-    return list;
-  }
-
   /** Asks for a model: picked from the server's list when it has one, else typed, saying why there is no list. */
-  private async askModel(ask: Ask, title: string, connectorType: string, uri: string, token: string, current: string): Promise<string> {
-    const list = connectorType === 'openai-connector' ? await this.models(uri, token) : undefined;
+  private async askModel(ask: Ask, lists: ModelLists, title: string, connectorType: string, uri: string, token: string, current: string): Promise<string> {
+    const list = connectorType === 'openai-connector' ? await lists.get(uri, token) : undefined;
     if (list?.ok && list.models.length > 0) {
       const picked = await ask.pick({
         title,
@@ -137,6 +134,7 @@ export class EndpointCommands {
   }
 
   async addEndpoint(): Promise<AddedEndpoint | undefined> {
+    const lists = new ModelLists();
     const d = { type: 'openai-connector', preset: undefined as BaseUrlPreset | undefined, customUrl: false, uri: '', token: '', model: '', name: '' };
     const taken = this.takenNames();
 
@@ -194,7 +192,7 @@ export class EndpointCommands {
       return modelStep;
     };
     const modelStep: Step = async (ask) => {
-      d.model = (await this.askModel(ask, 'Add Endpoint', d.type, d.uri, d.token, d.model)).trim();
+      d.model = (await this.askModel(ask, lists, 'Add Endpoint', d.type, d.uri, d.token, d.model)).trim();
       return nameStep;
     };
     const nameStep: Step = async (ask) => {
@@ -224,6 +222,7 @@ export class EndpointCommands {
   /** Edits one field (or asks which); returns the endpoint as it is afterwards. */
   async editEndpoint(arg?: EndpointArg, field?: EndpointField): Promise<EndpointView | undefined> {
     let view = await this.given(arg);
+    const lists = new ModelLists();
     let chosen = field;
     let change: Partial<Record<EndpointField, unknown>> = {};
     if (view && !isEditable(originOf(this.entry(view.id)))) {
@@ -265,7 +264,7 @@ export class EndpointCommands {
         }
         case 'model': {
           const token = (await this.core.endpoints.resolve(v.id)).token;
-          change = { model: (await this.askModel(ask, title, v.connector_type, v.uri, token, v.model)).trim() };
+          change = { model: (await this.askModel(ask, lists, title, v.connector_type, v.uri, token, v.model)).trim() };
           break;
         }
         case 'params': {

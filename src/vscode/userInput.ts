@@ -4,8 +4,12 @@
 // VS Code's own answers come from vscodeUserInput.ts.
 import type * as vscode from 'vscode';
 
-/** The user pressed the Back button of a step (see flow.ts). */
-export const BACK: unique symbol = Symbol('back');
+/**
+ * The user pressed the Back button of a step (see flow.ts). A registered
+ * symbol: the integration tests are bundled apart from the extension, and
+ * their answers must be the same BACK.
+ */
+export const BACK: unique symbol = Symbol.for('moonshotSessions.back');
 export type Back = typeof BACK;
 
 interface Question {

@@ -17,6 +17,7 @@ import type { ChatPanel } from '../../src/vscode/chatPanel';
 import type { SessionNode, ChatNode } from '../../src/vscode/sessionsTree';
 import { COMMAND_IDS } from '../../src/vscode/commands';
 import { commandRunner, setting, EXTENSION_ID, workspaceFolder as workspace } from './helpers';
+import { freePort } from '../support/ports';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
 const phase = process.env.MOONSHOT_IT_PHASE ?? '1';
@@ -59,14 +60,6 @@ function requestFromOutside(url: string, headers: Record<string, string> = {}, b
       err ? reject(err) : resolve(JSON.parse(stdout)),
     );
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const running = (s: ApiState) => (s.running ? s : assert.fail(`API not running: ${s.reason}`));

@@ -21,6 +21,7 @@ export async function runScripted<T>(api: MoonshotSessionsApi, command: CommandN
   api.setUserInput(script);
   try {
     const result = (await runCommand<T>(command, ...args)) as T;
+    assert.deepEqual(script.errors, [], `${command}: the script went wrong`);
     assert.equal(script.remaining, 0, `${command} asked fewer questions than scripted`);
     return { result, script };
   } finally {

@@ -50,6 +50,8 @@ export class ScriptedInput implements UserInput {
   readonly notes: Note[] = [];
   /** Status bar confirmations, in order. */
   readonly statuses: string[] = [];
+  /** Problems of the script itself (a question it did not expect ...): the command swallows the error, the test reports these. */
+  readonly errors: string[] = [];
   private readonly clicks: Set<string>;
   private readonly noted: ((note: Note) => void)[] = [];
 
@@ -69,12 +71,17 @@ export class ScriptedInput implements UserInput {
     return new Promise((resolve) => this.noted.push((n) => test(n) && resolve(n)));
   }
 
+  private fail(message: string): never {
+    this.errors.push(message);
+    throw new Error(message);
+  }
+
   private next(asked: Asked, ...kinds: string[]): Answer {
     this.asked.push(asked);
     const answer = this.answers.shift();
     const kind = answer ? Object.keys(answer)[0]! : 'nothing more';
-    if (!answer || !kinds.includes(kind)) throw new Error(`Unexpected question (${asked.kind}: ${asked.title ?? asked.placeHolder ?? ''}); the script expected ${kind}`);
-    if ('back' in answer && !asked.back) throw new Error(`"${asked.title ?? asked.placeHolder}" has no Back button`);
+    if (!answer || !kinds.includes(kind)) this.fail(`Unexpected question (${asked.kind}: ${asked.title ?? asked.placeHolder ?? ''}); the script expected ${kind}`);
+    if ('back' in answer && !asked.back) this.fail(`"${asked.title ?? asked.placeHolder}" has no Back button`);
     return answer;
   }
 
@@ -95,13 +102,13 @@ export class ScriptedInput implements UserInput {
     if ('back' in answer) return BACK;
     if ('type' in answer) {
       const own = q.typed?.(answer.type);
-      if (!own) throw new Error(`Typing "${answer.type}" into "${q.title ?? q.placeHolder}" makes no item of its own`);
+      if (!own) this.fail(`Typing "${answer.type}" into "${q.title ?? q.placeHolder}" makes no item of its own`);
       return own;
     }
     const { pick } = answer as { pick: PickAnswer };
     if (pick === undefined) return undefined;
     const found = q.items.find((i) => (typeof pick === 'string' ? matches(i, pick) : pick(i)));
-    if (!found) throw new Error(`No item "${String(pick)}" among: ${q.items.map((i) => i.label).join(', ')}`);
+    if (!found) this.fail(`No item "${String(pick)}" among: ${q.items.map((i) => i.label).join(', ')}`);
     return found;
   }
 
@@ -112,7 +119,7 @@ export class ScriptedInput implements UserInput {
     if (pickMany === undefined) return undefined;
     return pickMany.map((a) => {
       const found = q.items.find((i) => matches(i, a));
-      if (!found) throw new Error(`No item "${a}" among: ${q.items.map((i) => `${i.label} (${i.description})`).join(', ')}`);
+      if (!found) this.fail(`No item "${a}" among: ${q.items.map((i) => `${i.label} (${i.description})`).join(', ')}`);
       return found;
     });
   }
@@ -122,20 +129,20 @@ export class ScriptedInput implements UserInput {
     let answer = this.next(asked, 'input', 'back', 'rejects');
     while ('rejects' in answer) {
       const problem = q.validate?.(answer.rejects);
-      if (!problem) throw new Error(`The input box "${q.title ?? q.placeHolder}" accepts "${answer.rejects}"`);
+      if (!problem) this.fail(`The input box "${q.title ?? q.placeHolder}" accepts "${answer.rejects}"`);
       (asked.refusals ??= []).push(problem);
       const following = this.answers.shift();
-      if (!following || !('input' in following || 'back' in following || 'rejects' in following)) throw new Error(`After refusing "${answer.rejects}", the script has no answer for the same box`);
+      if (!following || !('input' in following || 'back' in following || 'rejects' in following)) this.fail(`After refusing "${answer.rejects}", the script has no answer for the same box`);
       answer = following;
     }
     if ('back' in answer) {
-      if (!q.back) throw new Error(`"${q.title ?? q.placeHolder}" has no Back button`);
+      if (!q.back) this.fail(`"${q.title ?? q.placeHolder}" has no Back button`);
       return BACK;
     }
     const given = (answer as { input: string | undefined | ((suggested: string) => string) }).input;
     const input = typeof given === 'function' ? given(q.value ?? '') : given;
     const problem = input === undefined ? undefined : q.validate?.(input);
-    if (problem) throw new Error(`The input box would refuse "${input}": ${problem}`);
+    if (problem) this.fail(`The input box would refuse "${input}": ${problem}`);
     return input;
   }
 

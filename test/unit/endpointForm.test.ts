@@ -3,18 +3,8 @@ import { parseParams, suggestEndpointName, typedUrl, validateEndpointName, valid
 import { fixesFor } from '../../src/vscode/endpointFixes';
 import { fetchModels } from '../../src/core/connectors/models';
 import { probeEndpoint } from '../../src/core/connectors/probe';
+import { freePort } from '../support/ports';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('endpoint forms: URLs typed in, names, params, limits', () => {
   it('takes a URL typed into the list of presets; other text only filters', () => {
@@ -64,7 +54,7 @@ describe('Test Endpoint: the fix offered for a failure', () => {
   };
 
   it('refused connection: Edit URL; 401/403: Set Token; a missing model: Pick Model', async () => {
-    assert.deepEqual(fixesFor(await failure(`http://127.0.0.1:${await closedPort()}/v1`, 'm')), ['editUrl']);
+    assert.deepEqual(fixesFor(await failure(`http://127.0.0.1:${await freePort()}/v1`, 'm')), ['editUrl']);
     assert.deepEqual(fixesFor(await failure(fake.url, 'fail:401')), ['setToken']);
     assert.deepEqual(fixesFor(await failure(fake.url, 'fail:403')), ['setToken']);
     fake.setBehaviour('gone', { kind: 'status', status: 404, message: 'model "gone" not found, try pulling it first' });
@@ -78,7 +68,7 @@ describe('Test Endpoint: the fix offered for a failure', () => {
   it('the model list says why it could not be fetched', async () => {
     const ok = await fetchModels(fake.url, 'k');
     assert.ok(ok.ok && ok.models.includes('fake-model'));
-    const refused = await fetchModels(`http://127.0.0.1:${await closedPort()}/v1`, '');
+    const refused = await fetchModels(`http://127.0.0.1:${await freePort()}/v1`, '');
     assert.ok(!refused.ok && /^connection refused/.test(refused.reason), JSON.stringify(refused));
     const notFound = await fetchModels(`${fake.origin}/nowhere`, '');
     assert.ok(!notFound.ok && /\/nowhere\/models answered HTTP 404: no route/.test(notFound.reason), JSON.stringify(notFound));
