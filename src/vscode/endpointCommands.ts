@@ -113,7 +113,11 @@ export class EndpointCommands {
       const picked = await ask.pick({
         title,
         placeHolder: `Model: pick one of the ${list.models.length} the server lists, or type its name`,
-        items: list.models.map((m): Item<string> => ({ label: m, value: m, ...(m === current ? { description: 'current', picked: true } : {}) })),
+        items: [
+          // The model it has now stays one Enter away, even when the server does not list it.
+          ...(current && !list.models.includes(current) ? [{ label: current, description: 'current (the server does not list it)', value: current, picked: true }] : []),
+          ...list.models.map((m): Item<string> => ({ label: m, value: m, ...(m === current ? { description: 'current', picked: true } : {}) })),
+        ],
         typed: (value) => (list.models.includes(value) ? undefined : { label: value, description: 'use this model name', value }),
       });
       return picked.value;

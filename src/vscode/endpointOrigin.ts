@@ -2,7 +2,6 @@
 // endpoints from settings and from the API are edited and removed in place;
 // endpoints from files are changed in those files; the built-in echo is
 // what it is.
-import { basename, dirname } from 'node:path';
 import type { EndpointEntry } from '../core/endpoints';
 import { ENDPOINT_SETTING_ORIGIN } from './settings';
 
@@ -21,7 +20,7 @@ export function originOf(entry: EndpointEntry): EndpointOrigin {
   return { kind: 'file', path: entry.origin.replace(/\[\d+\]$/, '') };
 }
 
-/** A few words for the tree: "settings", "API", "built-in", "folder connectors-endpoints". */
+/** One word for the tree (the tooltip has the path): "settings", "API", "built-in", "folder". */
 export function originLabel(origin: EndpointOrigin): string {
   switch (origin.kind) {
     case 'built-in':
@@ -31,7 +30,7 @@ export function originLabel(origin: EndpointOrigin): string {
     case 'settings':
       return 'settings';
     case 'file':
-      return `folder ${basename(dirname(origin.path))}`;
+      return 'folder';
   }
 }
 

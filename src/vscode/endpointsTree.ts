@@ -36,7 +36,7 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<EndpointNo
     const item = new vscode.TreeItem(view.name, vscode.TreeItemCollapsibleState.None);
     item.id = `endpoint:${view.id}`;
     item.description = [view.model || '(no model)', originLabel(origin)].join(' · ');
-    item.iconPath = view.supported ? new vscode.ThemeIcon(origin.kind === 'built-in' ? 'debug-console' : 'plug') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    item.iconPath = view.supported ? new vscode.ThemeIcon('plug') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     item.contextValue = ['endpoint', view.supported && 'testable', isEditable(origin) && 'editable', origin.kind === 'file' && 'fromFile', view.connector_type !== 'echo' && 'tokenable', isRemovable(origin) && 'removable']
       .filter(Boolean)
       .join(' ');
@@ -56,7 +56,7 @@ function tooltip({ view, origin }: EndpointNode): vscode.MarkdownString {
   md.appendMarkdown(`**${escapeMarkdown(view.name)}** (\`${view.id}\`)\n\n`);
   if (!view.supported) md.appendMarkdown(`$(warning) ${escapeMarkdown(view.unsupported_reason ?? 'not supported')}\n\n`);
   md.appendMarkdown(`- connector: \`${view.connector_type}\`\n`);
-  if (view.connector_type !== 'echo') md.appendMarkdown(`- URL: ${view.uri ? `\`${view.uri}\`` : 'default (OpenAI)'}\n`);
+  if (view.connector_type !== 'echo') md.appendMarkdown(`- URL: ${view.uri ? `\`${view.uri}\`` : view.connector_type === 'openai-connector' ? 'default (OpenAI)' : 'none'}\n`);
   md.appendMarkdown(`- model: ${view.model ? `\`${view.model}\`` : 'none'}\n`);
   md.appendMarkdown(`- limits: ${view.max_calls_per_second} calls/s, ${view.max_concurrency} at once\n`);
   if (view.connector_type !== 'echo') md.appendMarkdown(`- token: ${view.token ? 'set' : 'none'}\n`);

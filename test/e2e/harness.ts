@@ -4,7 +4,7 @@
 // page as a person would: clicks, typing, the command palette.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -81,6 +81,10 @@ export interface E2E {
 export interface StartOptions {
   endpoints: EndpointConfig[];
   theme?: string;
+  /** More user settings (e.g. moonshotSessions.endpointFolders). */
+  settings?: Record<string, unknown>;
+  /** Files to put in the workspace before VS Code starts, by path relative to it. */
+  workspaceFiles?: Record<string, string>;
 }
 
 /** Starts everything and opens the workbench; resolves once the activity bar shows the Moonshot view. */
@@ -96,6 +100,10 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
   mkdirSync(dirs.workspace, { recursive: true });
   writeFileSync(join(dirs.workspace, 'README.md'), '# End-to-end test workspace\n\nMade by test/e2e/harness.ts.\n');
+  for (const [path, text] of Object.entries(options.workspaceFiles ?? {})) {
+    mkdirSync(dirname(join(dirs.workspace, path)), { recursive: true });
+    writeFileSync(join(dirs.workspace, path), text);
+  }
 
   let fake: FakeOpenAI | undefined;
   let server: RunningCodeServer | undefined;
@@ -141,6 +149,7 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
         // One try: a failure must show as a failure, not a retry.
         params: { max_attempts: 1, timeout: 30 },
       })),
+      ...options.settings,
     };
     writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
 

@@ -81,7 +81,8 @@ if (phase === '1') {
       assert.equal(viaApi.description, 'alpha · API');
       assert.match(String(viaApi.contextValue), /\beditable\b.*\bremovable\b/);
       const fromFolder = await item('from-folder');
-      assert.equal(fromFolder.description, 'alpha · folder connectors-endpoints');
+      assert.equal(fromFolder.description, 'alpha · folder');
+      assert.match((fromFolder.tooltip as vscode.MarkdownString).value, /from-folder\.json/);
       assert.match(String(fromFolder.contextValue), /\bfromFile\b/);
       assert.doesNotMatch(String(fromFolder.contextValue), /\b(editable|removable)\b/);
       const bedrock = await item('bedrock');

@@ -1,0 +1,127 @@
+// End-to-end tests of the Endpoints view and a guided flow with Back, in a
+// real VS Code (code-server) shown in headless Chromium: what a person
+// clicks and types, and what the view shows afterwards. Screenshots of the
+// view and of the Edit Endpoint flow go to test-results/.
+//
+// Run with `node scripts/test-e2e.mjs` after `npm run build`.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { RESULTS, activityBarItem, extensionLogProblems, slug, startE2E, type E2E, type EndpointConfig } from './harness';
+import { answerInput, endpointRow, pickItem, pressBack, quickInput, runCommand, waitForStep } from './ui';
+
+const A: EndpointConfig = { id: 'model-a', name: 'Model A', model: 'alpha' };
+const UNSUPPORTED = { name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude-3', token: '', params: {} };
+
+describe('Endpoints view and guided flows, end to end (code-server + Chromium)', function () {
+  this.timeout(60_000);
+  let e2e: E2E;
+  let page: Page;
+  let anyFailed = false;
+
+  /** The whole window, or its left part: the sidebar with room for a hover beside it. */
+  const shot = async (name: string, target: 'page' | 'sidebar' = 'page') => {
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, `e2e-${name}.png`);
+    await page.screenshot({ path: file, ...(target === 'sidebar' ? { clip: { x: 0, y: 0, width: 820, height: 900 } } : {}) });
+    console.log(`      screenshot: ${file}`);
+  };
+  const description = (row: ReturnType<typeof endpointRow>) => row.locator('.label-description').innerText();
+
+  before(async function () {
+    this.timeout(120_000);
+    e2e = await startE2E({
+      endpoints: [A],
+      settings: { 'moonshotSessions.endpointFolders': ['connectors-endpoints'] },
+      workspaceFiles: { 'connectors-endpoints/on-bedrock.json': JSON.stringify(UNSUPPORTED, null, 2) },
+    });
+    page = e2e.page;
+  });
+
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== 'failed' || !page) return;
+    anyFailed = true;
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
+    console.log(`      screenshot: ${file}`);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (anyFailed) {
+      const logs = e2e?.saveLogs();
+      if (logs) console.log(`      VS Code logs: ${logs}`);
+    }
+    await e2e?.stop();
+  });
+
+  it('shows every endpoint with its model and origin, and a warning on the one this build cannot call', async () => {
+    await activityBarItem(page).click();
+    const echo = endpointRow(page, 'Echo (offline)');
+    await echo.waitFor();
+    assert.equal(await description(echo), 'echo · built-in');
+    assert.equal(await description(endpointRow(page, A.name)), 'alpha · settings');
+    const bedrock = endpointRow(page, UNSUPPORTED.name);
+    assert.equal(await description(bedrock), 'claude-3 · folder');
+    assert.equal(await bedrock.locator('.codicon-warning').count(), 1, 'a warning icon');
+    await bedrock.hover();
+    await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'not supported' }).first().waitFor();
+    await shot('endpoints-view', 'sidebar');
+    await page.mouse.move(700, 450);
+  });
+
+  it('edits an endpoint from the view: Edit, Model, a model the server lists; the view shows the new model', async () => {
+    e2e.fake.setBehaviour('beta-7', { kind: 'echo' });
+    const row = endpointRow(page, A.name);
+    await row.hover();
+    await row.getByRole('button', { name: 'Edit Endpoint' }).click();
+    await pickItem(page, { title: `Edit "${A.name}" (1/2)`, placeholder: 'What to change' }, 'Model');
+    await waitForStep(page, { title: `Edit "${A.name}" (2/2)`, placeholder: 'Model: pick one' });
+    await quickInput(page).rows.filter({ hasText: 'beta-7' }).waitFor();
+    await shot('edit-endpoint-model');
+    await pickItem(page, { placeholder: 'Model: pick one' }, 'beta-7');
+    await row.filter({ hasText: 'beta-7 · settings' }).waitFor();
+    assert.equal(await description(row), 'beta-7 · settings');
+    await shot('endpoints-view-edited', 'sidebar');
+  });
+
+  it('goes Back in Add Endpoint, takes a URL typed into the preset list, and names the endpoint after the server', async () => {
+    e2e.fake.setBehaviour('typed-model', { kind: 'echo' });
+    await runCommand(page, 'Moonshot: Add Endpoint');
+    await pickItem(page, { title: 'Add Endpoint (1/5)', placeholder: 'Connector type' }, 'OpenAI-compatible');
+    await waitForStep(page, { title: 'Add Endpoint (2/5)', placeholder: 'Base URL' });
+    await shot('add-endpoint-back');
+    await pressBack(page);
+    await waitForStep(page, { title: 'Add Endpoint (1/5)' });
+    await pickItem(page, { title: 'Add Endpoint (1/5)' }, 'OpenAI-compatible');
+    await pickItem(page, { title: 'Add Endpoint (2/5)' }, e2e.fake.url);
+    await waitForStep(page, { title: 'Add Endpoint (3/5)', placeholder: 'API key' });
+    await pressBack(page);
+    await waitForStep(page, { title: 'Add Endpoint (2/5)' });
+    const q = quickInput(page);
+    await q.box.pressSequentially(e2e.fake.url);
+    const typed = q.rows.filter({ hasText: 'use this base URL' });
+    await typed.filter({ hasText: e2e.fake.url }).waitFor();
+    await shot('add-endpoint-typed-url');
+    assert.equal(await q.focusedRow.filter({ hasText: 'use this base URL' }).count(), 1, 'the typed URL is the item Enter takes');
+    await q.box.press('Enter');
+    await answerInput(page, { title: 'Add Endpoint (3/5)', placeholder: 'API key' }, '');
+    await pickItem(page, { title: 'Add Endpoint (4/5)', placeholder: 'Model' }, 'typed-model');
+    await waitForStep(page, { title: 'Add Endpoint (5/5)', placeholder: 'Name' });
+    const host = new URL(e2e.fake.url).host;
+    const suggested = `typed-model (${host})`;
+    await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [await quickInput(page).box.elementHandle(), suggested] as const);
+    await quickInput(page).box.press('Enter');
+    const row = endpointRow(page, suggested);
+    await row.waitFor();
+    assert.equal(await description(row), 'typed-model · settings');
+  });
+
+  it('logged no error in the extension during the run', async () => {
+    assert.deepEqual(e2e.dialogs, [], 'dialogs opened');
+    assert.deepEqual(extensionLogProblems(e2e.dirs).filter((l) => !/not supported/.test(l)), [], "the extension's log shows errors or warnings");
+  });
+});
