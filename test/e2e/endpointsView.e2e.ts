@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { RESULTS, activityBarItem, extensionLogProblems, slug, startE2E, type E2E, type EndpointConfig } from './harness';
+import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, startE2E, type E2E, type EndpointConfig } from './harness';
 import { answerInput, endpointRow, pickItem, pressBack, quickInput, runCommand, waitForStep } from './ui';
 
 const A: EndpointConfig = { id: 'model-a', name: 'Model A', model: 'alpha' };
@@ -18,7 +18,6 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
   this.timeout(60_000);
   let e2e: E2E;
   let page: Page;
-  let anyFailed = false;
 
   /** The whole window, or its left part: the sidebar with room for a hover beside it. */
   const shot = async (name: string, target: 'page' | 'sidebar' = 'page') => {
@@ -39,22 +38,10 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     page = e2e.page;
   });
 
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed' || !page) return;
-    anyFailed = true;
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    console.log(`      screenshot: ${file}`);
-  });
+  keepFailureArtifacts(() => e2e);
 
   after(async function () {
     this.timeout(60_000);
-    if (anyFailed) {
-      const logs = e2e?.saveLogs();
-      if (logs) console.log(`      VS Code logs: ${logs}`);
-    }
     await e2e?.stop();
   });
 

@@ -259,3 +259,27 @@ export function readApiDiscovery(dirs: Dirs): { url: string; token: string | nul
 export function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
+
+/**
+ * Registers the hooks every suite wants: a screenshot of the page after a
+ * failed test, and VS Code's logs kept after the run when any test failed.
+ * Call inside `describe`; `get` returns the running E2E (undefined before it started).
+ */
+export function keepFailureArtifacts(get: () => E2E | undefined): void {
+  let anyFailed = false;
+  afterEach(async function () {
+    const page = get()?.page;
+    const test = this.currentTest;
+    if (test?.state !== 'failed' || !page) return;
+    anyFailed = true;
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
+    console.log(`      screenshot: ${file}`);
+  });
+  after(function () {
+    if (!anyFailed) return;
+    const logs = get()?.saveLogs();
+    if (logs) console.log(`      VS Code logs: ${logs}`);
+  });
+}
