@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { openCore } from './core/core';
 import { CoreError, isCoreError } from './core/errors';
-import { StoreWatcher } from './core/storeWatcher';
 import { FileSecretStore } from './core/secrets';
+import type { LogLevel } from './core/log';
 import type { EndpointSource } from './core/endpoints';
 import { ApiServer } from './server/apiServer';
 import { maskToken, removeDiscoveryFile, writeDiscoveryFile } from './server/discovery';
@@ -61,6 +61,7 @@ async function serve(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port ${values.port}: not a port number`);
   if (values['no-auth'] && values.token) throw usageError('--token and --no-auth cannot be used together');
 
+  const log = (level: LogLevel, message: string) => console.error(`${level}: ${message}`);
   const storageDir = resolve(values.storage);
   await fs.mkdir(storageDir, { recursive: true });
   const token = values['no-auth'] ? null : (values.token ?? process.env.MOONSHOT_API_TOKEN ?? randomBytes(24).toString('base64url'));
@@ -69,11 +70,10 @@ async function serve(argv: string[]): Promise<void> {
     endpointSources: await Promise.all(values.endpoints.map((p) => endpointSource(resolve(p)))),
     promptTemplateFolders: values['prompt-templates'].map((p) => resolve(p)),
     secrets: new FileSecretStore(join(storageDir, 'secrets.json')),
+    log,
+    // Another server or a VS Code window may share this folder: follow what it writes.
+    watch: true,
   });
-  // Another server or a VS Code window may share this folder: follow what it writes.
-  const watcher = new StoreWatcher(core.store.sessionsDir);
-  watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
-  watcher.start();
   for (const problem of [...core.endpoints.problems, ...core.templates.problems]) {
     console.error(`warning: ${problem.origin}: ${problem.message}`);
   }
@@ -83,7 +83,7 @@ async function serve(argv: string[]): Promise<void> {
     port,
     token,
     allowedOrigins: values['allow-origin'],
-    log: (level, message) => console.error(`${level}: ${message}`),
+    log,
   });
   try {
     await server.start();
@@ -102,7 +102,7 @@ async function serve(argv: string[]): Promise<void> {
     console.error(`${signal}: finishing requests in flight…`);
     // Stop accepting first; the server then waits for prompts in flight, whose records are written before they answer.
     await server.stop(SHUTDOWN_GRACE_MS);
-    watcher.dispose();
+    core.dispose();
     await Promise.race([core.sessions.drain(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
     await removeDiscoveryFile(storageDir);
     process.exit(0);

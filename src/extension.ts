@@ -2,7 +2,6 @@
 // (VS Code adapters) or src/core (everything else).
 import * as vscode from 'vscode';
 import { openCore, type Core } from './core/core';
-import { StoreWatcher } from './core/storeWatcher';
 import { VscodeSecretStore } from './vscode/secretStorage';
 import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/settings';
 import { ApiController } from './vscode/apiController';
@@ -41,7 +40,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   context.subscriptions.push(log);
   const storageDir = sharedStorageDir((context.storageUri ?? context.globalStorageUri).fsPath);
   const secrets = new VscodeSecretStore(context.secrets);
-  const core = await openCore({ storageDir, endpointSources: readEndpointSources(), promptTemplateFolders: readPromptTemplateFolders(), secrets });
+  const core = await openCore({
+    storageDir,
+    endpointSources: readEndpointSources(),
+    promptTemplateFolders: readPromptTemplateFolders(),
+    secrets,
+    log: (level, message) => log[level](message),
+    // Another window or `serve` may share the folder: follow what it writes.
+    watch: true,
+  });
+  context.subscriptions.push(core);
   for (const p of [...core.endpoints.problems, ...core.templates.problems]) log.warn(`${p.origin}: ${p.message}`);
   log.info(`Storage: ${storageDir}`);
 
@@ -54,9 +62,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const walkthrough = new WalkthroughContext(core.sessions);
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
-  const watcher = new StoreWatcher(core.store.sessionsDir);
-  watcher.onDidChange((change) => void core.sessions.applyExternalChange(change));
-  watcher.start();
 
   // TEMPORARY until the chat panel's open(id, options), focusPromptBox() and stopAll() are on main: then `panels` itself.
   const panelHost: ChatPanelHost = {
@@ -72,7 +77,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     walkthrough,
     history,
     panels,
-    watcher,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.window.createTreeView('moonshotSessions.endpoints', { treeDataProvider: endpointsTree }),
     vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),

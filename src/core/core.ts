@@ -1,10 +1,14 @@
-// Builds the parts of the core that belong together, on one storage folder.
+// Builds the parts of the core that belong together, on one storage folder,
+// and follows that folder for what other processes write to it.
 import { join } from 'node:path';
 import { SessionStore } from './store';
 import { EndpointRegistry, type EndpointSource } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { SessionService } from './sessions';
 import { EndpointLimiters } from './connectors';
+import { StoreWatcher, type StoreWatcherOptions } from './storeWatcher';
+import { isCoreError } from './errors';
+import { noLog, type Log } from './log';
 import type { SecretStore } from './secrets';
 import type { Connector, ResolvedEndpoint } from './connectors/types';
 
@@ -14,6 +18,14 @@ export interface CoreOptions {
   promptTemplateFolders: readonly string[];
   secrets: SecretStore;
   connectorFor?: (endpoint: ResolvedEndpoint) => Connector;
+  /** Where the core reports what no caller waits for: odd entries skipped in the storage folder, failures while following it. */
+  log?: Log;
+  /**
+   * Follow the storage folder, so that sessions and records other processes
+   * (a second window, `serve`) write show up here. Every host that shares
+   * the folder wants it; short-lived cores (tests, benchmarks) leave it off.
+   */
+  watch?: boolean | Omit<StoreWatcherOptions, 'log'>;
 }
 
 export interface Core {
@@ -22,10 +34,13 @@ export interface Core {
   endpoints: EndpointRegistry;
   templates: PromptTemplateRegistry;
   sessions: SessionService;
+  /** Stops following the storage folder. Prompts in flight are not stopped: `sessions.drain()` waits for them. */
+  dispose(): void;
 }
 
 export async function openCore(options: CoreOptions): Promise<Core> {
-  const store = new SessionStore(options.storageDir);
+  const log = options.log ?? noLog;
+  const store = new SessionStore(options.storageDir, { log });
   const endpoints = new EndpointRegistry(options.endpointSources, options.secrets, join(options.storageDir, 'endpoints'));
   const templates = new PromptTemplateRegistry(options.promptTemplateFolders);
   await Promise.all([endpoints.load(), templates.load()]);
@@ -36,5 +51,13 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     limiters: new EndpointLimiters(),
     ...(options.connectorFor ? { connectorFor: options.connectorFor } : {}),
   });
-  return { storageDir: options.storageDir, store, endpoints, templates, sessions };
+  const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log }) : undefined;
+  watcher?.onDidChange((change) => {
+    // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
+    sessions.applyExternalChange(change).catch((err: unknown) => {
+      log('error', `Could not follow a change in the storage folder: ${isCoreError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`);
+    });
+  });
+  watcher?.start();
+  return { storageDir: options.storageDir, store, endpoints, templates, sessions, dispose: () => watcher?.dispose() };
 }

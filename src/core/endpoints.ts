@@ -15,11 +15,11 @@ import {
   type UpdateEndpointBody,
 } from './schemas';
 import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError, writingTo } from './errors';
 import { endpointTokenKey, type SecretStore } from './secrets';
 import { unsupportedReason } from './connectors';
 import type { ResolvedEndpoint } from './connectors/types';
-import { writeFileAtomic } from './store';
+import { makeFolder, writeFileAtomic } from './store';
 import { Emitter } from './emitter';
 import { parseOrThrow } from './validation';
 
@@ -233,9 +233,10 @@ export class EndpointRegistry {
     return this.apiDir;
   }
 
+  /** Writes the endpoint's file; a refusal of the storage is a `storage` error. */
   private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
     const dir = this.requireApiDir();
-    await fs.mkdir(dir, { recursive: true });
+    await makeFolder(dir);
     // Same shape as Moonshot's files; the token stays in the SecretStore.
     const file = { ...entry.config, token: '', created_date: entry.created_date };
     await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
@@ -262,7 +263,15 @@ export class EndpointRegistry {
       created_date: formatCreatedDate(new Date()),
     };
     await this.writeApiEndpoint(entry);
-    if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+    if (input.token) {
+      try {
+        await this.secrets.set(endpointTokenKey(id), input.token);
+      } catch (err) {
+        // No endpoint file without its token: after a restart it would be there, unable to authenticate.
+        await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true }).catch(() => undefined);
+        throw err;
+      }
+    }
     this.entries.set(id, entry);
     this.changed.fire();
     return this.view(id);
@@ -288,8 +297,10 @@ export class EndpointRegistry {
           throw new ConflictError(`An endpoint named "${changes.name}" already exists`);
         }
       }
-      entry.config = { ...entry.config, ...changes };
-      await this.writeApiEndpoint(entry);
+      // Changed in memory only once the file says so too.
+      const config = { ...entry.config, ...changes };
+      await this.writeApiEndpoint({ ...entry, config });
+      entry.config = config;
     }
     if (token !== undefined) {
       if (token === '') await this.secrets.delete(endpointTokenKey(id));
@@ -303,7 +314,8 @@ export class EndpointRegistry {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
-    await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true });
+    const file = join(this.requireApiDir(), `${id}.json`);
+    await writingTo(file, () => fs.rm(file, { force: true }));
     await this.secrets.delete(endpointTokenKey(id));
     this.entries.delete(id);
     this.changed.fire();

@@ -92,8 +92,12 @@ const STORAGE_CODES: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   ENOENT: 'the folder is missing',
   ENOTDIR: 'a path in it is not a folder',
+  EISDIR: 'a folder is where a file should be',
   EIO: 'input/output error',
 };
+
+/** The temporary files of atomic writes: `<file>.<pid>.<hex>.tmp`. */
+const TEMP_FILE = /\.\d+\.[0-9a-f]+\.tmp$/;
 
 function errnoOf(err: unknown): NodeJS.ErrnoException | undefined {
   return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string'
@@ -111,7 +115,9 @@ export function asStorageError(err: unknown, path: string): unknown {
   const errno = errnoOf(err);
   const cause = errno?.code ? STORAGE_CODES[errno.code] : undefined;
   if (!cause) return err;
-  return new CoreError('storage', `Storage is not writable: ${cause} (${errno?.path ?? path})`, { cause: err });
+  // The error's own path is the most precise, unless it is a temporary file the caller never named.
+  const where = errno?.path && !TEMP_FILE.test(errno.path) ? errno.path : path;
+  return new CoreError('storage', `Storage is not writable: ${cause} (${where})`, { cause: err });
 }
 
 /** Runs a write and reports a file-system refusal as a `storage` error. */

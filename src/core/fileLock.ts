@@ -1,44 +1,147 @@
 // A lock shared by processes on one machine: two VS Code windows on the
 // same folder (or a window and `serve`) append to the same chat files. It is
 // held only for the few file operations that assign and write one record.
-// Creating the lock file with O_EXCL is atomic; a lock older than
-// STALE_AFTER_MS was left by a process that died holding it (no holder
-// keeps it that long).
+//
+// Creating the lock file with O_EXCL is atomic. The file names its owner
+// (pid, host, and an id of the process, since pids are reused): a lock whose
+// owner is no longer running on this host is stale at once, so the first
+// prompt after a crash does not wait. A lock older than STALE_AFTER_MS is
+// stale too (an owner on another host, or one that died before writing its
+// name): no holder keeps it that long.
+//
+// Several processes may find one stale lock at the same moment. Only one
+// at a time may remove it, under a second lock (`<lock>.break`), and only
+// after looking again: the others then find the new owner's lock, which is
+// not stale, instead of removing it.
 import { promises as fs } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CoreError } from './errors';
 
 const STALE_AFTER_MS = 10_000;
 const GIVE_UP_AFTER_MS = 30_000;
 
-async function isStale(path: string): Promise<boolean> {
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** Tells this process from an earlier one that had the same pid (a container restarted). */
+  process: string;
+}
+
+const ME: LockOwner = { pid: process.pid, host: hostname(), process: randomUUID() };
+
+export interface FileLockOptions {
+  /** How long to wait for another holder before failing with a `timeout` error. */
+  giveUpAfterMs?: number;
+}
+
+/** Creates the lock naming this process; its inode, or undefined when someone holds it. */
+async function tryCreate(path: string): Promise<number | undefined> {
+  let handle: fs.FileHandle;
   try {
-    return Date.now() - (await fs.stat(path)).mtimeMs > STALE_AFTER_MS;
-  } catch {
-    return false;
+    handle = await fs.open(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
+  try {
+    await handle.writeFile(JSON.stringify(ME));
+    return (await handle.stat()).ino;
+  } catch (err) {
+    await fs.unlink(path).catch(() => undefined);
+    throw err;
+  } finally {
+    await handle.close();
   }
 }
 
-export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host, process: String(owner.process ?? '') } : undefined;
+  } catch {
+    // Empty (its owner is between creating and writing it) or not ours: only its age tells.
+    return undefined;
+  }
+}
+
+function isRunning(owner: LockOwner): boolean {
+  if (owner.pid === ME.pid) return owner.process === ME.process;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The inode of the lock at `path` if it is stale, else undefined (also when it is gone). */
+async function staleInode(path: string): Promise<number | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    // Owner and age from one open file, so both describe the same lock.
+    const stat = await handle.stat();
+    const owner = parseOwner(await handle.readFile('utf8'));
+    if (owner && owner.host === ME.host && !isRunning(owner)) return stat.ino;
+    return Date.now() - stat.mtimeMs > STALE_AFTER_MS ? stat.ino : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes the file at `path` only if it is still the one with inode `ino`. */
+async function unlinkIfSame(path: string, ino: number): Promise<void> {
+  const now = await fs.stat(path).catch(() => undefined);
+  if (now?.ino === ino) await fs.unlink(path).catch(() => undefined);
+}
+
+/** Removes the lock if it is (still) stale; false when another process is doing that right now. */
+async function breakStale(path: string): Promise<boolean> {
+  const guard = `${path}.break`;
+  const guardIno = await tryCreate(guard);
+  if (guardIno === undefined) {
+    // Held for a few file operations only; a guard left by a process that died doing them is removed.
+    const staleGuard = await staleInode(guard);
+    if (staleGuard !== undefined) await unlinkIfSame(guard, staleGuard);
+    return false;
+  }
+  try {
+    const stale = await staleInode(path);
+    if (stale !== undefined) await unlinkIfSame(path, stale);
+    return true;
+  } finally {
+    await unlinkIfSame(guard, guardIno);
+  }
+}
+
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const giveUpAfterMs = options.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
   const started = Date.now();
   let wait = 1;
+  let ino: number | undefined;
   for (;;) {
-    try {
-      await (await fs.open(path, 'wx')).close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (await isStale(path)) {
-        await fs.unlink(path).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() - started > GIVE_UP_AFTER_MS) throw new Error(`Timed out waiting for the lock ${path}`);
-      // Another process holds it for a few file operations: poll briefly.
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, 20);
+    ino = await tryCreate(path);
+    if (ino !== undefined) break;
+    if (Date.now() - started > giveUpAfterMs) {
+      throw new CoreError('timeout', `Timed out after ${Math.round(giveUpAfterMs / 1000)} s waiting for the lock ${path}: another process holds it`);
     }
+    if ((await staleInode(path)) !== undefined && (await breakStale(path))) continue;
+    // Another process holds it for a few file operations: poll briefly.
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 20);
   }
   try {
     return await fn();
   } finally {
-    await fs.unlink(path).catch(() => undefined);
+    // Only our own: had this holder been taken for stale, the lock may be another's by now.
+    await unlinkIfSame(path, ino);
   }
 }

@@ -1,7 +1,7 @@
 // What is sent to a model: the context strategy, then the prompt template,
 // then the endpoint's own system/pre/post prompts.
 import type { ChatMessage } from './connectors/types';
-import type { ChatRecord } from './schemas';
+import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from './schemas';
 import { CoreError } from './errors';
 
 
@@ -56,6 +56,9 @@ const addPreviousPrompt: ContextStrategy = {
     "Moonshot's strategy: appends the chat's last N prepared prompts, newest first, each followed by a newline, to the new prompt.",
   apply({ prompt, history, numOfPrevPrompts }) {
     const previous = history.slice(-numOfPrevPrompts).reverse();
+    // It compounds, so the size is checked before the string is built: a long session must not exhaust memory.
+    const length = previous.reduce((n, r) => n + r.prepared_prompt.length + 1, prompt.length);
+    if (length > MAX_PREPARED_PROMPT_CHARS) throw tooLarge(length);
     // Byte for byte what Moonshot does, including no separator before the first one.
     return { text: previous.reduce((text, r) => `${text}${r.prepared_prompt}\n`, prompt), turns: [] };
   },
@@ -74,6 +77,15 @@ const conversation: ContextStrategy = {
     return { text: prompt, turns };
   },
 };
+
+function tooLarge(length: number): CoreError {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return new CoreError(
+    'too-large',
+    `not sent: the prepared prompt would be ${n(length)} characters, over the limit of ${n(MAX_PREPARED_PROMPT_CHARS)} ` +
+      '(add_previous_prompt adds the earlier prepared prompts, which hold theirs); clear the context strategy or start a new session',
+  );
+}
 
 export const CONTEXT_STRATEGIES: ReadonlyMap<string, ContextStrategy> = new Map(
   [addPreviousPrompt, conversation].map((s) => [s.name, s]),
@@ -95,4 +107,37 @@ export function buildMessages(params: EndpointPromptParams, turns: ChatMessage[]
     ...turns,
     { role: 'user', content: `${textParam(params.pre_prompt)}${preparedPrompt}${textParam(params.post_prompt)}` },
   ];
+}
+
+export interface PrepareInput {
+  prompt: string;
+  /** The chat's latest records, oldest first (at least `numOfPrevPrompts` when a strategy is set). */
+  history: readonly ChatRecord[];
+  strategy?: ContextStrategy | undefined;
+  numOfPrevPrompts: number;
+  /** The prompt template's text, when the session has one. */
+  template?: string | undefined;
+  endpointParams: EndpointPromptParams;
+}
+
+export interface PreparedPrompt {
+  /** The prompt after the context strategy and the template: what the record stores. */
+  preparedPrompt: string;
+  /** What goes to the model. */
+  messages: ChatMessage[];
+}
+
+/**
+ * Everything between a typed prompt and the model call, with no I/O: the
+ * context strategy, then the template, then the endpoint's own prompts.
+ * Throws a `too-large` CoreError for a prepared prompt over the limit and an
+ * `unsupported` one for a template it cannot render.
+ */
+export function preparePrompt(input: PrepareInput): PreparedPrompt {
+  const context = input.strategy
+    ? input.strategy.apply({ prompt: input.prompt, history: input.history, numOfPrevPrompts: input.numOfPrevPrompts })
+    : { text: input.prompt, turns: [] };
+  const preparedPrompt = input.template === undefined ? context.text : renderPromptTemplate(input.template, context.text);
+  if (preparedPrompt.length > MAX_PREPARED_PROMPT_CHARS) throw tooLarge(preparedPrompt.length);
+  return { preparedPrompt, messages: buildMessages(input.endpointParams, context.turns, preparedPrompt) };
 }

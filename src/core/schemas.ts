@@ -3,8 +3,13 @@
 // the OpenAPI document is generated from them.
 import { z } from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
+import { MAX_SEED } from './random';
 
 export const MAX_PROMPT_CHARS = 100_000;
+/** add_previous_prompt compounds (each prepared prompt holds the earlier ones): past this, a prompt is not sent. */
+export const MAX_PREPARED_PROMPT_CHARS = 1_000_000;
+/** How many earlier records a context strategy uses unless told otherwise. */
+export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
 export const MAX_ENDPOINTS_PER_SESSION = 20;
 
 /** absent, null and "" all mean "none" (Moonshot's web UI sends ""). */
@@ -37,6 +42,13 @@ export const ChatRecordSchema = z
       .nullable()
       .optional()
       .meta({ description: 'Token usage when the model reported it (an addition to the seed).' }),
+    prompt_id: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of the prompt it retries. Absent on records written before it existed.',
+      }),
   })
   .meta({ id: 'ChatRecord' });
 export type ChatRecord = z.infer<typeof ChatRecordSchema>;
@@ -63,7 +75,7 @@ export type SessionMetadata = z.infer<typeof SessionMetadataSchema>;
 
 /** What session.json holds: the metadata without history, plus settings. */
 export const StoredSessionSchema = SessionMetadataSchema.omit({ chat_history: true }).extend({
-  num_of_prev_prompts: z.number().int().positive().default(5),
+  num_of_prev_prompts: z.number().int().positive().default(DEFAULT_NUM_OF_PREV_PROMPTS),
 });
 export type StoredSession = z.infer<typeof StoredSessionSchema>;
 
@@ -194,3 +206,129 @@ export const SuccessBodySchema = z.object({ success: z.literal(true) }).meta({ i
 export const BooleanQuerySchema = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 export const HistoryQuerySchema = z.enum(['new', 'all']);
 export const NumOfPrevPromptsQuerySchema = z.coerce.number().int().positive().max(1000);
+
+// ---- Red-teaming: attacks, judges (metrics), summaries, bookmarks ----
+
+/** Modules one attack may chain. */
+export const MAX_ATTACK_CHAIN = 5;
+/** Variants one attack run may make in all (a chain's counts multiply; the list is cut here). */
+export const MAX_ATTACK_VARIANTS = 100;
+
+export const CreateAttackBodySchema = z
+  .object({
+    attack_modules: z
+      .array(z.string().min(1).max(500))
+      .min(1, 'must name at least one attack module')
+      .meta({ description: 'A chain applied in order ("a+b" in one item is the same as two items).' }),
+    prompt: PromptBodySchema.shape.prompt.optional(),
+    topic: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').optional().meta({ description: 'For malicious_question_generator: what the questions are about (else the prompt).' }),
+    seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of every random choice (default 0).' }),
+    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker, for modules that need a model.' }),
+    options: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'Options per module of the chain, by module name (see GET /v1/attack_modules).' }),
+  })
+  .meta({ id: 'CreateAttackBody' });
+export type CreateAttackBody = z.input<typeof CreateAttackBodySchema>;
+
+export const AttackModuleInfoSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    needs_model: z.boolean(),
+    options: z.record(z.string(), z.unknown()).meta({ description: 'Each option as a JSON Schema (type, default, bounds, description).' }),
+  })
+  .meta({ id: 'AttackModule' });
+export type AttackModuleInfo = z.infer<typeof AttackModuleInfoSchema>;
+
+export const MetricInfoSchema = z
+  .object({ name: z.string(), description: z.string(), needs_model: z.boolean() })
+  .meta({ id: 'Metric' });
+export type MetricInfo = z.infer<typeof MetricInfoSchema>;
+
+/** A record's score by one judge; a judge that failed leaves verdict and score null and says why in `error`. */
+export const MetricResultSchema = z
+  .object({
+    name: z.string(),
+    verdict: z.string().nullable(),
+    score: z.number().min(0).max(1).nullable(),
+    reason: z.string(),
+    judge_endpoint: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'MetricResult' });
+export type MetricResult = z.infer<typeof MetricResultSchema>;
+
+export const TokenTotalsSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
+
+export const ChatSummarySchema = z
+  .object({
+    endpoint: z.string(),
+    answers: z.number().int().meta({ description: 'Records whose call worked (error null).' }),
+    errors: z.number().int().meta({ description: 'Records whose call failed.' }),
+    refusals: z.number().int().meta({ description: 'Answers judged refused.' }),
+    attack_success_rate: z.number().nullable().meta({ description: 'Successful attacks / attack answers; null with no attack answers.' }),
+    asr_ci95: z.tuple([z.number(), z.number()]).nullable().meta({ description: '95% Wilson score interval of the rate; null with no attack answers.' }),
+    mean_duration: z.number().nullable().meta({ description: 'Mean seconds per answer; null with none.' }),
+    tokens: TokenTotalsSchema,
+  })
+  .meta({ id: 'ChatSummary' });
+export type ChatSummary = z.infer<typeof ChatSummarySchema>;
+
+/** "", absent and null all mean none, as Moonshot's web UI sends them. */
+const optionalText = z
+  .union([z.string().max(500), z.null()])
+  .optional()
+  .transform((v) => v ?? '');
+
+export const BookmarkSchema = z
+  .object({
+    name: z.string(),
+    prompt: z.string(),
+    prepared_prompt: z.string(),
+    response: z.string(),
+    context_strategy: z.string(),
+    prompt_template: z.string(),
+    attack_module: z.string(),
+    metric: z.string(),
+    bookmark_time: z.string().meta({ description: 'Local time it was made, YYYY-MM-DD HH:MM:SS (Moonshot\'s format).' }),
+  })
+  .meta({ id: 'Bookmark' });
+export type Bookmark = z.infer<typeof BookmarkSchema>;
+
+/** Longest prepared prompt or response a bookmark keeps (a prepared prompt may be long; the body limit is 1 MiB). */
+export const MAX_BOOKMARK_TEXT = 1_000_000;
+
+export const CreateBookmarkBodySchema = z
+  .object({
+    name: z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters')),
+    prompt: z.string().min(1, 'must not be empty').max(MAX_BOOKMARK_TEXT),
+    prepared_prompt: z.string().min(1, 'must not be empty').max(MAX_BOOKMARK_TEXT),
+    response: z.string().max(MAX_BOOKMARK_TEXT).meta({ description: 'May be "" (an empty answer is a finding too).' }),
+    context_strategy: optionalText,
+    prompt_template: optionalText,
+    attack_module: optionalText,
+    metric: z
+      .union([z.string().max(10_000), z.null()])
+      .optional()
+      .transform((v) => v ?? '')
+      .meta({ description: 'Free text about the score, e.g. "refusal_judge: refused".' }),
+    bookmark_time: z.unknown().optional().meta({ description: 'Ignored: the time is set when the bookmark is made (as Moonshot).' }),
+  })
+  .meta({ id: 'CreateBookmarkBody' });
+export type CreateBookmarkBody = z.input<typeof CreateBookmarkBodySchema>;
+
+/** Which judge scores records, and how (PUT .../metrics/{name}, POST .../score). */
+export const JudgeRequestSchema = z
+  .object({
+    metric: z.string().min(1).max(200),
+    judge_endpoint: EndpointIdSchema.nullable().optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
+    options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+  })
+  .meta({ id: 'JudgeRequest' });
+export type JudgeRequest = z.input<typeof JudgeRequestSchema>;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CreateSessionBodySchema,
+  DEFAULT_NUM_OF_PREV_PROMPTS,
   PromptBodySchema,
   type ChatRecord,
   type CreateSessionBody,
@@ -12,24 +13,27 @@ import {
   type StoredSession,
 } from './schemas';
 import { chatIdFor, epochSeconds, formatCreatedDatetime, formatPromptTime, sessionIdFor } from './ids';
-import { NotFoundError, ValidationError, type FieldIssue } from './errors';
+import { CoreError, NotFoundError, ValidationError, isCoreError, type FieldIssue } from './errors';
 import { parseOrThrow } from './validation';
 import { SessionStore } from './store';
 import { EndpointRegistry } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
-import { CONTEXT_STRATEGIES, buildMessages, renderPromptTemplate } from './pipeline';
+import { CONTEXT_STRATEGIES, preparePrompt } from './pipeline';
 import { createConnector, describeError, EndpointLimiters } from './connectors';
 import type { Connector, ResolvedEndpoint, TokenUsage } from './connectors/types';
 import { Emitter } from './emitter';
 import type { StoreChange } from './storeWatcher';
 
-export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
-
 export type SessionEvent =
   | { type: 'created'; session: SessionMetadata }
   | { type: 'updated'; session: SessionMetadata }
   | { type: 'deleted'; sessionId: string }
+  /** A prompt was accepted (it may still wait in some chats' queues). */
   | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[] }
+  /** The chat works on an earlier prompt: this one waits its turn. */
+  | { type: 'chatQueued'; sessionId: string; promptId: string; chatId: string }
+  /** The chat begins this prompt (it left the chat's queue). */
+  | { type: 'chatStarted'; sessionId: string; promptId: string; chatId: string }
   | { type: 'delta'; sessionId: string; promptId: string; chatId: string; text: string }
   | { type: 'record'; sessionId: string; promptId: string; chatId: string; record: ChatRecord }
   | { type: 'promptFinished'; sessionId: string; promptId: string }
@@ -40,7 +44,38 @@ export type SessionEvent =
 export interface PromptOptions {
   /** Send only to these chats of the session (a retry); default: all. */
   chatIds?: readonly string[];
+  /** The id of the prompt this one retries, so its records line up with that prompt's; default: a new id. */
+  promptId?: string;
   signal?: AbortSignal;
+}
+
+/** A prompt accepted and not finished; a chat leaves `chats` once its record is written. */
+export interface ActivePrompt {
+  promptId: string;
+  prompt: string;
+  chats: Record<string, { state: 'queued' | 'running'; text: string }>;
+}
+
+/** One chat's share of one prompt, from acceptance until its record is written. */
+interface ChatJob {
+  sessionId: string;
+  chatId: string;
+  promptId: string;
+  prompt: string;
+  active: ActivePrompt;
+  signal: AbortSignal | undefined;
+  /** Stops this job, running or still queued. */
+  controller: AbortController;
+  /** Settles (never rejects) when the job is over. */
+  done: Promise<void>;
+}
+
+interface CallOutcome {
+  preparedPrompt: string;
+  predicted: string;
+  usage: TokenUsage | null;
+  error: string | null;
+  seconds: number;
 }
 
 /** The records one prompt made, by chat id. */
@@ -65,10 +100,14 @@ export class SessionService {
 
   private sessions: Map<string, StoredSession> | undefined;
   private loading: Promise<Map<string, StoredSession>> | undefined;
-  /** Prompts to one session run one after another, in the order accepted. */
-  private readonly queues = new Map<string, Promise<unknown>>();
-  /** Calls in flight, by session id then chat id, so they can be stopped. */
-  private readonly inFlight = new Map<string, Map<string, AbortController>>();
+  /** The end of each chat's queue, by "<session_id>/<chat_id>": a chat's prompts run one after another, in the order accepted. */
+  private readonly chatQueues = new Map<string, Promise<void>>();
+  /** Chat jobs queued or running, by session id, so they can be stopped and a delete can wait for them. */
+  private readonly jobs = new Map<string, Set<ChatJob>>();
+  /** Prompts accepted and not finished, by session id, oldest first. */
+  private readonly active = new Map<string, ActivePrompt[]>();
+  /** Sessions being deleted: they take no new prompt and write no record. */
+  private readonly deleting = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
 
   private readonly changed = new Emitter<SessionEvent>();
@@ -85,18 +124,18 @@ export class SessionService {
 
   private async index(): Promise<Map<string, StoredSession>> {
     if (this.sessions) return this.sessions;
-    this.loading ??= this.store.listSessions().then((list) => {
-      this.sessions = new Map(list.map((s) => [s.session_id, s]));
-      return this.sessions;
-    });
+    this.loading ??= this.store.listSessions().then(
+      (list) => {
+        this.sessions = new Map(list.map((s) => [s.session_id, s]));
+        return this.sessions;
+      },
+      (err: unknown) => {
+        // The storage was broken (503): the next caller reads it again rather than inheriting this failure.
+        this.loading = undefined;
+        throw err;
+      },
+    );
     return this.loading;
-  }
-
-  /** Forgets what is cached and reads the store again (another process changed it). */
-  async reload(): Promise<void> {
-    this.sessions = undefined;
-    this.loading = undefined;
-    await this.index();
   }
 
   /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
@@ -228,18 +267,29 @@ export class SessionService {
     return metadata;
   }
 
+  /**
+   * Deletes the session and every file of it. Prompts accepted before this
+   * either wrote their records already or fail with "Session not found"
+   * (their calls are stopped); nothing is written after the files go.
+   */
   async delete(sessionId: string): Promise<void> {
     await this.requireSession(sessionId);
-    this.cancel(sessionId);
-    // Let a prompt that was already running finish writing before the files go.
-    await this.queues.get(sessionId)?.catch(() => undefined);
-    await this.store.deleteSession(sessionId);
-    (await this.index()).delete(sessionId);
+    if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
+    this.deleting.add(sessionId);
+    try {
+      this.cancel(sessionId);
+      await Promise.allSettled([...(this.jobs.get(sessionId) ?? [])].map((job) => job.done));
+      await this.store.deleteSession(sessionId);
+      (await this.index()).delete(sessionId);
+    } finally {
+      this.deleting.delete(sessionId);
+    }
     this.changed.fire({ type: 'deleted', sessionId });
   }
 
   private async update(sessionId: string, change: (s: StoredSession) => StoredSession): Promise<void> {
     const session = await this.requireSession(sessionId);
+    if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     const next = change(session);
     await this.store.writeSession(next);
     (await this.index()).set(sessionId, next);
@@ -272,117 +322,196 @@ export class SessionService {
   /**
    * Sends a prompt to every chat of the session at once and resolves with
    * the records it made, when every endpoint has answered or failed. A
-   * failed call still makes a record, with the reason in `error`.
+   * failed call still makes a record, with the reason in `error`. Each chat
+   * has its own queue, so a fast endpoint answers this prompt while a slow
+   * one still works on an earlier one; in every chat, records follow the
+   * order in which prompts were accepted.
    */
   async prompt(sessionId: string, prompt: unknown, options: PromptOptions = {}): Promise<PromptResult> {
     const { prompt: text } = parseOrThrow(PromptBodySchema, { prompt });
     const session = await this.requireSession(sessionId);
-    const chatIds = options.chatIds ?? session.chat_ids;
+    if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
+    const chatIds = [...new Set(options.chatIds ?? session.chat_ids)];
     for (const chatId of chatIds) if (!session.chat_ids.includes(chatId)) throw new NotFoundError(`Chat "${chatId}" not found`);
-    const promptId = randomUUID();
-    const previous = this.queues.get(sessionId) ?? Promise.resolve();
-    const run = previous
-      .catch(() => undefined)
-      .then(() => this.runPrompt(sessionId, promptId, text, chatIds, options.signal));
-    this.queues.set(sessionId, run);
-    this.pending.add(run);
-    try {
-      return await run;
-    } finally {
-      this.pending.delete(run);
-      if (this.queues.get(sessionId) === run) this.queues.delete(sessionId);
-    }
-  }
+    const promptId = options.promptId ?? randomUUID();
+    const active: ActivePrompt = { promptId, prompt: text, chats: {} };
+    const actives = this.active.get(sessionId) ?? [];
+    this.active.set(sessionId, [...actives, active]);
+    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
 
-  private async runPrompt(sessionId: string, promptId: string, prompt: string, chatIds: readonly string[], signal?: AbortSignal): Promise<PromptResult> {
-    // Read again inside the queue: a template set while this prompt waited applies to it.
-    const session = await this.requireSession(sessionId);
-    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt, chatIds: [...chatIds] });
-    const records = await Promise.all(chatIds.map((chatId) => this.promptChat(session, promptId, chatId, prompt, signal)));
+    const runs = chatIds.map((chatId) => this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal }));
+    const settled = await Promise.allSettled(runs);
+    const left = (this.active.get(sessionId) ?? []).filter((a) => a !== active);
+    if (left.length > 0) this.active.set(sessionId, left);
+    else this.active.delete(sessionId);
     this.changed.fire({ type: 'promptFinished', sessionId, promptId });
-    return Object.fromEntries(chatIds.map((chatId, i) => [chatId, [records[i] as ChatRecord]]));
+
+    const result: PromptResult = {};
+    for (const [i, outcome] of settled.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      result[chatIds[i] as string] = [outcome.value];
+    }
+    return result;
   }
 
-  private async promptChat(session: StoredSession, promptId: string, chatId: string, prompt: string, signal?: AbortSignal): Promise<ChatRecord> {
-    const sessionId = session.session_id;
-    const endpointId = session.endpoints[session.chat_ids.indexOf(chatId)] ?? '';
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort);
-    if (signal?.aborted) controller.abort();
-    let chats = this.inFlight.get(sessionId);
-    if (!chats) this.inFlight.set(sessionId, (chats = new Map()));
-    chats.set(chatId, controller);
+  /** Prompts accepted and not finished, oldest first: what a view opened now must show as queued or streaming. */
+  activePrompts(sessionId: string): ActivePrompt[] {
+    return (this.active.get(sessionId) ?? []).map((a) => ({ promptId: a.promptId, prompt: a.prompt, chats: structuredClone(a.chats) }));
+  }
 
-    const sent = this.now();
-    let preparedPrompt = prompt;
-    let predicted = '';
-    let usage: TokenUsage | null = null;
-    let error: string | null = null;
-    let started = performance.now();
-    let streamed = '';
-    try {
-      const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
-      const history = strategy ? await this.store.readTail(sessionId, chatId, session.num_of_prev_prompts) : [];
-      const context = strategy ? strategy.apply({ prompt, history, numOfPrevPrompts: session.num_of_prev_prompts }) : { text: prompt, turns: [] };
-      const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
-      if (session.prompt_template && !template) throw new Error(`Prompt template "${session.prompt_template}" is no longer available`);
-      preparedPrompt = template ? renderPromptTemplate(template.template, context.text) : context.text;
-      if (!this.endpoints.get(endpointId)) throw new Error(`Endpoint "${endpointId}" is no longer configured`);
-      const unsupported = this.endpoints.unsupportedReason(endpointId);
-      if (unsupported) throw new Error(unsupported);
-      const endpoint = await this.endpoints.resolve(endpointId);
-      const messages = buildMessages(endpoint.params, context.turns, preparedPrompt);
-      const connector = this.connectorFor(endpoint);
-      const result = await this.limiters.get(endpoint).run(() => {
-        // Time the call itself, not the wait for a free slot.
-        started = performance.now();
-        return connector.complete({
-          messages,
-          signal: controller.signal,
-          onDelta: (text) => {
-            streamed += text;
-            this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
-          },
-        });
-      }, controller.signal);
-      predicted = result.text;
-      usage = result.usage;
-    } catch (err) {
-      error = describeError(err);
-      // A person who pressed Stop keeps what they were reading; any other failure has no answer.
-      predicted = controller.signal.aborted ? streamed : '';
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      if (chats.get(chatId) === controller) chats.delete(chatId);
+  /** Puts one chat's share of a prompt at the end of that chat's queue. */
+  private enqueue(request: Omit<ChatJob, 'controller' | 'done'>): Promise<ChatRecord> {
+    const { sessionId, chatId, promptId, active } = request;
+    const key = `${sessionId}/${chatId}`;
+    const previous = this.chatQueues.get(key);
+    active.chats[chatId] = { state: 'queued', text: '' };
+    if (previous) this.changed.fire({ type: 'chatQueued', sessionId, promptId, chatId });
+
+    const controller = new AbortController();
+    const job: ChatJob = { ...request, controller, done: Promise.resolve() };
+    const run = this.runChat(job, previous ?? Promise.resolve());
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    job.done = done;
+    this.chatQueues.set(key, done);
+    let jobs = this.jobs.get(sessionId);
+    if (!jobs) this.jobs.set(sessionId, (jobs = new Set()));
+    jobs.add(job);
+    this.pending.add(done);
+    void done.then(() => {
+      this.pending.delete(done);
+      if (this.chatQueues.get(key) === done) this.chatQueues.delete(key);
+      jobs.delete(job);
+      if (jobs.size === 0 && this.jobs.get(sessionId) === jobs) this.jobs.delete(sessionId);
+      delete active.chats[chatId];
+    });
+    return run;
+  }
+
+  /**
+   * One chat's share of a prompt. The call waits for the chat's earlier
+   * prompt only when a context strategy needs that answer; otherwise calls
+   * overlap as far as the endpoint's limits allow. The record is always
+   * appended after the earlier prompt's, so ids follow acceptance order.
+   */
+  private async runChat(job: ChatJob, previous: Promise<void>): Promise<ChatRecord> {
+    const { sessionId, chatId, promptId, prompt, active } = job;
+    await Promise.resolve();
+    if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
+    let session = await this.requireSession(sessionId);
+    if (session.context_strategy !== null) {
+      await previous;
+      if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
+      // Read again now that it is this prompt's turn: a template or strategy set while it waited applies to it.
+      session = await this.requireSession(sessionId);
     }
-    const seconds = (performance.now() - started) / 1000;
+    const chat = active.chats[chatId];
+    let sent = this.now();
+    const outcome = await this.callEndpoint(session, job, {
+      onStart: () => {
+        sent = this.now();
+        if (chat) chat.state = 'running';
+        this.changed.fire({ type: 'chatStarted', sessionId, promptId, chatId });
+      },
+      onDelta: (text) => {
+        if (chat) chat.text += text;
+        this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
+      },
+    });
+    await previous;
+    // A delete began while the model answered: its files must not come back.
+    if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     const record = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
       chat_record_id: id,
-      conn_id: endpointId,
+      conn_id: endpointOf(session, chatId),
       context_strategy: session.context_strategy ?? '',
       prompt_template: session.prompt_template ?? '',
       prompt,
-      prepared_prompt: preparedPrompt,
-      predicted_result: predicted,
-      duration: `${Number(seconds.toFixed(3))} secs`,
+      prepared_prompt: outcome.preparedPrompt,
+      predicted_result: outcome.predicted,
+      duration: `${Number(outcome.seconds.toFixed(3))} secs`,
       prompt_time: formatPromptTime(sent),
-      error,
-      ...(usage ? { usage } : {}),
+      error: outcome.error,
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
+      prompt_id: promptId,
     }));
+    delete active.chats[chatId];
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
     return record;
   }
 
-  /** Stops the calls in flight for a session (or one of its chats); their records say "cancelled". */
+  /** Prepares the prompt for this chat and calls its endpoint; every failure becomes the outcome's error. */
+  private async callEndpoint(session: StoredSession, job: ChatJob, on: { onStart(): void; onDelta(text: string): void }): Promise<CallOutcome> {
+    const { sessionId, chatId, controller, signal } = job;
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) controller.abort();
+    const endpointId = endpointOf(session, chatId);
+    let preparedPrompt = job.prompt;
+    let streamed = '';
+    let started = performance.now();
+    try {
+      const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
+      const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
+      if (session.prompt_template && !template) throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
+      if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" is no longer configured`);
+      const unsupported = this.endpoints.unsupportedReason(endpointId);
+      if (unsupported) throw new CoreError('unsupported', unsupported);
+      const endpoint = await this.endpoints.resolve(endpointId);
+      const history = strategy ? await this.store.readTail(sessionId, chatId, session.num_of_prev_prompts) : [];
+      const prepared = preparePrompt({
+        prompt: job.prompt,
+        history,
+        strategy,
+        numOfPrevPrompts: session.num_of_prev_prompts,
+        template: template?.template,
+        endpointParams: endpoint.params,
+      });
+      preparedPrompt = prepared.preparedPrompt;
+      const connector = this.connectorFor(endpoint);
+      const result = await this.limiters.get(endpoint).run(() => {
+        // Time the call itself, not the wait for a free slot.
+        started = performance.now();
+        on.onStart();
+        return connector.complete({
+          messages: prepared.messages,
+          signal: controller.signal,
+          onDelta: (text) => {
+            streamed += text;
+            on.onDelta(text);
+          },
+        });
+      }, controller.signal);
+      return { preparedPrompt, predicted: result.text, usage: result.usage, error: null, seconds: (performance.now() - started) / 1000 };
+    } catch (err) {
+      // Too large to send: the record keeps no prepared prompt, or the next one would compound it further.
+      if (isCoreError(err, 'too-large')) preparedPrompt = '';
+      return {
+        preparedPrompt,
+        // A person who pressed Stop keeps what they were reading; any other failure has no answer.
+        predicted: controller.signal.aborted ? streamed : '',
+        usage: null,
+        error: isCoreError(err) ? err.message : describeError(err),
+        seconds: (performance.now() - started) / 1000,
+      };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops a session's prompts (or one chat's), running and queued; their records say "cancelled". */
   cancel(sessionId: string, chatId?: string): void {
-    const chats = this.inFlight.get(sessionId);
-    if (!chats) return;
-    for (const [id, controller] of chats) if (chatId === undefined || id === chatId) controller.abort();
+    for (const job of this.jobs.get(sessionId) ?? []) if (chatId === undefined || job.chatId === chatId) job.controller.abort();
   }
 
   /** Resolves when every accepted prompt has written its records. */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+function endpointOf(session: StoredSession, chatId: string): string {
+  return session.endpoints[session.chat_ids.indexOf(chatId)] ?? '';
 }

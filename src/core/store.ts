@@ -3,40 +3,65 @@
 //   sessions/<session_id>/session.json   metadata, replaced atomically
 //   sessions/<session_id>/<chat_id>.jsonl one record per line, append-only
 // Appending never rewrites history, so a prompt costs the same at record
-// 4,000 as at record 1. A torn last line (a crash mid-append) is ignored on
-// read and cut off before the next append.
+// 4,000 as at record 1. A torn last line (a writer that died mid-append) is
+// ignored on read and cut off before the next append.
+// The folder is shared with other processes and with people: whatever else
+// is found in it is skipped with one warning, never a failure of the whole
+// listing; a write the file system refuses is a `storage` error.
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ChatRecordSchema, StoredSessionSchema, type ChatRecord, type StoredSession } from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
+import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
 const TRASH_PREFIX = '.deleted-';
 
-/** Writes a file so that readers see the old or the new content, never a mix. */
+/** Writes a file so that readers see the old or the new content, never a mix; a refusal is a `storage` error. */
 export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'w', mode);
+  await writingTo(path, async () => {
+    try {
+      const handle = await fs.open(tmp, 'w', mode);
+      try {
+        await handle.writeFile(data, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, path);
+    } catch (err) {
+      // A full disk fails mid-write: leave nothing behind.
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Makes the folder (and its parents) if missing; a refusal is a `storage`
+ * error. A file in its place is left for the write into it to report
+ * (ENOTDIR: "a path in it is not a folder"), not taken for the folder.
+ */
+export async function makeFolder(path: string): Promise<void> {
   try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, path);
+    await fs.mkdir(path, { recursive: true });
   } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
+    if (!isErrno(err, 'EEXIST')) throw asStorageError(err, path);
   }
 }
 
-function isErrno(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code;
+function errnoCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
+
+const isErrno = (err: unknown, code: string) => errnoCode(err) === code;
+
+const isFolder = (path: string) => fs.stat(path).then((st) => st.isDirectory(), () => false);
 
 /** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole chat. */
 function parseRecords(text: string): ChatRecord[] {
@@ -53,19 +78,85 @@ function parseRecords(text: string): ChatRecord[] {
   return records;
 }
 
+/**
+ * Reads the file's bytes before `end` in chunks that grow from the end
+ * towards the start, handing each (with its offset) to `take` until it
+ * returns a value; undefined if it never does.
+ */
+async function readBackward<T>(handle: fs.FileHandle, end: number, firstChunk: number, take: (bytes: Buffer, start: number) => T | undefined): Promise<T | undefined> {
+  for (let chunk = firstChunk; ; chunk *= 4) {
+    const start = Math.max(0, end - chunk);
+    const bytes = Buffer.alloc(end - start);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+    const result = take(bytes.subarray(0, bytesRead), start);
+    if (result !== undefined || start === 0) return result;
+  }
+}
+
+/** The last `count` complete records of the first `size` bytes, oldest first. */
+async function tailRecords(handle: fs.FileHandle, size: number, count: number): Promise<ChatRecord[]> {
+  const records = await readBackward(handle, size, 16 * 1024 * Math.max(1, count), (bytes, start) => {
+    // The first line of a partial read may be cut; only trust what follows it.
+    const found = parseRecords(bytes.toString('utf8', start === 0 ? 0 : bytes.indexOf(0x0a) + 1));
+    return found.length >= count || start === 0 ? found.slice(-count) : undefined;
+  });
+  return records ?? [];
+}
+
+/** Cuts a last line left without its newline, so the next record starts on a line of its own; the size after. */
+async function cutTornTail(handle: fs.FileHandle, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return size;
+  const end =
+    (await readBackward(handle, size, 16 * 1024, (bytes, start) => {
+      const newline = bytes.lastIndexOf(0x0a);
+      return newline >= 0 ? start + newline + 1 : undefined;
+    })) ?? 0;
+  await handle.truncate(end);
+  return end;
+}
+
+/** Appends the whole line, or (when the disk is full part-way) nothing: the file is cut back to `size`. */
+async function appendWhole(handle: fs.FileHandle, line: Buffer, size: number): Promise<void> {
+  try {
+    for (let done = 0; done < line.length; ) done += (await handle.write(line, done)).bytesWritten;
+  } catch (err) {
+    await handle.truncate(size).catch(() => undefined);
+    throw err;
+  }
+}
+
+export interface SessionStoreOptions {
+  /** Where warnings about odd entries in the folder go. */
+  log?: Log;
+}
+
 export class SessionStore {
   readonly sessionsDir: string;
-  /** Size of each chat file after this process's last append, and that record's id. */
-  private readonly lastAppend = new Map<string, { size: number; id: number }>();
+  private readonly log: Log;
+  /** Size and inode of each chat file after this process's last append, and that record's id. */
+  private readonly lastAppend = new Map<string, { size: number; ino: number; id: number }>();
   /** Each chat file's size when this process last wrote or looked, to notice other writers. */
   private readonly seenSize = new Map<string, number>();
   /** Chat files another process appended to, noticed while this one appended. */
   private readonly foreignWrites = new Set<string>();
-  /** Chats whose file tail has been checked since this process opened them. */
-  private readonly repairedChats = new Set<string>();
+  /** Odd paths already warned about: once each, not at every listing. */
+  private readonly warned = new Set<string>();
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    options: SessionStoreOptions = {},
+  ) {
     this.sessionsDir = join(root, 'sessions');
+    this.log = options.log ?? noLog;
+  }
+
+  private warnOnce(path: string, message: string): void {
+    if (this.warned.has(path)) return;
+    this.warned.add(path);
+    this.log('warn', message);
   }
 
   private sessionDir(sessionId: string): string {
@@ -79,55 +170,101 @@ export class SessionStore {
     return join(this.sessionDir(sessionId), `${chatId}.jsonl`);
   }
 
+  /** Every session whose metadata can be read; anything else in the folder is skipped (with one warning). */
   async listSessions(): Promise<StoredSession[]> {
     let names: string[];
     try {
       names = await fs.readdir(this.sessionsDir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
-      throw err;
+      throw asStorageError(err, this.sessionsDir);
     }
     const sessions = await Promise.all(
       names.map(async (name) => {
+        const path = join(this.sessionsDir, name);
         if (name.startsWith(TRASH_PREFIX)) {
           // A delete that crashed after its rename: finish it.
-          await fs.rm(join(this.sessionsDir, name), { recursive: true, force: true });
+          await this.removeTrash(path);
           return undefined;
         }
-        return SESSION_ID_PATTERN.test(name) ? this.readSession(name) : undefined;
+        // Hidden files (.DS_Store and the like) are the system's, not odd.
+        if (name.startsWith('.')) return undefined;
+        if (!SESSION_ID_PATTERN.test(name)) {
+          this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
+          return undefined;
+        }
+        return this.readSession(name);
       }),
     );
     return sessions.filter((s): s is StoredSession => s !== undefined);
   }
 
-  /** The session's metadata, or undefined when it does not exist (or was never completely created). */
+  /**
+   * The session's metadata, or undefined when it does not exist, was never
+   * completely created, or is not a session at all (warned about once).
+   */
   async readSession(sessionId: string): Promise<StoredSession | undefined> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
+    const dir = join(this.sessionsDir, sessionId);
+    const path = join(dir, SESSION_FILE);
+    let text: string;
     try {
-      const text = await fs.readFile(join(this.sessionDir(sessionId), SESSION_FILE), 'utf8');
-      const parsed = StoredSessionSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
+      text = await fs.readFile(path, 'utf8');
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || err instanceof SyntaxError || err instanceof NotFoundError) return undefined;
-      throw err;
+      // ENOENT: being created right now (folder first, metadata last), or a create that crashed.
+      if (isErrno(err, 'ENOENT')) return undefined;
+      if (isErrno(err, 'ENOTDIR')) this.warnOnce(dir, `Skipped ${dir} in the storage folder: a file where a session's folder should be`);
+      else if (isErrno(err, 'EISDIR')) this.warnOnce(dir, `Skipped ${path}: a folder where the session's metadata file should be`);
+      else if (errnoCode(err)) this.warnOnce(dir, `Skipped ${path}: cannot read it (${errnoCode(err)})`);
+      else throw err;
+      return undefined;
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      this.warnOnce(dir, `Skipped ${path}: not valid JSON (cut short or damaged)`);
+      return undefined;
+    }
+    const parsed = StoredSessionSchema.safeParse(data);
+    if (!parsed.success) {
+      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')})`);
+      return undefined;
+    }
+    // Readable again: should it break later, say so again.
+    this.warned.delete(dir);
+    return parsed.data;
+  }
+
+  private async removeTrash(path: string): Promise<void> {
+    try {
+      await fs.rm(path, { recursive: true, force: true });
+    } catch (err) {
+      this.warnOnce(path, `Could not finish deleting ${path} (${errnoCode(err) ?? String(err)}); the next listing tries again`);
+      return;
+    }
+    this.warned.delete(path);
   }
 
   /** Creates the session's folder and metadata; never overwrites an existing session, even one being created right now. */
   async createSession(session: StoredSession): Promise<void> {
     const dir = this.sessionDir(session.session_id);
-    await fs.mkdir(dir, { recursive: true });
     const path = join(dir, SESSION_FILE);
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFileAtomic(tmp, JSON.stringify(session, null, 2));
-    try {
-      // link() fails if the name exists, so of two creators of one id exactly one wins.
-      await fs.link(tmp, path);
-    } catch (err) {
-      if (isErrno(err, 'EEXIST')) throw new ConflictError(`Session "${session.session_id}" already exists`);
-      throw err;
-    } finally {
-      await fs.rm(tmp, { force: true });
-    }
+    await writingTo(dir, async () => {
+      // Also makes sessions/ again when someone deleted it.
+      await makeFolder(dir);
+      await writeFileAtomic(tmp, JSON.stringify(session, null, 2));
+      try {
+        // link() fails if the name exists, so of two creators of one id exactly one wins.
+        await fs.link(tmp, path);
+      } catch (err) {
+        if (isErrno(err, 'EEXIST')) throw new ConflictError(`Session "${session.session_id}" already exists`);
+        throw err;
+      } finally {
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+      }
+    });
   }
 
   async writeSession(session: StoredSession): Promise<void> {
@@ -142,19 +279,29 @@ export class SessionStore {
       await fs.rename(dir, trash);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) throw new NotFoundError('Session not found');
-      throw err;
+      throw asStorageError(err, dir);
     }
-    await fs.rm(trash, { recursive: true, force: true });
-    for (const key of this.repairedChats) if (key.startsWith(`${sessionId}/`)) this.repairedChats.delete(key);
+    // The session is gone once renamed; files that resist removal are left for the next listing.
+    await this.removeTrash(trash);
     for (const map of [this.lastAppend, this.seenSize]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
   }
 
+  /** A chat file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
+  private unreadableChat(path: string, err: unknown): ChatRecord[] {
+    if (isErrno(err, 'ENOENT')) return [];
+    if (!errnoCode(err)) throw err;
+    this.warnOnce(path, `Cannot read ${path} (${errnoCode(err)}): its records are left out`);
+    return [];
+  }
+
   async readChat(sessionId: string, chatId: string): Promise<ChatRecord[]> {
+    const path = this.chatPath(sessionId, chatId);
     try {
-      return parseRecords(await fs.readFile(this.chatPath(sessionId, chatId), 'utf8'));
+      const records = parseRecords(await fs.readFile(path, 'utf8'));
+      this.warned.delete(path);
+      return records;
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) return [];
-      throw err;
+      return this.unreadableChat(path, err);
     }
   }
 
@@ -165,27 +312,16 @@ export class SessionStore {
    */
   async readTail(sessionId: string, chatId: string, count: number): Promise<ChatRecord[]> {
     if (count <= 0) return [];
-    let handle: fs.FileHandle;
+    const path = this.chatPath(sessionId, chatId);
     try {
-      handle = await fs.open(this.chatPath(sessionId, chatId), 'r');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return [];
-      throw err;
-    }
-    try {
-      const { size } = await handle.stat();
-      let chunk = 16 * 1024 * Math.max(1, count);
-      for (;;) {
-        const start = Math.max(0, size - chunk);
-        const buffer = Buffer.alloc(size - start);
-        await handle.read(buffer, 0, buffer.length, start);
-        // The first line of a partial read may be cut; only trust what follows it.
-        const records = parseRecords(buffer.toString('utf8', start === 0 ? 0 : buffer.indexOf(0x0a) + 1));
-        if (records.length >= count || start === 0) return records.slice(-count);
-        chunk *= 4;
+      const handle = await fs.open(path, 'r');
+      try {
+        return await tailRecords(handle, (await handle.stat()).size, count);
+      } finally {
+        await handle.close();
       }
-    } finally {
-      await handle.close();
+    } catch (err) {
+      return this.unreadableChat(path, err);
     }
   }
 
@@ -197,26 +333,46 @@ export class SessionStore {
    */
   async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => ChatRecord): Promise<ChatRecord> {
     const path = this.chatPath(sessionId, chatId);
-    return withFileLock(`${path}.lock`, async () => {
-      await this.repairOnce(sessionId, chatId, path);
-      const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
-      try {
-        // The file's size tells whether anyone wrote since this process did; if not, the last id is known.
-        const { size } = await handle.stat();
-        const known = this.lastAppend.get(path);
-        const seen = this.seenSize.get(path);
-        if (seen !== undefined && seen !== size) this.foreignWrites.add(path);
-        const lastId = known && known.size === size ? known.id : ((await this.readTail(sessionId, chatId, 1))[0]?.chat_record_id ?? 0);
-        const record = make(lastId + 1);
-        const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-        await handle.write(line);
-        this.lastAppend.set(path, { size: size + line.length, id: record.chat_record_id });
-        this.seenSize.set(path, size + line.length);
-        return record;
-      } finally {
-        await handle.close();
+    return this.inSessionFolder(sessionId, path, () =>
+      withFileLock(`${path}.lock`, async () => {
+        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+        try {
+          const { size: found, ino } = await handle.stat();
+          const seen = this.seenSize.get(path);
+          if (seen !== undefined && seen !== found) this.foreignWrites.add(path);
+          // Unchanged since this process's last append: the last id is known and the file ends with a whole line.
+          const known = this.lastAppend.get(path);
+          const mine = known !== undefined && known.size === found && known.ino === ino ? known : undefined;
+          // Otherwise another writer came last, and may have died mid-line: cut what it left torn.
+          const size = mine ? found : await cutTornTail(handle, found);
+          const lastId = mine ? mine.id : ((await tailRecords(handle, size, 1))[0]?.chat_record_id ?? 0);
+          const record = make(lastId + 1);
+          const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+          await appendWhole(handle, line, size);
+          this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
+          this.seenSize.set(path, size + line.length);
+          return record;
+        } finally {
+          await handle.close();
+        }
+      }),
+    );
+  }
+
+  /**
+   * Runs a write into a session's folder. A refusal is a `storage` error,
+   * except that a session folder gone while the storage folder is there
+   * means another process deleted the session: not found, not a fault.
+   */
+  private async inSessionFolder<T>(sessionId: string, path: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && (await isFolder(this.sessionsDir)) && !(await isFolder(this.sessionDir(sessionId)))) {
+        throw new NotFoundError('Session not found');
       }
-    });
+      throw asStorageError(err, path);
+    }
   }
 
   /**
@@ -229,62 +385,5 @@ export class SessionStore {
     const changed = this.foreignWrites.delete(path) || this.seenSize.get(path) !== size;
     this.seenSize.set(path, size);
     return changed;
-  }
-
-  /** Appends one record as one line; the record is on disk (in the OS) when this resolves. */
-  async appendRecord(sessionId: string, chatId: string, record: ChatRecord): Promise<void> {
-    const path = this.chatPath(sessionId, chatId);
-    await this.repairOnce(sessionId, chatId, path);
-    await this.writeLine(path, record);
-  }
-
-  private async repairOnce(sessionId: string, chatId: string, path: string): Promise<void> {
-    const key = `${sessionId}/${chatId}`;
-    if (!this.repairedChats.has(key)) {
-      await this.cutTornTail(path);
-      this.repairedChats.add(key);
-    }
-  }
-
-  private async writeLine(path: string, record: ChatRecord): Promise<void> {
-    // One write() of a whole line with O_APPEND: concurrent appenders never interleave within a line.
-    const handle = await fs.open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
-    try {
-      await handle.write(`${JSON.stringify(record)}\n`);
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Cuts a last line left without its newline by a crash, so the next record starts on a line of its own. */
-  private async cutTornTail(path: string): Promise<void> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(path, 'r+');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return;
-      throw err;
-    }
-    try {
-      const { size } = await handle.stat();
-      if (size === 0) return;
-      const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
-      if (last[0] === 0x0a) return;
-      let chunk = 16 * 1024;
-      for (;;) {
-        const start = Math.max(0, size - chunk);
-        const buffer = Buffer.alloc(size - start);
-        await handle.read(buffer, 0, buffer.length, start);
-        const newline = buffer.lastIndexOf(0x0a);
-        if (newline >= 0 || start === 0) {
-          await handle.truncate(newline >= 0 ? start + newline + 1 : 0);
-          return;
-        }
-        chunk *= 4;
-      }
-    } finally {
-      await handle.close();
-    }
   }
 }

@@ -6,6 +6,7 @@ import { z as zod } from 'zod';
 import type { Core } from '../core/core';
 import {
   BooleanQuerySchema,
+  DEFAULT_NUM_OF_PREV_PROMPTS,
   ChatHistorySchema,
   ContextStrategyInfoSchema,
   CreateEndpointBodySchema,
@@ -24,7 +25,6 @@ import {
 import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
 import { parseOrThrow } from '../core/validation';
-import { DEFAULT_NUM_OF_PREV_PROMPTS } from '../core/sessions';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

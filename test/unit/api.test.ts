@@ -518,8 +518,8 @@ describe('API over real sockets', function () {
         const records = first[chatId]!;
         assert.equal(records.length, 1);
         const r = records[0]!;
-        // The fake server reports token usage, so `usage` is there, after the seed's fields and `error`.
-        assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage']);
+        // The fake server reports token usage, so `usage` is there, after the seed's fields and `error`, then the prompt's id.
+        assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage', 'prompt_id']);
         assert.equal(r.chat_record_id, 1);
         assert.equal(r.conn_id, s.endpoints[i]);
         assert.equal(r.context_strategy, '');
@@ -560,7 +560,7 @@ describe('API over real sockets', function () {
       const s = await api().createSession({ name: 'Echo only', endpoints: ['echo'] });
       const made = await api().prompt(s.session_id, 'Hi there');
       const r = made[s.chat_ids[0]!]![0]!;
-      assert.deepEqual(Object.keys(r), RECORD_KEYS);
+      assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'prompt_id']);
       assert.equal(r.predicted_result, 'Hi there');
       assert.equal(r.conn_id, 'echo');
     });

@@ -14,7 +14,7 @@ describe('chat panel data', () => {
   it('opens with the newest page of each chat, in the protocol shape, and pages back to the first record', async () => {
     const core = await openCore({ storageDir: dir(), endpointSources: [{ kind: 'inline', origin: 't', endpoints: [{ id: 'gone-later', name: 'G', connector_type: 'echo' }] }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
     const s = await core.sessions.create({ name: 'paged', endpoints: ['echo', 'gone-later'] });
-    for (let i = 1; i <= 120; i++) await core.store.appendRecord(s.session_id, s.chat_ids[0]!, record(i));
+    for (let i = 1; i <= 120; i++) await core.store.appendNextRecord(s.session_id, s.chat_ids[0]!, record);
     await core.endpoints.setSources([]);
     const init = await buildInit(core, s, []);
     assert.ok(HostMessageSchema.safeParse(init).success);

@@ -166,4 +166,40 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     assert.deepEqual(history.map((r: { chat_record_id: number }) => r.chat_record_id), Array.from({ length: 40 }, (_, i) => i + 1));
     assert.equal(new Set(history.map((r: { prompt: string }) => r.prompt)).size, 40);
   });
+
+  it('keeps serving when odd things appear in the storage folder, warning once per path on stderr', async () => {
+    const storage = join(dir(), 's');
+    const first = await start(['--storage', storage, '--port', '0', '--no-auth']);
+    const created = await api(first, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'kept', endpoints: ['echo'] }) });
+    const id = created.body.session.session_id;
+    const sessions = join(storage, 'sessions');
+    await fs.writeFile(join(sessions, 'notes'), '');
+    await fs.mkdir(join(sessions, 'folder-meta', 'session.json'), { recursive: true });
+    await fs.mkdir(join(sessions, 'garbage'));
+    await fs.writeFile(join(sessions, 'garbage', 'session.json'), '{"session_id": "garb');
+    const odd = ['notes', 'folder-meta', 'garbage'].map((name) => join(sessions, name));
+    // serve follows the folder on its own; nothing to await but its stderr.
+    const deadline = Date.now() + 5000;
+    while (!odd.every((path) => first.stderr().includes(path))) {
+      assert.ok(first.child.exitCode === null, `serve exited: ${first.stderr()}`);
+      assert.ok(Date.now() < deadline, `no warning for each odd entry: ${first.stderr()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // More changes make it list the folder again: still one warning per path.
+    await api(first, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'second', endpoints: ['echo'] }) });
+    await api(first, null, `/v1/sessions/${id}`, { method: 'DELETE' });
+    const listed = await api(first, null, '/v1/sessions/name');
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.length, 1);
+    for (const path of odd) assert.equal(first.stderr().split('\n').filter((l) => l.startsWith('warn: ') && l.includes(path)).length, 1, first.stderr());
+    assert.equal(first.child.exitCode, null, 'still running');
+
+    // A fresh start on the same folder lists it too (it answered 500 before).
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await start(['--storage', storage, '--port', '0', '--no-auth']);
+    const relisted = await api(second, null, '/v1/sessions');
+    assert.equal(relisted.status, 200);
+    assert.deepEqual(relisted.body.map((s: { name: string }) => s.name), ['second']);
+  });
 });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTEXT_STRATEGIES, buildMessages, renderPromptTemplate } from '../../src/core/pipeline';
+import { CONTEXT_STRATEGIES, buildMessages, preparePrompt, renderPromptTemplate } from '../../src/core/pipeline';
 import { isCoreError } from '../../src/core/errors';
-import type { ChatRecord } from '../../src/core/schemas';
+import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
 import { TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
 
 function record(id: number, prepared: string, answer: string, error: string | null = null): ChatRecord {
@@ -107,5 +107,39 @@ describe('messages', () => {
       { role: 'user', content: '<P>' },
     ]);
     assert.deepEqual(buildMessages({ temperature: 0 } as never, [], 'P'), [{ role: 'user', content: 'P' }]);
+  });
+});
+
+describe('preparePrompt', () => {
+  const record = (prepared: string) => ({ prepared_prompt: prepared, predicted_result: 'a', error: null }) as ChatRecord;
+
+  it('applies the strategy, then the template, then the endpoint prompts, with no I/O', () => {
+    const out = preparePrompt({
+      prompt: 'new',
+      history: [record('old')],
+      strategy: CONTEXT_STRATEGIES.get('add_previous_prompt'),
+      numOfPrevPrompts: 5,
+      template: 'Q: {{ prompt }}',
+      endpointParams: { system_prompt: 'sys', pre_prompt: '[', post_prompt: ']' },
+    });
+    assert.equal(out.preparedPrompt, 'Q: newold\n');
+    assert.deepEqual(out.messages, [
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: '[Q: newold\n]' },
+    ]);
+  });
+
+  it('refuses a prepared prompt over the limit before building it, and one a template makes too long', () => {
+    const huge = 'x'.repeat(MAX_PREPARED_PROMPT_CHARS / 2);
+    const strategy = CONTEXT_STRATEGIES.get('add_previous_prompt');
+    assert.throws(
+      () => preparePrompt({ prompt: 'p', history: [record(huge), record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }),
+      (e) => isCoreError(e, 'too-large') && /1,000,003 characters, over the limit of 1,000,000/.test(e.message),
+    );
+    assert.throws(
+      () => preparePrompt({ prompt: huge, history: [], numOfPrevPrompts: 5, template: '{{ prompt }}{{ prompt }}!', endpointParams: {} }),
+      (e) => isCoreError(e, 'too-large'),
+    );
+    assert.equal(preparePrompt({ prompt: 'p', history: [record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }).preparedPrompt.length, 500_002);
   });
 });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { openCore, type Core } from '../../src/core/core';
 import { MemorySecretStore } from '../../src/core/secrets';
-import { NotFoundError, ValidationError } from '../../src/core/errors';
+import { NotFoundError, ValidationError, isCoreError } from '../../src/core/errors';
 import type { SessionEvent } from '../../src/core/sessions';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
@@ -221,12 +221,13 @@ describe('SessionService', () => {
     assert.deepEqual(await sessions.history(s.session_id, s.chat_ids[0]!), []);
   });
 
-  it('deletes a session with every file, after a prompt in flight has written', async () => {
+  it('deletes a session with every file; a prompt in flight is stopped and answers Session not found', async () => {
     const { sessions } = await open([endpoint('slowish', 'delay:100')]);
     const s = await sessions.create({ name: 'gone', endpoints: ['slowish'] });
     const pending = sessions.prompt(s.session_id, 'x');
+    const refused = assert.rejects(pending, (e: unknown) => isCoreError(e, 'not-found') && e.message === 'Session not found');
     await sessions.delete(s.session_id);
-    await pending;
+    await refused;
     assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), []);
     await assert.rejects(sessions.get(s.session_id), NotFoundError);
   });
