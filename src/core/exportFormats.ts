@@ -4,6 +4,10 @@
 // it, side by side in reading order.
 import type { ChatRecord, SessionMetadata } from './schemas';
 import { embedMarkdown, escapeMarkdown, fenced } from './markdownText';
+import { cancelledError } from './connectors/errors';
+
+/** A record's error when the user pressed Stop: not a failure, and any answer so far is kept. */
+export const STOPPED_ERROR = cancelledError().message;
 
 export function sessionToJson(session: SessionMetadata): string {
   // No field list here: whatever a record holds (usage, prompt_id, later additions) is kept.
@@ -42,8 +46,7 @@ export function groupByPrompt(session: SessionMetadata): PromptGroup[] {
     let cursor = -1;
     for (const record of session.chat_history?.[chatId] ?? []) {
       let key: string;
-      const promptId = (record as ChatRecord & { prompt_id?: unknown }).prompt_id;
-      if (typeof promptId === 'string' && promptId) key = `id:${promptId}`;
+      if (record.prompt_id) key = `id:${record.prompt_id}`;
       else {
         const n = (seen.get(record.prompt) ?? 0) + 1;
         seen.set(record.prompt, n);
@@ -95,7 +98,7 @@ export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOpt
         const how = [r.prompt_template && `template \`${r.prompt_template}\``, r.context_strategy && `context strategy \`${r.context_strategy}\``].filter(Boolean).join(', ');
         lines.push(`Sent as${how ? ` (${how})` : ''}:`, '', fenced(r.prepared_prompt), '');
       }
-      const stopped = r.error === 'cancelled';
+      const stopped = r.error === STOPPED_ERROR;
       if (r.error) lines.push(stopped ? `**Stopped**${r.predicted_result ? ' (the answer so far):' : ' before an answer.'}` : `**Error:** ${escapeMarkdown(r.error)}`, '');
       if (r.predicted_result && (!r.error || stopped)) lines.push(embedMarkdown(r.predicted_result, ANSWER_DEPTH), '');
       else if (!r.error) lines.push('*(empty answer)*', '');

@@ -5,9 +5,10 @@
 // activation.
 import * as vscode from 'vscode';
 import type { SessionMetadata, ChatRecord } from '../core/schemas';
-import type { SessionEvent, SessionService } from '../core/sessions';
+import type { SessionService } from '../core/sessions';
 import type { EndpointRegistry } from '../core/endpoints';
 import { escapeMarkdown } from '../core/markdownText';
+import { STOPPED_ERROR } from '../core/exportFormats';
 import { COMMAND_IDS } from './commands';
 
 export type SessionNode = { kind: 'session'; session: SessionMetadata };
@@ -16,68 +17,22 @@ export type TreeNode = SessionNode | ChatNode;
 
 const REFRESH_DELAY_MS = 50;
 
-/** A record's error when the user pressed Stop: that is not a failure. */
-export const STOPPED_ERROR = 'cancelled';
-
-type ActivityEvent = { type: 'chatQueued' | 'chatStarted'; sessionId: string; promptId: string; chatId: string };
 export type ChatActivity = { answering: boolean; queued: number };
-
-/** Prompts each chat is answering or holds in its queue, from the session events. */
-class ActivityTracker {
-  /** session id -> chat id -> prompt id -> state */
-  private readonly states = new Map<string, Map<string, Map<string, 'queued' | 'running'>>>();
-
-  /** True when what the tree shows changed. */
-  follow(e: SessionEvent | ActivityEvent): boolean {
-    switch (e.type) {
-      case 'chatQueued':
-      case 'chatStarted': {
-        let chats = this.states.get(e.sessionId);
-        if (!chats) this.states.set(e.sessionId, (chats = new Map()));
-        let prompts = chats.get(e.chatId);
-        if (!prompts) chats.set(e.chatId, (prompts = new Map()));
-        prompts.set(e.promptId, e.type === 'chatQueued' ? 'queued' : 'running');
-        return true;
-      }
-      case 'record':
-        return this.states.get(e.sessionId)?.get(e.chatId)?.delete(e.promptId) ?? false;
-      case 'promptFinished': {
-        let changed = false;
-        for (const prompts of this.states.get(e.sessionId)?.values() ?? []) changed = prompts.delete(e.promptId) || changed;
-        return changed;
-      }
-      case 'deleted':
-        return this.states.delete(e.sessionId);
-      default:
-        return false;
-    }
-  }
-
-  of(sessionId: string, chatId: string): ChatActivity {
-    const states = [...(this.states.get(sessionId)?.get(chatId)?.values() ?? [])];
-    return { answering: states.includes('running'), queued: states.filter((s) => s === 'queued').length };
-  }
-
-  busy(sessionId: string): boolean {
-    return [...(this.states.get(sessionId)?.values() ?? [])].some((prompts) => prompts.size > 0);
-  }
-}
 
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private timer: NodeJS.Timeout | undefined;
-  private readonly activity = new ActivityTracker();
 
   constructor(
     private readonly sessions: SessionService,
     private readonly endpoints: EndpointRegistry,
   ) {
     this.disposables.push(
-      sessions.onDidChange((e: SessionEvent | ActivityEvent) => {
-        const activityChanged = this.activity.follow(e);
-        if (activityChanged || (e.type !== 'delta' && e.type !== 'promptStarted')) this.refresh();
+      // Every event but a streamed piece changes what the tree shows (counts, queued, answering).
+      sessions.onDidChange((e) => {
+        if (e.type !== 'delta') this.refresh();
       }),
       endpoints.onDidChange(() => this.refresh()),
     );
@@ -106,7 +61,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.contextValue = 'session';
     item.iconPath = new vscode.ThemeIcon('comment-discussion');
     const extras = [s.prompt_template && `template ${s.prompt_template}`, s.context_strategy && `strategy ${s.context_strategy}`].filter(Boolean);
-    const busy = this.activity.busy(s.session_id) ? ['answering…'] : [];
+    const busy = this.sessions.activePrompts(s.session_id).length > 0 ? ['answering…'] : [];
     item.description = [...busy, `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`, ...extras].join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(s.name)}**\n\n`);
@@ -117,13 +72,19 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     return item;
   }
 
+  /** From the service's snapshot of the prompts accepted and not finished. */
+  private activityOf(sessionId: string, chatId: string): ChatActivity {
+    const states = this.sessions.activePrompts(sessionId).map((p) => p.chats[chatId]?.state);
+    return { answering: states.includes('running'), queued: states.filter((state) => state === 'queued').length };
+  }
+
   private chatItem(c: ChatNode): vscode.TreeItem {
     const entry = this.endpoints.get(c.endpoint);
     const name = entry?.config.name ?? c.endpoint;
     const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
     item.id = `chat:${c.sessionId}/${c.chatId}`;
     item.contextValue = 'chat';
-    const activity = this.activity.of(c.sessionId, c.chatId);
+    const activity = this.activityOf(c.sessionId, c.chatId);
     const stopped = c.last?.error === STOPPED_ERROR;
     const failed = Boolean(c.last?.error) && !stopped;
     const icon = !entry ? 'warning' : activity.answering ? 'loading~spin' : activity.queued ? 'clock' : failed ? 'error' : stopped ? 'debug-stop' : 'hubot';

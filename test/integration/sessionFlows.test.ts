@@ -36,6 +36,7 @@ if (phase === '1') {
       await setting('endpoints', [
         { id: 'fake-a', name: 'Fake A', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', params: { max_attempts: 1 } },
         { id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'hang', params: { max_attempts: 1 } },
+        { id: 'gate', name: 'Gate', connector_type: 'openai-connector', uri: fake.url, model: 'hang', params: { max_attempts: 1 } },
       ]);
       await api.core.endpoints.setSources(readEndpointSources());
     });
@@ -134,6 +135,8 @@ if (phase === '1') {
       assert.deepEqual(exported.session, stored, 'every field as stored');
       const fakeRecord = exported.session.chat_history[session.chat_ids[1]!][0];
       assert.equal(fakeRecord.usage.total_tokens > 0, true, 'usage is kept');
+      assert.match(fakeRecord.prompt_id, /^[0-9a-f-]{36}$/, 'and the prompt id');
+      assert.equal(exported.session.chat_history[session.chat_ids[0]!][0].prompt_id, fakeRecord.prompt_id, 'one prompt, one id in every chat');
 
       const mdUri = vscode.Uri.joinPath(workspaceFolder(), 'flows-export.md');
       await run('exportSession', [{ pick: 'Markdown' }, { save: mdUri }], session.session_id);
@@ -156,6 +159,39 @@ if (phase === '1') {
         false,
         'no untitled buffer to save on close',
       );
+    });
+
+    it('a chat answering a prompt says "answering…"; a prompt waiting for an earlier one says "queued"', async () => {
+      const busy = await api.core.sessions.create({ name: 'Busy', endpoints: ['gate'] });
+      const event = (type: 'chatStarted' | 'chatQueued') =>
+        new Promise<void>((resolve) => {
+          const sub = api.core.sessions.onDidChange((e) => {
+            if (e.type === type && e.sessionId === busy.session_id) {
+              sub.dispose();
+              resolve();
+            }
+          });
+        });
+      const started = event('chatStarted');
+      const first = api.core.sessions.prompt(busy.session_id, 'first');
+      await started;
+      const answering = await chatItem(busy.session_id);
+      assert.equal(answering.description, 'answering… · 0 records');
+      assert.equal((answering.iconPath as vscode.ThemeIcon).id, 'loading~spin');
+      const queued = event('chatQueued');
+      const second = api.core.sessions.prompt(busy.session_id, 'second');
+      await queued;
+      const both = await chatItem(busy.session_id);
+      assert.equal(both.description, 'answering… · 1 queued · 0 records');
+      assert.match((both.tooltip as vscode.MarkdownString).value, /Answering a prompt now; 1 more waiting/);
+      const sessionNode = ((await api.tree.getChildren()) as SessionNode[]).find((n) => n.session.session_id === busy.session_id)!;
+      assert.match(String(api.tree.getTreeItem(sessionNode).description), /^answering… · 1 endpoint/);
+      api.core.sessions.cancel(busy.session_id);
+      await Promise.all([first, second]);
+      const idle = await chatItem(busy.session_id);
+      assert.match(String(idle.description), /^2 records · last .* · stopped$/);
+      assert.equal((idle.iconPath as vscode.ThemeIcon).id, 'debug-stop');
+      await api.core.sessions.delete(busy.session_id);
     });
 
     it('a prompt the user stopped shows as "stopped" in the tree, not as an error', async () => {
