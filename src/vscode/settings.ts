@@ -1,5 +1,6 @@
 // Reads the extension's settings into what the core and the API take.
 import * as vscode from 'vscode';
+import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { EndpointSource } from '../core/endpoints';
 import { slugify } from '../core/ids';
@@ -16,7 +17,9 @@ export interface ApiSettings {
   allowedOrigins: string[];
 }
 
+/** A folder setting as a path: `~/` is the home folder, relative paths start at the first workspace folder. */
 function resolveFolder(folder: string): string {
+  if (folder === '~' || folder.startsWith('~/')) return join(homedir(), folder.slice(1));
   if (isAbsolute(folder)) return folder;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return root ? join(root, folder) : folder;
