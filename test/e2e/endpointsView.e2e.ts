@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, startE2E, type E2E, type EndpointConfig } from './harness';
-import { answerInput, endpointRow, pickItem, pressBack, quickInput, runCommand, waitForStep } from './ui';
+import { answerInput, chatFrame, chatPanel, endpointRow, tid, notification, pickItem, pickMany, pressBack, quickInput, runCommand, waitForStep } from './ui';
 
 const A: EndpointConfig = { id: 'model-a', name: 'Model A', model: 'alpha' };
 const UNSUPPORTED = { name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude-3', token: '', params: {} };
@@ -105,6 +105,34 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     const row = endpointRow(page, suggested);
     await row.waitFor();
     assert.equal(await description(row), 'typed-model · settings');
+  });
+
+  it('opens the session picker with Ctrl+Alt+M; with no session it offers Create Session, and that flow goes Back too', async () => {
+    await quickInput(page).widget.waitFor({ state: 'hidden' });
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
+    await page.keyboard.press('Control+Alt+KeyM');
+    const toast = notification(page, 'There are no sessions yet.');
+    await toast.getByRole('button', { name: 'Create Session' }).click();
+    await answerInput(page, { title: 'Create Session (1/5)', placeholder: 'Session name' }, 'Keyboard');
+    await waitForStep(page, { title: 'Create Session (2/5)' });
+    await pressBack(page);
+    await waitForStep(page, { title: 'Create Session (1/5)' });
+    assert.equal(await quickInput(page).box.inputValue(), 'Keyboard', 'Back keeps the name');
+    await answerInput(page, { title: 'Create Session (1/5)' }, 'Keyboard Session');
+    await answerInput(page, { title: 'Create Session (2/5)' }, '');
+    // Enter with nothing picked asks again, saying why.
+    await waitForStep(page, { title: 'Create Session (3/5)' });
+    await quickInput(page).box.press('Enter');
+    await waitForStep(page, { title: 'Create Session (3/5)', placeholder: 'Pick at least one endpoint' });
+    await pickMany(page, { title: 'Create Session (3/5)' }, ['Echo (offline)']);
+    await pickItem(page, { title: 'Create Session (4/5)' }, 'None');
+    await pickItem(page, { title: 'Create Session (5/5)' }, 'None');
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Moonshot: Keyboard Session' }).waitFor();
+    // The panel has loaded (it takes the focus then); the keys are pressed in it.
+    await chatFrame(page);
+    await chatPanel(page).locator(tid('prompt-input')).click();
+    await page.keyboard.press('Control+Alt+KeyM');
+    await pickItem(page, { placeholder: 'Open which session?' }, 'Keyboard Session');
   });
 
   it('logged no error in the extension during the run', async () => {
