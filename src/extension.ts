@@ -18,6 +18,7 @@ import { registerCommands } from './vscode/commands';
 import { EndpointsTreeProvider } from './vscode/endpointsTree';
 import { API_DOCUMENT_SCHEME, ApiDocumentProvider } from './vscode/apiDocument';
 import { WalkthroughContext } from './vscode/walkthroughContext';
+import { SourceFolderWatcher } from './vscode/sourceFolderWatcher';
 
 /** What activate() returns: for other extensions and for the integration tests. */
 export interface MoonshotSessionsApi {
@@ -60,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const tree = new SessionsTreeProvider(core.sessions, core.endpoints);
   const endpointsTree = new EndpointsTreeProvider(core.endpoints);
   const walkthrough = new WalkthroughContext(core.sessions);
+  const folders = new SourceFolderWatcher(core, log);
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
 
@@ -91,7 +93,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
       },
       log,
     ),
+    folders,
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) folders.follow();
       if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
       if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());

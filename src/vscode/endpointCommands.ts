@@ -9,7 +9,7 @@ import { fetchModels, type ModelList } from '../core/connectors/models';
 import { probeEndpoint, type ProbeResult } from '../core/connectors/probe';
 import type { EndpointView } from '../core/schemas';
 import type { UserInput } from './userInput';
-import { notify, offerCommand, type CommandTable, type Offer } from './commands';
+import { notify, offerCommand, offerOpen, type CommandTable, type Offer } from './commands';
 import { runFlow, askOnce, type Ask, type Step } from './flow';
 import { endpointSettingEntries, readEndpointSources, settingEntryId, writeEndpointSetting } from './settings';
 import { BASE_URL_PRESETS, parseParams, suggestEndpointName, typedUrl, validateEndpointName, validateLimit, validateUrl, type BaseUrlPreset } from './endpointForm';
@@ -314,8 +314,7 @@ export class EndpointCommands {
   private explainReadOnly(view: EndpointView): void {
     const origin = originOf(this.entry(view.id));
     if (origin.kind === 'file') {
-      const open: Offer = { title: 'Open File', run: () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(origin.path)) };
-      notify(this.input(), 'info', `"${view.name}" comes from the file ${origin.path}: change it there (the view follows the file).`, open);
+      notify(this.input(), 'info', `"${view.name}" comes from the file ${origin.path}: change it there (the view follows the file).`, offerOpen('Open File', vscode.Uri.file(origin.path)));
     } else {
       notify(this.input(), 'info', `"${view.name}" is built in and cannot be changed. Add Endpoint adds one you can edit.`, offerCommand('Add Endpoint', 'addEndpoint'));
     }

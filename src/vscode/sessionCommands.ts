@@ -11,7 +11,7 @@ import { sessionToJson, sessionToMarkdown } from '../core/exportFormats';
 import type { UserInput } from './userInput';
 import type { TreeNode } from './sessionsTree';
 import { historyUri } from './historyDocument';
-import { notify, offerCommand, type CommandTable } from './commands';
+import { notify, offerCommand, offerOpen, type CommandTable } from './commands';
 import { askOnce, runFlow, type Ask, type Step } from './flow';
 import type { ChatPanel } from './chatPanel';
 
@@ -275,10 +275,7 @@ export class SessionCommands {
     const text = format === 'md' ? sessionToMarkdown(full, { endpointName: (id) => this.core.endpoints.get(id)?.config.name }) : sessionToJson(full);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     this.log.info(`Exported ${session.session_id} to ${target.toString()}`);
-    notify(this.input(), 'info', `Exported "${session.name}" to ${vscode.workspace.asRelativePath(target)}.`, {
-      title: 'Open',
-      run: () => vscode.commands.executeCommand('vscode.open', target),
-    });
+    notify(this.input(), 'info', `Exported "${session.name}" to ${vscode.workspace.asRelativePath(target)}.`, offerOpen('Open', target));
     return target;
   }
 

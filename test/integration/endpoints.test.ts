@@ -160,6 +160,11 @@ if (phase === '1') {
       assert.match(script.notes[0]!.message, new RegExp(`comes from the file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: change it there`));
       assert.deepEqual(script.notes[0]!.actions, ['Open File']);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      // Changed there, it shows here: the folder is watched.
+      const followed = endpointBecomes('from-folder', (v) => v.model === 'omega');
+      await fs.writeFile(file, JSON.stringify({ name: 'From Folder', connector_type: 'openai-connector', uri: fake.url, model: 'omega', params: {} }));
+      await followed;
+      assert.equal((await item('from-folder')).description, 'omega · folder');
     });
 
     /** Runs Test Endpoint; clicks `fix` in its error and lets the fix's flow answer `answers`; resolves when `done` holds. */
