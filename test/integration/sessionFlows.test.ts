@@ -106,6 +106,35 @@ if (phase === '1') {
       assert.deepEqual(noTemplate.script.statuses, ['"Backtracked" has no prompt template']);
       const noFolder = await runScripted(api, 'setPromptTemplate', new ScriptedInput([]), session.session_id);
       assert.match(noFolder.script.notes[0]?.message ?? '', /No prompt templates found.*moonshotSessions\.promptTemplateFolders/);
+      assert.deepEqual(noFolder.script.notes[0]?.actions, ['Open Settings']);
+    });
+
+    it('Set / Clear Prompt Template say what they did, with templates from a folder that is followed', async () => {
+      const folder = vscode.Uri.joinPath(workspaceFolder(), 'flow-templates');
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'brief.json'), Buffer.from(JSON.stringify({ name: 'brief', description: 'Short answers', template: 'Briefly: {{ prompt }}' })));
+      const loaded = (name: string) =>
+        new Promise<void>((resolve) => {
+          const sub = api.core.templates.onDidChange(() => {
+            if (api.core.templates.get(name)) {
+              sub.dispose();
+              resolve();
+            }
+          });
+        });
+      const first = loaded('brief');
+      await setting('promptTemplateFolders', ['flow-templates']);
+      await first;
+      const set = await runScripted<string>(api, 'setPromptTemplate', new ScriptedInput([{ pick: 'brief' }]), session.session_id);
+      assert.equal(set.result, 'brief');
+      assert.deepEqual(set.script.statuses, ['"Backtracked" now wraps prompts in the template "brief"']);
+      // A template file added later is there without a reload.
+      const second = loaded('later');
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'later.json'), Buffer.from(JSON.stringify({ name: 'later', template: 'Later: {{ prompt }}' })));
+      await second;
+      const clear = await runScripted<boolean>(api, 'clearPromptTemplate', new ScriptedInput([]), session.session_id);
+      assert.equal(clear.result, true);
+      assert.deepEqual(clear.script.statuses, ['"Backtracked" sends prompts without a template now']);
+      await setting('promptTemplateFolders', undefined);
     });
 
     it('Restart API says where it listens now', async () => {
