@@ -58,9 +58,15 @@ function quickPick<T extends vscode.QuickPickItem>(q: PickQuestion<T>, many: boo
   }
   const typed = q.typed;
   if (typed) {
+    // The typed item goes last, and items are set again only when it changes: the
+    // workbench names the item Enter chose by its index, and an Enter pressed while
+    // new items are on their way must still mean the item it was pressed on.
+    let shown: string | undefined;
     qp.onDidChangeValue((value) => {
       const own = value.trim() ? typed(value.trim()) : undefined;
-      qp.items = own ? [{ ...own, alwaysShow: true }, ...q.items] : q.items;
+      if (own?.label === shown) return;
+      shown = own?.label;
+      qp.items = own ? [...q.items, { ...own, alwaysShow: true }] : q.items;
     });
   }
   return qp;

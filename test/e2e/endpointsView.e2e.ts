@@ -45,6 +45,19 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await e2e?.stop();
   });
 
+  const steps = () => page.locator('.getting-started-step');
+
+  it('opens the Get Started walkthrough: five steps, none done yet', async () => {
+    // Opened first, as on a first run: VS Code follows a walkthrough's completion events from then on.
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
+    await steps().nth(4).waitFor();
+    assert.deepEqual(await steps().evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step-id')?.split('#').pop()}=${e.getAttribute('aria-checked')}`)), ['endpoint=false', 'session=false', 'prompt=false', 'compare=false', 'api=false']);
+    await page.locator('.getting-started-step[data-step-id$="#endpoint"] .step-title').click();
+    await page.locator('.getting-started-media svg, .getting-started-media img, .getting-started-media iframe').first().waitFor();
+    await shot('walkthrough');
+  });
+
   it('shows every endpoint with its model and origin, and a warning on the one this build cannot call', async () => {
     await activityBarItem(page).click();
     const echo = endpointRow(page, 'Echo (offline)');
@@ -54,8 +67,14 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     const bedrock = endpointRow(page, UNSUPPORTED.name);
     assert.equal(await description(bedrock), 'claude-3 · folder');
     assert.equal(await bedrock.locator('.codicon-warning').count(), 1, 'a warning icon');
-    await bedrock.hover();
-    await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'not supported' }).first().waitFor();
+    // A hover shows after a pause of the pointer; move off and on again if it did not.
+    const tooltip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'not supported' }).first();
+    for (let attempt = 0; attempt < 3 && !(await tooltip.isVisible()); attempt++) {
+      await page.mouse.move(700, 450);
+      await bedrock.locator('.label-name').hover();
+      await tooltip.waitFor({ timeout: 4000 }).catch(() => undefined);
+    }
+    await tooltip.waitFor();
     await shot('endpoints-view', 'sidebar');
     await page.mouse.move(700, 450);
   });
@@ -133,6 +152,19 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await chatPanel(page).locator(tid('prompt-input')).click();
     await page.keyboard.press('Control+Alt+KeyM');
     await pickItem(page, { placeholder: 'Open which session?' }, 'Keyboard Session');
+  });
+
+  it('the Get Started walkthrough ticked off what was done: endpoints seen, a session created, no prompt yet', async () => {
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
+    await steps().filter({ hasText: 'Create a session' }).waitFor();
+    const done = async (id: string) => (await page.locator(`.getting-started-step[data-step-id$="#${id}"]`).getAttribute('aria-checked')) === 'true';
+    await page.locator('.getting-started-step[data-step-id$="#session"][aria-checked="true"]').waitFor();
+    assert.equal(await done('endpoint'), true);
+    assert.equal(await done('prompt'), false, 'no prompt was sent');
+    await page.locator('.getting-started-step[data-step-id$="#compare"] .step-title').click();
+    await page.locator('.getting-started-step[data-step-id$="#compare"][aria-expanded="true"]').waitFor();
+    await shot('walkthrough-progress');
   });
 
   it('logged no error in the extension during the run', async () => {
