@@ -1,8 +1,10 @@
-// Bundles every entry point: the extension, the headless CLI, the integration
-// tests (run inside VS Code) and the benchmarks. `--watch` rebuilds on change
-// and reports in the format of VS Code's `$esbuild-watch` problem matcher.
+// Bundles every entry point: the extension, the headless CLI, the webview, the
+// integration tests (run inside VS Code) and the benchmarks. `--watch` rebuilds
+// on change and reports in the format of VS Code's `$esbuild-watch` problem
+// matcher. `--production` (the `vscode:prepublish` script, run by `vsce
+// package`) builds only what the .vsix ships, minified and without source maps.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -43,16 +45,26 @@ const common = {
   external: ['vscode', 'mocha', 'playwright-core'],
 };
 
-const configs = [
-  { ...common, entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' }, outdir: 'out' },
-  { ...common, entryPoints: tsFilesIn('test/integration'), outdir: 'out/test/integration' },
-  { ...common, entryPoints: tsFilesIn('bench'), outdir: 'out/bench' },
+const shipped = [
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'out' },
+  // package.json's `bin`: run as a command, so it needs its interpreter line.
+  { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'out', banner: { js: '#!/usr/bin/env node' } },
   // The webview script is parsed on every panel open (and after every reload
   // of a hidden panel), so it is always minified: 1.4 MB -> 0.77 MB.
-  ...(existsSync('src/webview/main.ts')
-    ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [], minify: true }]
-    : []),
-].filter((c) => Object.keys(c.entryPoints).length > 0 || c.entryPoints.length > 0);
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [], minify: true },
+];
+const configs = production
+  ? shipped
+  : [
+    ...shipped,
+    { ...common, entryPoints: tsFilesIn('test/integration'), outdir: 'out/test/integration' },
+    { ...common, entryPoints: tsFilesIn('bench'), outdir: 'out/bench' },
+  ];
+
+if (production) {
+  // Maps left by an earlier development build would no longer match the bundles.
+  for (const name of ['extension', 'cli', 'webview']) rmSync(join('out', `${name}.js.map`), { force: true });
+}
 
 if (watch) {
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));

@@ -11,6 +11,7 @@ import { createConnector } from '../src/core/connectors';
 import type { ChatRecord } from '../src/core/schemas';
 import { buildInit, olderPage } from '../src/shared/chatPanelData';
 import { measurePanelRender } from './panelRender';
+import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 
@@ -182,6 +183,7 @@ async function main() {
     await fake.close();
   }
   rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
+  rows.push({ name: 'packaged extension (.vsix, npm run package)', value: packagedVsixKiB(), unit: 'KiB', target: '', ok: true });
 
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'benchmark'.padEnd(width)}  ${'value'.padStart(9)}  unit  target`);

@@ -322,6 +322,23 @@ export async function startCodeServer({
   }
 }
 
+/** The remote extension host's log lines (all windows and restarts so far) under a user-data dir. */
+export function extensionHostLog(userDataDir) {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return '';
+  let text = '';
+  for (const f of readdirSync(logs, { recursive: true }).map(String)) {
+    if (/exthost\d*[\\/]remoteexthost\.log$/.test(f)) text += readFileSync(join(logs, f), 'utf8');
+  }
+  return text;
+}
+
+/** The extension host's report (and the error's line) of `extensionId` failing to activate, if any. */
+export function activationFailure(hostLog, extensionId) {
+  const id = extensionId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`Activating extension '?${id}'? failed[^\\n]*(?:\\n[^\\n]*)?`, 'i').exec(hostLog)?.[0];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The browser
 

@@ -12,13 +12,13 @@
 // not in extensions.json is ignored and marked obsolete). State (settings, extension
 // storage) lives in ~/.cache/moonshot-sessions/start (MOONSHOT_START_STATE to move it);
 // the folder opened is .moonshot-sample/ in the repo.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ensureCodeServer, launchBrowser, startCodeServer } from './code-server.mjs';
+import { activationFailure, ensureCodeServer, extensionHostLog, launchBrowser, startCodeServer } from './code-server.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1'; // --auth none: never listen beyond loopback
@@ -116,17 +116,6 @@ function portFree(port) {
   });
 }
 
-/** The remote extension host's log lines (all windows and restarts so far). */
-function extHostLog(userDataDir) {
-  const logs = join(userDataDir, 'logs');
-  if (!existsSync(logs)) return '';
-  let text = '';
-  for (const f of readdirSync(logs, { recursive: true }).map(String)) {
-    if (/exthost\d*[\\/]remoteexthost\.log$/.test(f)) text += readFileSync(join(logs, f), 'utf8');
-  }
-  return text;
-}
-
 async function main() {
   const ext = manifest();
   if (!(await portFree(PORT))) die(`port ${PORT} on ${HOST} is taken (another \`npm start\`?). Use another one: PORT=8081 npm start`);
@@ -181,17 +170,17 @@ async function main() {
     const started = Date.now();
     const activating = `ExtensionService#_doActivateExtension ${ext.id}`;
     while (Date.now() - started < 60_000) {
-      const log = extHostLog(userDataDir);
-      const failed = new RegExp(`Activating extension '?${ext.id.replace('.', '\\.')}'? failed[^\\n]*(?:\\n[^\\n]*)?`, 'i').exec(log);
+      const log = extensionHostLog(userDataDir);
+      const failed = activationFailure(log, ext.id);
       if (failed) {
-        reason = failed[0];
+        reason = failed;
         break;
       }
       if (log.includes(activating)) {
         await sleep(1000); // activate() runs after that line; give a failure time to show
-        const failedLate = new RegExp(`Activating extension '?${ext.id.replace('.', '\\.')}'? failed[^\\n]*(?:\\n[^\\n]*)?`, 'i').exec(extHostLog(userDataDir));
+        const failedLate = activationFailure(extensionHostLog(userDataDir), ext.id);
         ok = !failedLate;
-        if (failedLate) reason = failedLate[0];
+        if (failedLate) reason = failedLate;
         break;
       }
       await sleep(250);

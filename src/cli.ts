@@ -11,6 +11,7 @@ import type { LogLevel } from './core/log';
 import type { EndpointSource } from './core/endpoints';
 import { ApiServer } from './server/apiServer';
 import { maskToken, removeDiscoveryFile, writeDiscoveryFile } from './server/discovery';
+import { isUsableToken } from './server/guards';
 
 const USAGE = `Usage: moonshot-sessions serve --storage DIR [options]
 
@@ -20,7 +21,8 @@ Options:
   --port PORT              port (default 5000; 0 picks a free one); a port in use is an error
   --endpoints PATH         a folder of Moonshot endpoint JSON files, or a JSON file holding an array of them (repeatable)
   --prompt-templates DIR   a folder of Moonshot prompt-template JSON files (repeatable)
-  --token TOKEN            the bearer token to require (default: $MOONSHOT_API_TOKEN, else a new random one)
+  --token TOKEN            the bearer token to require (default: $MOONSHOT_API_TOKEN, else a new random one;
+                           an empty value counts as not given)
   --no-auth                require no token (needed by clients that cannot send one, such as Moonshot's web UI)
   --allow-origin ORIGIN    let web pages from ORIGIN call the API (CORS; repeatable)
   --help                   show this text`;
@@ -34,6 +36,15 @@ async function endpointSource(path: string): Promise<EndpointSource> {
     throw usageError(`--endpoints ${path}: no such file or folder`);
   });
   return stat.isDirectory() ? { kind: 'folder', path } : { kind: 'file', path };
+}
+
+/** --token, else MOONSHOT_API_TOKEN, else a new random one; an empty value means "not set", never an empty token. */
+function chooseToken(flag: string | undefined): string {
+  const env = process.env.MOONSHOT_API_TOKEN;
+  const [source, given] = flag ? ['--token', flag] : env ? ['MOONSHOT_API_TOKEN', env] : [undefined, undefined];
+  if (given === undefined) return randomBytes(24).toString('base64url');
+  if (!isUsableToken(given)) throw usageError(`${source}: a token must be printable ASCII, with no spaces or tabs around it`);
+  return given;
 }
 
 async function serve(argv: string[]): Promise<void> {
@@ -64,7 +75,7 @@ async function serve(argv: string[]): Promise<void> {
   const log = (level: LogLevel, message: string) => console.error(`${level}: ${message}`);
   const storageDir = resolve(values.storage);
   await fs.mkdir(storageDir, { recursive: true });
-  const token = values['no-auth'] ? null : (values.token ?? process.env.MOONSHOT_API_TOKEN ?? randomBytes(24).toString('base64url'));
+  const token = values['no-auth'] ? null : chooseToken(values.token);
   const core = await openCore({
     storageDir,
     endpointSources: await Promise.all(values.endpoints.map((p) => endpointSource(resolve(p)))),

@@ -233,13 +233,16 @@ export class EndpointRegistry {
     return this.apiDir;
   }
 
+  private apiFile(id: string): string {
+    return join(this.requireApiDir(), `${id}.json`);
+  }
+
   /** Writes the endpoint's file; a refusal of the storage is a `storage` error. */
   private async writeApiEndpoint(entry: EndpointEntry): Promise<void> {
-    const dir = this.requireApiDir();
-    await makeFolder(dir);
+    await makeFolder(this.requireApiDir());
     // Same shape as Moonshot's files; the token stays in the SecretStore.
     const file = { ...entry.config, token: '', created_date: entry.created_date };
-    await writeFileAtomic(join(dir, `${entry.id}.json`), JSON.stringify(file, null, 2));
+    await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
   }
 
   /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
@@ -262,15 +265,16 @@ export class EndpointRegistry {
       editable: true,
       created_date: formatCreatedDate(new Date()),
     };
+    // Memory changes only once everything is stored: a failure leaves neither a file nor an entry.
     await this.writeApiEndpoint(entry);
-    if (input.token) {
-      try {
-        await this.secrets.set(endpointTokenKey(id), input.token);
-      } catch (err) {
-        // No endpoint file without its token: after a restart it would be there, unable to authenticate.
-        await fs.rm(join(this.requireApiDir(), `${id}.json`), { force: true }).catch(() => undefined);
-        throw err;
-      }
+    try {
+      // No token given: none of an earlier endpoint of this id may be inherited.
+      if (input.token) await this.secrets.set(endpointTokenKey(id), input.token);
+      else await this.secrets.delete(endpointTokenKey(id));
+    } catch (err) {
+      // No endpoint file without its token: after a restart it would be there, unable to authenticate.
+      await fs.rm(this.apiFile(id), { force: true }).catch(() => undefined);
+      throw err;
     }
     this.entries.set(id, entry);
     this.changed.fire();
@@ -314,10 +318,11 @@ export class EndpointRegistry {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     if (!entry.editable) throw new ConflictError(`Endpoint "${id}" comes from ${entry.origin}; remove it there`);
-    const file = join(this.requireApiDir(), `${id}.json`);
+    const file = this.apiFile(id);
     await writingTo(file, () => fs.rm(file, { force: true }));
-    await this.secrets.delete(endpointTokenKey(id));
+    // The file is gone, so the endpoint is: memory follows before the token is forgotten.
     this.entries.delete(id);
     this.changed.fire();
+    await this.secrets.delete(endpointTokenKey(id));
   }
 }

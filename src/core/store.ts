@@ -18,10 +18,13 @@ import { withFileLock } from './fileLock';
 import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
+/** Prompts and answers of a red-teaming session are nobody else's business: owner only. */
+export const PRIVATE_FILE = 0o600;
+export const PRIVATE_FOLDER = 0o700;
 const TRASH_PREFIX = '.deleted-';
 
 /** Writes a file so that readers see the old or the new content, never a mix; a refusal is a `storage` error. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, mode = PRIVATE_FILE): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writingTo(path, async () => {
     try {
@@ -48,7 +51,7 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
  */
 export async function makeFolder(path: string): Promise<void> {
   try {
-    await fs.mkdir(path, { recursive: true });
+    await fs.mkdir(path, { recursive: true, mode: PRIVATE_FOLDER });
   } catch (err) {
     if (!isErrno(err, 'EEXIST')) throw asStorageError(err, path);
   }
@@ -335,7 +338,7 @@ export class SessionStore {
     const path = this.chatPath(sessionId, chatId);
     return this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
-        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o644);
+        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
         try {
           const { size: found, ino } = await handle.stat();
           const seen = this.seenSize.get(path);

@@ -9,6 +9,7 @@
 // changed.
 import { watch, promises as fs, type FSWatcher } from 'node:fs';
 import { mkdirSync } from 'node:fs';
+import { PRIVATE_FOLDER } from './store';
 import { Emitter } from './emitter';
 import { noLog, type Log } from './log';
 
@@ -57,7 +58,7 @@ export class StoreWatcher {
 
   start(): void {
     try {
-      mkdirSync(this.sessionsDir, { recursive: true });
+      mkdirSync(this.sessionsDir, { recursive: true, mode: PRIVATE_FOLDER });
     } catch (err) {
       this.log('warn', `Cannot make the storage folder ${this.sessionsDir} (${errorCode(err)}); following it once it exists`);
     }

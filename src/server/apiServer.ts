@@ -2,19 +2,21 @@
 // contract wants exact control of what frameworks decide for you: 405 with
 // Allow for a known path, one JSON error shape for every failure (body
 // limit, bad JSON, guards), no compression, and checks before any body is
-// read; the whole router is a loop over the route table in routes.ts.
+// read; routes.ts holds the route table, router.ts how a path finds its route.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { Core } from '../core/core';
-import { CoreError, invalidField } from '../core/errors';
+import { CoreError } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
+import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
+import { BODY_TIMEOUT_MS, RequestBody } from './requestBody';
 import { buildOpenApiDocument } from './openapi';
-import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin } from './guards';
+import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const FALLBACK_PORT_TRIES = 50;
+const HEADERS_TIMEOUT_MS = 60_000;
 /** What dispatch answers for a CORS preflight: 204 with CORS headers and no body. */
 const PREFLIGHT = Symbol('preflight');
 
@@ -27,22 +29,11 @@ export interface ApiServerOptions {
   allowedOrigins?: readonly string[];
   /** Take the next free port when the one asked for is in use (the extension); headless fails instead. */
   fallbackToFreePort?: boolean;
+  /** How long a request's body may take to arrive, from the request's start (default 30 s); then 408. */
+  bodyTimeoutMs?: number;
+  /** How long a request's headers may take to arrive (default 60 s); then 408. */
+  headersTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
-
-interface CompiledRoute {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-}
-
-function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
 export class ApiServer {
@@ -56,6 +47,10 @@ export class ApiServer {
   private readonly openApi: unknown;
 
   constructor(private readonly options: ApiServerOptions) {
+    if (options.token !== null && !isUsableToken(options.token)) {
+      // Every caller generates or checks its token first: reaching here is a bug, not a user's mistake.
+      throw new TypeError('ApiServer needs a token of printable ASCII with nothing around it, or null to turn auth off');
+    }
     const routes: Route[] = [
       ...buildRoutes(options.core),
       {
@@ -67,7 +62,7 @@ export class ApiServer {
       },
     ];
     this.openApi = buildOpenApiDocument(routes);
-    this.routes = routes.map(compile);
+    this.routes = routes.map(compileRoute);
   }
 
   get port(): number {
@@ -102,15 +97,19 @@ export class ApiServer {
   }
 
   private listen(host: string, port: number): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    // A prompt may legitimately wait minutes for slow models.
+    const headersTimeout = this.options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    // Node checks the headers deadline on this interval (30 s by default): a fraction of it keeps the deadline near.
+    const server = createServer({ connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(headersTimeout / 4))) }, (req, res) => void this.handle(req, res));
+    // A prompt may legitimately take minutes to answer; what bounds a request is its body's deadline (RequestBody).
     server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
-    // Requests too malformed for Node to parse still get the API's JSON error shape.
+    server.headersTimeout = headersTimeout;
+    // Requests Node refuses before they reach a handler still get the API's JSON error shape.
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
-      const body = JSON.stringify({ detail: `Bad request: ${err.code === 'HPE_HEADER_OVERFLOW' ? 'headers too large' : 'malformed HTTP'}` });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+      if (!socket.writable || started || err.code === 'ECONNRESET') return socket.destroy();
+      const [status, reason, detail] = clientErrorAnswer(err.code, headersTimeout);
+      const body = JSON.stringify({ detail });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -153,8 +152,10 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
+    // The clock for the body starts now, whether or not a route ever reads it.
+    const body = new RequestBody(req, this.options.bodyTimeoutMs ?? BODY_TIMEOUT_MS);
     try {
-      const result = await this.dispatch(req);
+      const result = await this.dispatch(req, body);
       if (result === PREFLIGHT) this.send(res, 204, undefined);
       else this.send(res, 200, result);
     } catch (err) {
@@ -167,7 +168,7 @@ export class ApiServer {
     }
   }
 
-  private async dispatch(req: IncomingMessage): Promise<unknown> {
+  private async dispatch(req: IncomingMessage, body: RequestBody): Promise<unknown> {
     if (!isAllowedHost(req.headers.host, this.hosts)) {
       throw new CoreError('forbidden', 'Host not allowed: the API answers only requests addressed to this machine\'s loopback address.');
     }
@@ -175,14 +176,14 @@ export class ApiServer {
     if (!isAllowedOrigin(origin, this.options.allowedOrigins ?? [])) {
       throw new CoreError('forbidden', `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { segments, query } = parseTarget(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
     // A CORS preflight from an allow-listed page: answered (with CORS headers) before auth, as browsers send no token.
     if (method === 'OPTIONS' && origin !== undefined) return PREFLIGHT;
 
     const matches = this.routes
-      .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
-      .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+      .map((c) => ({ c, raw: matchRoute(c, segments) }))
+      .filter((x): x is { c: CompiledRoute; raw: Record<string, string> } => x.raw !== undefined);
     const match = matches.find((x) => x.c.route.method === method);
     const isPublic = match?.c.route.public === true;
     if (!isPublic && this.options.token !== null && !hasValidToken(req.headers.authorization, this.options.token)) {
@@ -197,18 +198,11 @@ export class ApiServer {
       }
       throw new CoreError('not-found', 'Not found: no such route (see /v1/openapi.json).');
     }
-    const { c, m } = match;
-    const params: Record<string, string> = {};
-    c.names.forEach((name, i) => {
-      try {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
-      } catch {
-        throw invalidField(['path', name], 'is not valid percent-encoding');
-      }
-    });
+    const { c, raw } = match;
+    const params = decodeParams(raw);
     // PUT may come without a body (Moonshot's clients send none): that means "change nothing".
-    const body = c.route.body ? await readJsonBody(req, method === 'PUT' ? {} : undefined) : await discardBody(req);
-    return c.route.handle({ params, query: url.searchParams, body });
+    const parsed = c.route.body ? await body.json(method === 'PUT' ? {} : undefined) : await body.discard();
+    return c.route.handle({ params, query, body: parsed });
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -240,8 +234,10 @@ export class ApiServer {
   private sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     if (err instanceof CoreError) {
       const body = err.issues.length > 0 || err.kind === 'invalid' ? { detail: err.message, error: err.issues } : { detail: err.message };
-      this.send(res, STATUS_OF_KIND[err.kind], body, err.headers);
-      if (err.kind === 'too-large') req.destroy();
+      // A body refused part-way (too large, too slow) is not read on: the connection closes after the answer.
+      const unread = err.kind === 'too-large' || err.kind === 'timeout';
+      this.send(res, STATUS_OF_KIND[err.kind], body, unread ? { ...err.headers, Connection: 'close' } : err.headers);
+      if (unread) res.once('finish', () => req.socket.destroy());
       return;
     }
     this.options.log?.('error', `${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -249,36 +245,16 @@ export class ApiServer {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new CoreError('too-large', `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new CoreError('too-large', `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk);
+/** Status, reason phrase and detail for a request Node's parser refused. */
+function clientErrorAnswer(code: string | undefined, headersTimeoutMs: number): [number, string, string] {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request Timeout', `Request headers did not arrive completely within ${Number((headersTimeoutMs / 1000).toFixed(3))} s.`];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'Request Header Fields Too Large', 'Request headers are too large.'];
+    default:
+      return [400, 'Bad Request', 'Bad request: malformed HTTP.'];
   }
-  return Buffer.concat(chunks);
-}
-
-async function readJsonBody(req: IncomingMessage, whenEmpty?: unknown): Promise<unknown> {
-  const raw = (await readBody(req)).toString('utf8');
-  if (raw.trim() === '') {
-    if (whenEmpty !== undefined) return whenEmpty;
-    throw new CoreError('bad-request', 'Request body is empty; send a JSON object.');
-  }
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new CoreError('bad-request', 'Request body is not valid JSON');
-  }
-}
-
-/** Routes without a body still drain one, so the connection stays usable. */
-async function discardBody(req: IncomingMessage): Promise<undefined> {
-  await readBody(req);
-  return undefined;
 }
 
 export type { Method };

@@ -23,8 +23,23 @@ export function isAllowedOrigin(origin: string | undefined, allowList: readonly 
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Compares in constant time, so the token cannot be guessed a character at a time. */
+/**
+ * Whether a client can send `token` in a header and have it match: printable
+ * ASCII (header bytes are read as Latin-1, so other characters never arrive
+ * as written), spaces only inside. The empty string is never a token.
+ */
+export function isUsableToken(token: string): boolean {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(token);
+}
+
+/**
+ * `Authorization: Bearer <token>`, compared as sent but for ASCII spaces and
+ * tabs around the token (String#trim would also strip U+00A0 and others), in
+ * constant time, so the token cannot be guessed a character at a time.
+ */
 export function hasValidToken(authorization: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-  return match !== null && timingSafeEqual(digest(match[1]!.trim()), digest(token));
+  if (!isUsableToken(token)) return false;
+  const match = /^Bearer[ \t]+(.*)$/i.exec(authorization ?? '');
+  const sent = match?.[1]?.replace(/^[ \t]+|[ \t]+$/g, '') ?? '';
+  return sent !== '' && timingSafeEqual(digest(sent), digest(token));
 }

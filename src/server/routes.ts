@@ -64,7 +64,14 @@ function queryParam<S extends z.ZodType>(ctx: RequestContext, name: string, sche
 
 const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
 const endpointId = (ctx: RequestContext) => parseOrThrow(EndpointIdSchema, ctx.params.endpoint_id, ['path', 'endpoint_id']);
-const nameParam = (ctx: RequestContext) => parseOrThrow(zod.string().min(1).max(200), ctx.params.name, ['path', 'name']);
+/** Template and strategy names are file stems: never a path, never a control character. */
+const NameSchema = zod
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex
+  .refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), 'must not contain "/", "\\" or control characters');
+const nameParam = (ctx: RequestContext) => parseOrThrow(NameSchema, ctx.params.name, ['path', 'name']);
 
 export function buildRoutes(core: Core): Route[] {
   const { sessions, endpoints, templates } = core;

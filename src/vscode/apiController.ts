@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/core';
 import { ApiServer } from '../server/apiServer';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../server/discovery';
+import { isUsableToken } from '../server/guards';
 import { readApiSettings } from './settings';
 import { COMMAND_IDS } from './commands';
 
@@ -42,10 +43,10 @@ export class ApiController implements vscode.Disposable {
     return this.status.text;
   }
 
-  /** The API token, created once and kept in secret storage. */
+  /** The API token, created once and kept in secret storage; one that is empty or unusable is replaced. */
   async token(): Promise<string> {
     let token = await this.secrets.get(TOKEN_KEY);
-    if (!token) {
+    if (token === undefined || !isUsableToken(token)) {
       token = randomBytes(24).toString('base64url');
       await this.secrets.store(TOKEN_KEY, token);
     }

@@ -30,7 +30,23 @@ export type Behaviour =
   /** A 200 whose body (or first stream event) is not JSON. */
   | { kind: 'invalid-json' }
   /** Streams `chunks` one every `intervalMs` (the first one after the headers, at once). */
-  | { kind: 'slow'; chunks: string[]; intervalMs: number };
+  | { kind: 'slow'; chunks: string[]; intervalMs: number }
+  /**
+   * Streams a chunk of `text` (default ".") every `intervalMs` and never ends:
+   * the connection is never idle, the answer never complete. `text: ""` sends
+   * chunks with empty content (a server's keep-alive), so no text ever arrives.
+   */
+  | { kind: 'endless'; intervalMs: number; text?: string }
+  /**
+   * Fails with `status` and an error body that repeats the key the client sent
+   * (Authorization: Bearer <key>, or Azure's api-key), as careless servers do:
+   * `json` {"error": {"message"}}, `detail` {"detail"} (FastAPI), `html` (a
+   * proxy page with the key in its title), `plain` text, `url` (the key
+   * percent-encoded inside a URL), `embedded` (inside a longer word).
+   */
+  | { kind: 'leak-key'; status: number; format: LeakFormat };
+
+export type LeakFormat = 'json' | 'detail' | 'html' | 'plain' | 'url' | 'embedded';
 
 export interface LoggedRequest {
   method: string;
@@ -67,7 +83,8 @@ export interface FakeOpenAI {
 /**
  * Behaviours by model name, for tests that do not want to register one:
  * `reply:<text>`, `delay:<ms>`, `fail:<status>` (always), `fail:<status>:<times>`,
- * `hang`, `reset`, `reset-mid-stream`, `invalid-json`, `slow:<ms>` (ten chunks).
+ * `hang`, `reset`, `reset-mid-stream`, `invalid-json`, `slow:<ms>` (ten chunks),
+ * `endless:<ms>` (dots forever), `leak-key:<status>:<format>`.
  * Anything else echoes.
  */
 export function parseModelName(model: string): Behaviour | undefined {
@@ -89,6 +106,12 @@ export function parseModelName(model: string): Behaviour | undefined {
       return { kind };
     case 'slow':
       return { kind: 'slow', intervalMs: Number(arg), chunks: Array.from({ length: 10 }, (_, i) => `c${i} `) };
+    case 'endless':
+      return { kind: 'endless', intervalMs: Number(arg) };
+    case 'leak-key': {
+      const [status, format] = arg.split(':');
+      return { kind: 'leak-key', status: Number(status), format: (format ?? 'json') as LeakFormat };
+    }
     default:
       return undefined;
   }
@@ -224,6 +247,18 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         send(0);
         return;
       }
+      case 'endless': {
+        startStream(res);
+        const send = () => {
+          if (res.destroyed) return;
+          writeEvent(res, chunk(model, { content: b.text ?? '.' }));
+          later(b.intervalMs, send);
+        };
+        send();
+        return;
+      }
+      case 'leak-key':
+        return leakKey(res, b.status, b.format, sentKey(req));
     }
   }
 
@@ -284,6 +319,34 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       await closed;
     },
   };
+}
+
+/** The key the client authenticated with, as it sent it. */
+function sentKey(req: http.IncomingMessage): string {
+  const apiKey = req.headers['api-key'];
+  if (typeof apiKey === 'string') return apiKey;
+  return /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+}
+
+function leakKey(res: http.ServerResponse, status: number, format: LeakFormat, key: string): void {
+  const plain = (type: string, text: string) => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(text);
+  };
+  switch (format) {
+    case 'json':
+      return sendJson(res, status, { error: { message: `Incorrect API key provided: ${key}.`, type: 'invalid_request_error' } });
+    case 'detail':
+      return sendJson(res, status, { detail: `token ${key} is not valid` });
+    case 'html':
+      return plain('text/html', `<html><head><title>${status} Forbidden for ${key}</title></head><body>denied</body></html>`);
+    case 'plain':
+      return plain('text/plain', `denied: the key "${key}" has expired`);
+    case 'url':
+      return plain('text/plain', `see https://auth.invalid/keys?key=${encodeURIComponent(key)}&why=revoked`);
+    case 'embedded':
+      return plain('text/plain', `unknown credential x${key}y in request`);
+  }
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {

@@ -6,7 +6,6 @@
 // fetch cannot send a wrong Host header, a raw invalid body or an oversized
 // chunked body.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -16,11 +15,12 @@ import { openCore, type Core } from '../../src/core/core';
 import type { EndpointSource } from '../../src/core/endpoints';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
+import { collect, JSON_TYPE, request, ruleViolations, type CallOptions, type Res } from '../support/apiClient';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
+import { snapshot } from '../support/testApi';
 import { ENDPOINTS_DIR, TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
 
 const TOKEN = 'test-token';
-const JSON_TYPE = 'application/json; charset=utf-8';
 const MiB = 1024 * 1024;
 
 /** The seed's SessionMetadata keys, in the seed's order. */
@@ -80,59 +80,14 @@ interface ErrorBody {
   error?: Issue[];
 }
 
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: unknown;
-}
-
-interface CallOptions {
-  /** Sent JSON-encoded. */
-  body?: unknown;
-  /** Sent as it is (with Content-Type application/json). */
-  raw?: string | Buffer;
-  /** The bearer token; null sends no Authorization header. Default: the right one. */
-  token?: string | null;
-  /** Extra headers, lower-case names; `host` replaces the Host header. */
-  headers?: Record<string, string>;
-  /** Default: a fresh connection per request. */
-  agent?: http.Agent;
-  /** Collects the socket each request went over. */
-  sockets?: Set<net.Socket>;
-}
-
 /** Violations of the rules every answer must follow, collected from every call and checked at the end. */
 const violations: string[] = [];
 /** What the servers logged at level error (a real bug). */
 const serverErrors: string[] = [];
 
 function checkInvariants(label: string, res: Res): void {
-  const problems: string[] = [];
-  if (res.status >= 500) problems.push(`status ${res.status}`);
-  if (res.headers['content-encoding'] !== undefined) problems.push(`Content-Encoding ${res.headers['content-encoding']}`);
-  if (res.status !== 204) {
-    if (res.headers['content-type'] !== JSON_TYPE) problems.push(`Content-Type ${res.headers['content-type']}`);
-    if (res.json === undefined) problems.push('body is not JSON');
-  }
-  if (res.status >= 400) {
-    const detail = (res.json as Partial<ErrorBody> | undefined)?.detail;
-    if (typeof detail !== 'string' || detail.trim() === '') problems.push('error without a detail string');
-  }
+  const problems = ruleViolations(res);
   if (problems.length) violations.push(`${label} -> ${res.status}: ${problems.join(', ')} (${res.text.slice(0, 200)})`);
-}
-
-async function collect(res: http.IncomingMessage): Promise<Res> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode ?? 0, headers: res.headers, text, json };
 }
 
 function baseHeaders(token: string | null | undefined): Record<string, string> {
@@ -142,28 +97,11 @@ function baseHeaders(token: string | null | undefined): Record<string, string> {
   return headers;
 }
 
-/** One request on a fresh connection to 127.0.0.1:port. */
-function send(port: number, method: string, path: string, options: CallOptions = {}): Promise<Res> {
-  const headers = baseHeaders(options.token);
-  let payload: Buffer | undefined;
-  if (options.raw !== undefined) payload = Buffer.from(options.raw);
-  else if (options.body !== undefined) payload = Buffer.from(JSON.stringify(options.body));
-  if (payload) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(payload.length);
-  }
-  Object.assign(headers, options.headers);
-  return new Promise<Res>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: options.agent ?? false }, (res) => {
-      collect(res).then((r) => {
-        checkInvariants(`${method} ${path}`, r);
-        resolve(r);
-      }, reject);
-    });
-    req.on('socket', (socket) => options.sockets?.add(socket));
-    req.on('error', reject);
-    req.end(payload);
-  });
+/** One request on a fresh connection to 127.0.0.1:port, with the right token unless told otherwise. */
+async function send(port: number, method: string, path: string, options: CallOptions = {}): Promise<Res> {
+  const res = await request(port, method, path, { ...options, token: options.token === undefined ? TOKEN : options.token });
+  checkInvariants(`${method} ${path}`, res);
+  return res;
 }
 
 /**
@@ -216,23 +154,6 @@ function sendRawSocket(port: number, text: string): Promise<string> {
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
-}
-
-/** Every file and folder under `dir` with a hash of its content. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir, { recursive: true });
-  } catch {
-    return out;
-  }
-  for (const rel of entries.sort()) {
-    const path = join(dir, rel);
-    const stat = await fs.stat(path);
-    out[rel] = stat.isDirectory() ? 'dir' : createHash('sha256').update(await fs.readFile(path)).digest('hex');
-  }
-  return out;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -1294,9 +1215,10 @@ describe('API over real sockets', function () {
         assertIssueAt(res.json as ErrorBody, ['path', 'session_id']);
       });
 
-      it('".." segments are resolved before routing, never reaching a handler', async () => {
+      it('".." segments are never resolved: no route for a step back, and ".." as an id is a 422 (more in apiPaths.test.ts)', async () => {
         await api().expectRejected('GET', '/v1/sessions/../../../etc/passwd', {}, 404);
-        await api().expectRejected('DELETE', '/v1/llm_endpoints/%2e%2e', {}, 404);
+        const err = await api().expectRejected('DELETE', '/v1/llm_endpoints/%2e%2e', {}, 422);
+        assertIssueAt(err, ['path', 'endpoint_id']);
       });
     });
 

@@ -138,7 +138,7 @@ describe('connectors', () => {
 
     it('gives up on a 500 after max_attempts with the status and the server message', async () => {
       fake.setBehaviour('broken', { kind: 'status', status: 500, message: 'upstream exploded', retryAfterMs: 5 });
-      await failure(createConnector(openai('broken', { max_attempts: 3 })).complete({ messages: user('x') }), 'http', 'HTTP 500: upstream exploded');
+      await failure(createConnector(openai('broken', { max_attempts: 3 })).complete({ messages: user('x') }), 'http', 'HTTP 500: upstream exploded (3 attempts)');
       assert.equal(fake.attempts('broken'), 3);
     });
 

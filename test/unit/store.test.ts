@@ -56,6 +56,23 @@ describe('SessionStore', () => {
     await assert.rejects(store.createSession(session()), ConflictError);
   });
 
+  it('keeps prompts and answers private: files 0600, folders 0700, whatever the umask', async () => {
+    const before = process.umask(0o022);
+    try {
+      const store = new SessionStore(dir());
+      await store.createSession(session());
+      await append(store);
+      const mode = async (path: string) => (await fs.stat(path)).mode & 0o777;
+      const folder = join(dir(), 'sessions', 's_20240101-000000');
+      assert.equal(await mode(join(dir(), 'sessions')), 0o700);
+      assert.equal(await mode(folder), 0o700);
+      assert.equal(await mode(join(folder, 'session.json')), 0o600);
+      assert.equal(await mode(chatFile()), 0o600);
+    } finally {
+      process.umask(before);
+    }
+  });
+
   it('appends records without rewriting the file, and reads them back in order', async () => {
     const store = new SessionStore(dir());
     await store.createSession(session());

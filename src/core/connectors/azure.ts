@@ -30,7 +30,7 @@ export function createAzureConnector(endpoint: ResolvedEndpoint): Connector {
     apiVersion: typeof api_version === 'string' && api_version ? api_version : AZURE_DEFAULT_API_VERSION,
     deployment: settings.model,
   });
-  return new ChatStreamConnector(client, settings);
+  return new ChatStreamConnector(client, settings, [endpoint.token]);
 }
 
 /** Accepts the resource URL with or without `/openai/...` after it. */

@@ -1,17 +1,21 @@
 // One streamed chat completion through any OpenAI SDK client (plain or
-// Azure): the SDK does retries (429/5xx/network, honouring Retry-After) and
-// the timeout up to the response headers; this adds what it leaves out.
+// Azure). The SDK makes one request per attempt; the attempts, their
+// deadline and the waits between them are this program's (see retry.ts), so
+// that `params.timeout` bounds an attempt from connect to the last byte and
+// a cancel ends the call at once, waits included.
 import OpenAI, { APIError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Stream } from 'openai/streaming';
-import { cancelledError, timeoutError, toConnectorError } from './errors';
+import { cancelledError, ConnectorError, timeoutError, toConnectorError, type FailureContext } from './errors';
+import { retryDecision, waitOrCancel } from './retry';
 import type { CallSettings } from './settings';
 import type { CompletionRequest, CompletionResult, Connector, TokenUsage } from './types';
 
 /** Options every SDK client gets, whatever its flavour. */
 export function sdkOptions(settings: CallSettings) {
   return {
-    maxRetries: settings.maxAttempts - 1,
+    maxRetries: 0,
+    // The attempt's own deadline (ChatStreamConnector) covers the whole answer; this one stops at the headers.
     timeout: settings.timeoutMs,
     // The SDK logs unparsable stream chunks to the console; the record's error says it instead.
     logLevel: 'off' as const,
@@ -50,11 +54,12 @@ export class ChatStreamConnector implements Connector {
   constructor(
     private readonly client: OpenAI,
     private readonly settings: CallSettings,
+    /** The endpoint's token: never part of an error sentence. */
+    private readonly secrets: readonly string[] = [],
   ) {}
 
   async complete({ messages, signal, onDelta }: CompletionRequest): Promise<CompletionResult> {
-    if (signal?.aborted) throw cancelledError();
-    const { model, modelParams, timeoutMs, timeoutSeconds } = this.settings;
+    const { model, modelParams, maxAttempts, timeoutSeconds } = this.settings;
     const body = {
       ...modelParams,
       model,
@@ -62,46 +67,77 @@ export class ChatStreamConnector implements Connector {
       stream: true,
       stream_options: { include_usage: true },
     } as ChatCompletionCreateParamsStreaming;
+    const context: FailureContext = { timeoutSeconds, secrets: this.secrets };
+    // Once text has reached the caller (a person may be reading it), a new attempt would repeat it.
+    let answered = false;
+    const relay = (text: string) => {
+      answered = true;
+      onDelta?.(text);
+    };
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw cancelledError();
+      try {
+        return await this.attempt(body, relay, signal);
+      } catch (raw) {
+        const error = toConnectorError(raw, context);
+        if (error.kind === 'cancelled') throw error;
+        const decision = retryDecision(error, raw, attempt);
+        if (decision.retry && attempt < maxAttempts && !answered) {
+          await waitOrCancel(decision.waitMs, signal);
+          continue;
+        }
+        const stoppedEarly = decision.retry && attempt < maxAttempts;
+        const attempts = stoppedEarly ? `attempt ${attempt} of ${maxAttempts}` : attempt > 1 ? `${attempt} attempts` : undefined;
+        const note = !decision.retry ? decision.note : stoppedEarly ? 'part of the answer had arrived, so it was not retried' : undefined;
+        throw withNote(error, [attempts, note]);
+      }
+    }
+  }
 
+  /** One request, bounded as a whole by the timeout: headers, every chunk, the end of the stream. */
+  private async attempt(body: ChatCompletionCreateParamsStreaming, onDelta: (text: string) => void, signal?: AbortSignal): Promise<CompletionResult> {
     const call = new AbortController();
     const cancel = () => call.abort();
     signal?.addEventListener('abort', cancel, { once: true });
-    // The SDK's timeout stops at the response headers; a stream that stalls
-    // afterwards would otherwise hang until undici's own 300 s body timeout.
-    const idle = new IdleTimer(timeoutMs, () => call.abort());
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      call.abort();
+    }, this.settings.timeoutMs);
+    const context = { timeoutSeconds: this.settings.timeoutSeconds };
     try {
-      const pending = this.client.chat.completions.create(body, { signal: call.signal }).withResponse();
-      const { data: stream, response } = await untilAborted(pending, signal);
-      idle.restart();
-      const result = isJson(response) ? await readJson(response, onDelta) : await readStream(stream, idle, onDelta);
+      const { data: stream, response } = await this.client.chat.completions.create(body, { signal: call.signal }).withResponse();
+      const result = isJson(response) ? await readJson(response, onDelta) : await readStream(stream, onDelta);
       // The SDK's stream ends quietly, without an error, when its request is aborted.
       if (signal?.aborted) throw cancelledError();
-      if (idle.fired) throw timeoutError({ timeoutSeconds });
+      if (timedOut) throw timeoutError(context);
       return result;
     } catch (err) {
       if (signal?.aborted) throw cancelledError();
-      if (idle.fired) throw timeoutError({ timeoutSeconds });
-      throw toConnectorError(err, { timeoutSeconds });
+      if (timedOut) throw timeoutError(context);
+      throw err;
     } finally {
-      idle.stop();
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', cancel);
     }
   }
 }
 
-async function readStream(
-  stream: Stream<ChatCompletionChunk>,
-  idle: IdleTimer,
-  onDelta?: (text: string) => void,
-): Promise<CompletionResult> {
+/** The error with what the attempts tell the reader after it: "HTTP 500: down (3 attempts)". */
+function withNote(error: ConnectorError, notes: (string | undefined)[]): ConnectorError {
+  const said = notes.filter((n): n is string => Boolean(n));
+  if (said.length === 0) return error;
+  return new ConnectorError(error.kind, `${error.message} (${said.join('; ')})`, error.status, error.cause === undefined ? undefined : { cause: error.cause });
+}
+
+async function readStream(stream: Stream<ChatCompletionChunk>, onDelta: (text: string) => void): Promise<CompletionResult> {
   let text = '';
   let usage: TokenUsage | null = null;
   for await (const chunk of stream) {
-    idle.restart();
     const delta = chunk.choices?.[0]?.delta?.content;
     if (typeof delta === 'string' && delta !== '') {
       text += delta;
-      onDelta?.(delta);
+      onDelta(delta);
     }
     if (chunk.usage) usage = toUsage(chunk.usage);
   }
@@ -109,7 +145,7 @@ async function readStream(
 }
 
 /** Some servers ignore `stream: true` and answer with one JSON completion. */
-async function readJson(response: Response, onDelta?: (text: string) => void): Promise<CompletionResult> {
+async function readJson(response: Response, onDelta: (text: string) => void): Promise<CompletionResult> {
   const parsed = JSON.parse(await response.text()) as {
     choices?: { message?: { content?: unknown } }[];
     usage?: Partial<TokenUsage>;
@@ -120,7 +156,7 @@ async function readJson(response: Response, onDelta?: (text: string) => void): P
     if (parsed?.error) throw new APIError(undefined, parsed.error, undefined, undefined);
     throw new SyntaxError('no message content in the answer');
   }
-  if (content !== '') onDelta?.(content);
+  if (content !== '') onDelta(content);
   return { text: content, usage: parsed.usage ? toUsage(parsed.usage) : null };
 }
 
@@ -132,41 +168,4 @@ function toUsage(raw: Partial<TokenUsage>): TokenUsage {
 
 function isJson(response: Response): boolean {
   return /\bapplication\/json\b/i.test(response.headers.get('content-type') ?? '');
-}
-
-/**
- * Rejects as soon as the signal fires: the SDK only looks at the signal
- * between its steps, so a cancel during a Retry-After wait would otherwise
- * wait the whole delay out.
- */
-function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-class IdleTimer {
-  fired = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    private readonly ms: number,
-    private readonly onFire: () => void,
-  ) {}
-
-  restart(): void {
-    this.stop();
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.onFire();
-    }, this.ms);
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
 }

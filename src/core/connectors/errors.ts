@@ -2,6 +2,7 @@
 // `error`: users read these in the UI and in saved sessions, so they name the
 // cause (status and server message, timeout, refused host) and nothing else.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { redactSecrets } from './redact';
 
 export type FailureKind = 'http' | 'timeout' | 'network' | 'cancelled' | 'invalid-response' | 'config' | 'other';
 
@@ -20,6 +21,8 @@ export class ConnectorError extends Error {
 export interface FailureContext {
   /** The per-call timeout, so a timeout can say how long it waited. */
   timeoutSeconds?: number;
+  /** The endpoint's secrets (its token): replaced by **** wherever a server's words repeat them. */
+  secrets?: readonly string[];
 }
 
 const MAX_SENTENCE = 500;
@@ -29,8 +32,11 @@ export function cancelledError(): ConnectorError {
 }
 
 export function timeoutError(context: FailureContext = {}): ConnectorError {
-  const after = context.timeoutSeconds === undefined ? '' : ` after ${formatSeconds(context.timeoutSeconds)}`;
-  return new ConnectorError('timeout', `timed out${after}`);
+  return new ConnectorError('timeout', timeoutSentence(context));
+}
+
+function timeoutSentence(context: FailureContext): string {
+  return context.timeoutSeconds === undefined ? 'timed out' : `timed out after ${formatSeconds(context.timeoutSeconds)}`;
 }
 
 /** The sentence for a record's `error` field. */
@@ -38,30 +44,38 @@ export function describeError(err: unknown, context: FailureContext = {}): strin
   return toConnectorError(err, context).message;
 }
 
+/** What went wrong, before it is made one short sentence with the secrets taken out. */
+interface Failure {
+  kind: FailureKind;
+  text: string;
+  status?: number;
+}
+
 export function toConnectorError(err: unknown, context: FailureContext = {}): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  if (err instanceof APIUserAbortError || isAbortError(err)) return cancelledError();
-  if (err instanceof APIConnectionTimeoutError) return timeoutError(context);
+  const { kind, text, status } = classify(err, context);
+  const secrets = (context.secrets ?? []).filter((s) => s !== '');
+  // Redacted before it is cut short, so no piece of a token survives at the cut; the cause
+  // (the SDK's error, with the server's whole body) is dropped where it could hold a token.
+  const sentence = oneSentence(redactSecrets(text, secrets));
+  return new ConnectorError(kind, sentence, status, secrets.length > 0 ? undefined : { cause: err });
+}
+
+function classify(err: unknown, context: FailureContext): Failure {
+  if (err instanceof APIUserAbortError || isAbortError(err)) return { kind: 'cancelled', text: 'cancelled' };
+  if (err instanceof APIConnectionTimeoutError) return { kind: 'timeout', text: timeoutSentence(context) };
   if (err instanceof APIConnectionError) {
-    return networkError(err.cause, context) ?? new ConnectorError('network', oneSentence(`network error: ${innermostMessage(err)}`), undefined, { cause: err });
+    return networkFailure(err.cause, context) ?? { kind: 'network', text: `network error: ${innermostMessage(err)}` };
   }
   if (err instanceof APIError) {
     const detail = serverMessage(err);
-    if (err.status === undefined) {
-      // An error object sent inside an otherwise successful stream.
-      return new ConnectorError('http', oneSentence(`server error: ${detail || 'unknown error'}`), undefined, { cause: err });
-    }
-    return new ConnectorError('http', oneSentence(`HTTP ${err.status}${detail ? `: ${detail}` : ''}`), err.status, { cause: err });
+    // Without a status: an error object sent inside an otherwise successful stream.
+    if (err.status === undefined) return { kind: 'http', text: `server error: ${detail || 'unknown error'}` };
+    return { kind: 'http', text: `HTTP ${err.status}${detail ? `: ${detail}` : ''}`, status: err.status };
   }
-  if (err instanceof SyntaxError) {
-    return new ConnectorError('invalid-response', oneSentence(`invalid response from server: ${err.message}`), undefined, { cause: err });
-  }
-  return networkError(err, context) ?? other(err);
-}
-
-function other(err: unknown): ConnectorError {
+  if (err instanceof SyntaxError) return { kind: 'invalid-response', text: `invalid response from server: ${err.message}` };
   const message = err instanceof Error ? err.message : String(err);
-  return new ConnectorError('other', oneSentence(message || 'unknown error'), undefined, { cause: err });
+  return networkFailure(err, context) ?? { kind: 'other', text: message || 'unknown error' };
 }
 
 /** The server's own words, without the SDK's "<status> " prefix. */
@@ -91,11 +105,11 @@ interface SystemError {
 }
 
 /** Looks through the cause chain (undici nests the socket error) for a system error code. */
-function networkError(err: unknown, context: FailureContext): ConnectorError | undefined {
+function networkFailure(err: unknown, context: FailureContext): Failure | undefined {
   const found = findCode(err);
   if (!found) return undefined;
   const { code, sys } = found;
-  const make = (message: string) => new ConnectorError('network', message, undefined, { cause: err });
+  const make = (text: string): Failure => ({ kind: 'network', text });
   const where = (name?: string) => (name ? ` (${name})` : '');
   switch (code) {
     case 'ECONNREFUSED':
@@ -115,10 +129,10 @@ function networkError(err: unknown, context: FailureContext): ConnectorError | u
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      return timeoutError(context);
+      return { kind: 'timeout', text: timeoutSentence(context) };
     default:
-      if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code)) return make(oneSentence(`TLS error: ${sys.message ?? code}`));
-      return make(oneSentence(`network error: ${sys.message || code}`));
+      if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code)) return make(`TLS error: ${sys.message ?? code}`);
+      return make(`network error: ${sys.message || code}`);
   }
 }
 

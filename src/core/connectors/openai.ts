@@ -20,7 +20,7 @@ export function createOpenAIConnector(endpoint: ResolvedEndpoint): Connector {
     baseURL: openAIBaseURL(endpoint.uri),
     apiKey: endpoint.token || NO_KEY,
   });
-  return new ChatStreamConnector(client, settings);
+  return new ChatStreamConnector(client, settings, [endpoint.token]);
 }
 
 /**
