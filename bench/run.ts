@@ -13,6 +13,7 @@ import { buildInit, olderPage } from '../src/shared/chatPanelData';
 import { measurePanelRender } from './panelRender';
 import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
+import { measureDatasetReads } from './datasetRead';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 
 interface Row {
@@ -181,6 +182,14 @@ async function main() {
     }
   } finally {
     await fake.close();
+  }
+  for (const d of measureDatasetReads()) {
+    const what = `dataset ${d.format}, ${d.megabytes.toFixed(0)} MB of ${d.rows.toLocaleString('en-US')} rows`;
+    rows.push(
+      { name: `${what}: rows read`, value: d.rowsPerSecond, unit: 'rows/s', target: '', ok: true },
+      { name: `${what}: checked (rows and SHA-256)`, value: d.checkRowsPerSecond, unit: 'rows/s', target: '', ok: true },
+      { name: `${what}: memory growth while reading`, value: d.rssGrowthMiB, unit: 'MiB', target: '< 50', ok: d.rssGrowthMiB < 50 },
+    );
   }
   rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
   rows.push({ name: 'packaged extension (.vsix, npm run package)', value: packagedVsixKiB(), unit: 'KiB', target: '', ok: true });

@@ -332,3 +332,66 @@ export const JudgeRequestSchema = z
   })
   .meta({ id: 'JudgeRequest' });
 export type JudgeRequest = z.input<typeof JudgeRequestSchema>;
+
+// Datasets and their runs (see docs/datasets.md).
+
+export const DATASET_FORMATS = [
+  'moonshot-json',
+  'moonshot-csv',
+  'promptfoo-csv',
+  'promptfoo-yaml',
+  'promptfoo-json',
+  'promptfoo-jsonl',
+  'harmbench-csv',
+  'advbench-csv',
+  'jsonl',
+  'json',
+  'text',
+] as const;
+export const DatasetFormatSchema = z.enum(DATASET_FORMATS).meta({ id: 'DatasetFormat', description: 'The reader a dataset file is read with, detected from its extension and content.' });
+export type DatasetFormat = z.infer<typeof DatasetFormatSchema>;
+
+/** A dataset file in a configured folder, as GET /v1/datasets lists it. */
+export const DatasetEntrySchema = z
+  .object({
+    name: z.string().meta({ description: 'The file name without its extension: what a run names.' }),
+    format: DatasetFormatSchema.nullable().meta({ description: 'null when the file cannot be read (see problem).' }),
+    rows: z.number().int().min(0).optional().meta({ description: 'Counted for files small enough to read while listing.' }),
+    problem: z.string().optional().meta({ description: 'Why the file cannot be used, when it cannot.' }),
+  })
+  .meta({ id: 'Dataset' });
+export type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
+
+/** A row given inline (POST /v1/runs `rows`); `id` is made from its content when absent, as for a file. */
+export const DatasetRowInputSchema = z
+  .object({
+    id: z.string().min(1).max(200).optional(),
+    input: z.string().min(1, 'must not be empty').max(MAX_PROMPT_CHARS),
+    target: z.string().optional(),
+    category: z.string().max(200).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'DatasetRow' });
+export type DatasetRowInput = z.input<typeof DatasetRowInputSchema>;
+
+/** One answer of a run: a dataset row sent to one endpoint (through one attack variant), with its verdict. */
+export const RunResultRowSchema = z
+  .object({
+    row_id: z.string(),
+    input: z.string().meta({ description: "The row's prompt, before any attack." }),
+    target: z.string().nullable().optional(),
+    category: z.string().nullable().optional(),
+    endpoint: z.string(),
+    attack_module: z.string().meta({ description: '"" when the row was sent as it is; else the chain, "a+b".' }),
+    variant: z.number().int().min(0).optional().meta({ description: "Which of the attack's variants, from 0 (0 with no attack)." }),
+    prompt: z.string().meta({ description: 'The prompt as sent (the attack variant).' }),
+    response: z.string(),
+    error: z.string().nullable().meta({ description: 'Why the call failed, or null.' }),
+    metric: z.string().nullable().optional().meta({ description: 'The judge that gave the verdict.' }),
+    verdict: z.string().nullable().optional(),
+    score: z.number().nullable().optional(),
+    duration: z.number().min(0).meta({ description: 'Seconds the endpoint took.' }),
+    chat_record_id: z.number().int().positive().nullable().optional().meta({ description: "The answer's record in the session's chat." }),
+  })
+  .meta({ id: 'RunResultRow' });
+export type RunResultRow = z.infer<typeof RunResultRowSchema>;

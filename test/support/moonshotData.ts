@@ -14,3 +14,13 @@ export function requireMoonshotData(ctx: Mocha.Context): void {
     ctx.skip();
   }
 }
+
+export const DATASETS_DIR = join(MOONSHOT_DATA, 'datasets');
+
+/** Like requireMoonshotData, for the Moonshot datasets. */
+export function requireMoonshotDatasets(ctx: Mocha.Context): void {
+  if (!existsSync(DATASETS_DIR)) {
+    console.log(`    (skipped: Moonshot datasets not found at ${DATASETS_DIR}; these tests read the real Moonshot datasets from there)`);
+    ctx.skip();
+  }
+}
