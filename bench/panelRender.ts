@@ -1,16 +1,16 @@
 // The chat panel's webview in Chromium (playwright-core, the same browser
 // the E2E tests use): time to draw a 4 x 10,000-record session, and frame
-// times while scrolling back through older pages. Only the newest page per
-// chat is drawn at first; older pages arrive as the user scrolls up.
+// times while scrolling back through older pages. Only the newest page of
+// rows is drawn at first; older pages arrive as the user scrolls up, from
+// the host's own pager (the real code, answering the webview's requests).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostMessage } from '../src/shared/chatProtocol';
-import { olderPage } from '../src/shared/chatPanelData';
-import type { ChatRecord } from '../src/core/schemas';
+import type { HostMessage, InitMessage } from '../src/shared/chatProtocol';
+import type { RowPager } from '../src/vscode/chatPanelData';
 
 export interface PanelRenderResult {
   renderMs: number;
-  exchanges: number;
+  rows: number;
   scrollFrames: number;
   p95FrameMs: number;
   maxFrameMs: number;
@@ -22,14 +22,13 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
 };
 
-export async function measurePanelRender(init: Extract<HostMessage, { type: 'init' }>, history: ChatRecord[], chromium: string): Promise<PanelRenderResult> {
+export async function measurePanelRender(init: InitMessage, pager: RowPager, chromium: string): Promise<PanelRenderResult> {
   const { chromium: browserType } = await import('playwright-core');
   const browser = await browserType.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const firstChat = init.columns[0]!.chatId;
     // The host's answer to "load earlier", computed here as the real host does.
-    await page.exposeFunction('__older', (beforeRecordId: number) => ({ type: 'olderRecords', chatId: firstChat, ...olderPage(history, beforeRecordId) }));
+    await page.exposeFunction('__older', async (requestId: number): Promise<HostMessage> => ({ type: 'reply', requestId, outcome: { ok: true, page: await pager.nextPage() } }));
     const root = join(__dirname, '..', '..');
     await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`);
     // The stand-in for VS Code's webview API, defined before the panel's script runs.
@@ -38,9 +37,9 @@ export async function measurePanelRender(init: Extract<HostMessage, { type: 'ini
       let state: unknown;
       w.__loaded = 0;
       w.acquireVsCodeApi = () => ({
-        postMessage: async (m: { type: string; beforeRecordId?: number }) => {
+        postMessage: async (m: { type: string; requestId?: number }) => {
           if (m.type === 'loadOlder') {
-            const answer = await (w.__older as (id: number) => Promise<unknown>)(m.beforeRecordId ?? 1);
+            const answer = await (w.__older as (id: number) => Promise<unknown>)(m.requestId ?? 0);
             w.__loaded = (w.__loaded as number) + 1;
             window.postMessage(answer, '*');
           }
@@ -62,12 +61,12 @@ export async function measurePanelRender(init: Extract<HostMessage, { type: 'ini
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       return performance.now() - t0;
     }, init);
-    const exchanges = await page.locator('[data-testid=exchange]').count();
+    const rows = await page.locator('[data-testid=row]').count();
 
-    // Scroll the first column back through its history, as a person dragging up would.
-    const frames = await page.evaluate(async (chatId) => {
-      const column = document.querySelector(`[data-testid=column][data-chat-id="${chatId}"]`);
-      const scroller = [column, ...(column?.querySelectorAll('*') ?? [])].find((el) => el && el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible') as HTMLElement | undefined;
+    // Scroll the rows back through the history, as a person dragging up would.
+    const frames = await page.evaluate(async () => {
+      const grid = document.querySelector('[data-testid=grid]');
+      const scroller = [grid, ...(grid?.querySelectorAll('*') ?? [])].find((el) => el && el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible') as HTMLElement | undefined;
       if (!scroller) return [] as number[];
       const times: number[] = [];
       let last = performance.now();
@@ -79,9 +78,9 @@ export async function measurePanelRender(init: Extract<HostMessage, { type: 'ini
         last = now;
       }
       return times;
-    }, firstChat);
+    });
     const loadedPages = (await page.evaluate(() => (window as unknown as { __loaded: number }).__loaded)) ?? 0;
-    return { renderMs, exchanges, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
+    return { renderMs, rows, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
   } finally {
     await browser.close();
   }

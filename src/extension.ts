@@ -7,7 +7,7 @@ import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscod
 import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
-import { SessionCommands, type ChatPanelHost } from './vscode/sessionCommands';
+import { SessionCommands } from './vscode/sessionCommands';
 import { ChatPanels } from './vscode/chatPanel';
 import { EndpointCommands } from './vscode/endpointCommands';
 import { apiCommandHandlers } from './vscode/apiCommands';
@@ -65,13 +65,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
 
-  // TEMPORARY until the chat panel's open(id, options), focusPromptBox() and stopAll() are on main: then `panels` itself.
-  const panelHost: ChatPanelHost = {
-    open: async (sessionId) => panels.open(await core.sessions.get(sessionId)),
-    focusPromptBox: () => false,
-    stopAll: () => false,
-  };
-
   context.subscriptions.push(
     api,
     tree,
@@ -85,7 +78,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     vscode.workspace.registerTextDocumentContentProvider(API_DOCUMENT_SCHEME, new ApiDocumentProvider(core)),
     ...registerCommands(
       {
-        ...new SessionCommands(core, panelHost, input, log).handlers(),
+        ...new SessionCommands(core, panels, input, log).handlers(),
         ...new EndpointCommands(core, secrets, input, log).handlers(),
         ...apiCommandHandlers(api, input, log),
         refreshSessions: () => tree.refresh(),

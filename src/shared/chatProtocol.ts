@@ -1,7 +1,8 @@
 // The messages between the chat panel's host (extension) and its webview.
 // One zod discriminated union per direction; each side parses what arrives
 // with safeParse and drops what does not fit, because a webview is a
-// separate, less trusted context.
+// separate, less trusted context. A webview request that wants an answer
+// carries a `requestId`; the host answers it with exactly one `reply`.
 import { z } from 'zod';
 import { ChatRecordSchema } from '../core/schemas';
 
@@ -21,49 +22,89 @@ export const SessionInfoSchema = z.object({
   description: z.string(),
   promptTemplate: z.string().nullable(),
   contextStrategy: z.string().nullable(),
+  /** How many earlier prompts the context strategy uses (num_of_prev_prompts). */
+  numOfPrevPrompts: z.number().int().positive(),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-/** An answer streaming in right now. */
-export const PendingSchema = z.object({ promptId: z.string(), chatId: z.string(), prompt: z.string(), text: z.string() });
-export type Pending = z.infer<typeof PendingSchema>;
+/**
+ * One prompt and every chat's answers to it: the panel shows it as one row.
+ * `cells[chatId]` holds that chat's attempts, oldest first (more than one
+ * after a Retry); a chat the prompt was not sent to has no entry.
+ */
+export const PromptRowSchema = z.object({
+  /** The prompt id, or for records written before prompt ids existed, a key made by the host. */
+  key: z.string(),
+  /** Null for those older records: they cannot be retried into the same row. */
+  promptId: z.string().nullable(),
+  prompt: z.string(),
+  cells: z.record(z.string(), z.array(ChatRecordSchema)),
+});
+export type PromptRow = z.infer<typeof PromptRowSchema>;
+
+/** A prompt accepted and not finished (SessionService.activePrompts()), as the webview needs it. */
+export const ActivePromptSchema = z.object({
+  promptId: z.string(),
+  prompt: z.string(),
+  chats: z.record(z.string(), z.object({ state: z.enum(['queued', 'running']), text: z.string() })),
+});
+export type ActivePromptView = z.infer<typeof ActivePromptSchema>;
+
+/** A page of older rows, oldest first; rows the webview already has come again when they gained attempts. */
+export const RowPageSchema = z.object({ rows: z.array(PromptRowSchema), hasMore: z.boolean() });
+export type RowPage = z.infer<typeof RowPageSchema>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('init'),
+    /** Counts the inits of this panel: a request made before the latest init is stale. */
+    generation: z.number().int(),
     session: SessionInfoSchema,
     columns: z.array(ColumnSchema),
-    /** The newest records of each chat, oldest first; older ones come with `olderRecords`. */
-    records: z.record(z.string(), z.array(ChatRecordSchema)),
-    hasMore: z.record(z.string(), z.boolean()),
-    pending: z.array(PendingSchema),
+    /** The newest rows, oldest first; older ones come as replies to `loadOlder`. */
+    rows: z.array(PromptRowSchema),
+    hasMore: z.boolean(),
+    active: z.array(ActivePromptSchema),
     /** Earlier prompts of this session, oldest first, for Up/Down recall. */
     promptHistory: z.array(z.string()),
   }),
-  z.object({ type: z.literal('olderRecords'), chatId: z.string(), records: z.array(ChatRecordSchema), hasMore: z.boolean() }),
+  z.object({
+    type: z.literal('reply'),
+    requestId: z.number().int(),
+    outcome: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), page: RowPageSchema }), z.object({ ok: z.literal(false), error: z.string() })]),
+  }),
   z.object({ type: z.literal('promptStarted'), promptId: z.string(), prompt: z.string(), chatIds: z.array(z.string()) }),
+  z.object({ type: z.literal('chatQueued'), promptId: z.string(), chatId: z.string() }),
+  z.object({ type: z.literal('chatStarted'), promptId: z.string(), chatId: z.string() }),
   z.object({ type: z.literal('delta'), promptId: z.string(), chatId: z.string(), text: z.string() }),
   z.object({ type: z.literal('record'), promptId: z.string(), chatId: z.string(), record: ChatRecordSchema }),
   z.object({ type: z.literal('promptFinished'), promptId: z.string() }),
   z.object({ type: z.literal('sessionUpdated'), session: SessionInfoSchema }),
   z.object({ type: z.literal('sessionDeleted') }),
+  z.object({ type: z.literal('focusPrompt') }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
+export type InitMessage = Extract<HostMessage, { type: 'init' }>;
+export type ReplyMessage = Extract<HostMessage, { type: 'reply' }>;
 
 export const PanelCommandSchema = z.enum(['export', 'setTemplate', 'clearTemplate', 'setStrategy', 'clearStrategy']);
 export type PanelCommand = z.infer<typeof PanelCommandSchema>;
 
+const promptText = z.string().min(1).max(100_000);
+
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('sendPrompt'), prompt: z.string().min(1).max(100_000) }),
+  z.object({ type: z.literal('sendPrompt'), prompt: promptText }),
   /** Stops one chat's call in flight, or all of them when chatId is absent. */
   z.object({ type: z.literal('stop'), chatId: z.string().optional() }),
-  /** Re-sends a prompt to one chat only. */
-  z.object({ type: z.literal('retry'), chatId: z.string(), prompt: z.string().min(1).max(100_000) }),
-  z.object({ type: z.literal('loadOlder'), chatId: z.string(), beforeRecordId: z.number().int().positive() }),
+  /** Re-sends a prompt to one chat only; with the prompt's id its answer joins that prompt's row. */
+  z.object({ type: z.literal('retry'), chatId: z.string(), prompt: promptText, promptId: z.string().optional() }),
+  /** Asks for the page of rows before the oldest one shown; answered by a `reply` with this requestId. */
+  z.object({ type: z.literal('loadOlder'), requestId: z.number().int(), generation: z.number().int() }),
   z.object({ type: z.literal('copy'), text: z.string() }),
-  z.object({ type: z.literal('insert'), text: z.string() }),
+  /** `language` is a code block's fence language (e.g. "ts"); absent for a whole answer (Markdown). */
+  z.object({ type: z.literal('insert'), text: z.string(), language: z.string().max(100).optional() }),
   z.object({ type: z.literal('openLink'), href: z.string() }),
   z.object({ type: z.literal('command'), command: PanelCommandSchema }),
 ]);
@@ -78,4 +119,5 @@ export const PanelStateSchema = z.object({
 });
 export type PanelState = z.infer<typeof PanelStateSchema>;
 
-export const PAGE_SIZE = 50;
+/** Prompt rows per page: the first page and each older one. */
+export const PAGE_ROWS = 50;

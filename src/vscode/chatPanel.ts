@@ -1,14 +1,17 @@
 // The chat panel's host side: one webview panel per session, revived after
 // a reload by a serializer. It forwards the session's events to the webview
 // as they happen (so prompts from the palette, the tree or the API stream
-// in too) and turns the webview's messages into core calls.
+// in too), answers the webview's requests (older rows) and turns its other
+// messages into core calls.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/core';
-import type { ChatRecord, SessionMetadata } from '../core/schemas';
+import { isCoreError } from '../core/errors';
+import type { SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
-import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type Pending, type WebviewMessage } from '../shared/chatProtocol';
-import { buildInit, olderPage, sessionInfo } from '../shared/chatPanelData';
+import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
+import { buildInit, numOfPrevPrompts, sessionInfo, type RowPager } from './chatPanelData';
+import { languageIdFor } from './codeLanguage';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
 
@@ -20,18 +23,31 @@ const COMMANDS: Record<PanelCommand, string> = {
   clearStrategy: 'moonshotSessions.clearContextStrategy',
 };
 
+/** A message posted to a panel's webview, as the optional observer of ChatPanels sees it. */
+export interface PostedMessage {
+  sessionId: string;
+  message: HostMessage;
+}
+
+export interface ChatPanelOptions {
+  /** Called with every message posted to the webview (tests watch the panel through it). */
+  onDidPost?: (posted: PostedMessage) => void;
+}
+
 export class ChatPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  /** Answers streaming now, by prompt id then chat id, so a (re)loaded webview can show them. */
-  private readonly pending = new Map<string, { prompt: string; texts: Map<string, string> }>();
-  /** Whole chat histories, read on the first "load earlier" of a chat. */
-  private readonly fullHistory = new Map<string, ChatRecord[]>();
   private ready = false;
   private readonly readyWaiters: (() => void)[] = [];
   private readonly disposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
-  /** Every message posted to the webview, for tests that check what the panel was told. */
-  readonly posted: HostMessage[] = [];
+  /** Pages rows for the webview's current load; replaced by each init. */
+  private pager: RowPager | undefined;
+  private generation = 0;
+  /** Session events that came while an init was being built: posted after it, so none is lost. */
+  private held: SessionEvent[] | undefined;
+  private deleted = false;
+  private focusPromptWhenReady = false;
+  private initializing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -39,6 +55,7 @@ export class ChatPanel implements vscode.Disposable {
     private readonly core: Core,
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly options: ChatPanelOptions = {},
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'moonshot.svg');
     panel.webview.options = {
@@ -56,6 +73,18 @@ export class ChatPanel implements vscode.Disposable {
   /** Resolves once the webview has loaded and been sent its first `init`. */
   whenReady(): Promise<void> {
     return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Puts the keyboard focus in the prompt box (once the webview is there). */
+  focusPromptBox(): void {
+    this.panel.reveal(undefined, false);
+    if (this.ready) this.post({ type: 'focusPrompt' });
+    else this.focusPromptWhenReady = true;
+  }
+
+  /** Stops every call in flight for this session. */
+  stopAll(): void {
+    this.core.sessions.cancel(this.sessionId);
   }
 
   private html(): string {
@@ -93,64 +122,92 @@ export class ChatPanel implements vscode.Disposable {
       this.log.error(`chat panel: refusing to post an invalid ${message.type} message: ${checked.error.message}`);
       return;
     }
-    this.posted.push(message);
-    if (this.posted.length > 1000) this.posted.splice(0, this.posted.length - 1000);
+    this.options.onDidPost?.({ sessionId: this.sessionId, message });
     void this.panel.webview.postMessage(message);
   }
 
-  /** Sends everything the webview needs to draw the panel from scratch. */
-  async sendInit(): Promise<void> {
+  /** Sends everything the webview needs to draw the panel from scratch (one init at a time, in order). */
+  sendInit(): Promise<void> {
+    const run = this.initializing.then(() => this.init());
+    this.initializing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async init(): Promise<void> {
     let session: SessionMetadata;
     try {
       session = await this.core.sessions.get(this.sessionId);
-    } catch {
-      this.post({ type: 'sessionDeleted' });
+    } catch (err) {
+      if (!isCoreError(err, 'not-found')) throw err;
+      this.markDeleted();
       return;
     }
     this.panel.title = `Moonshot: ${session.name}`;
-    this.fullHistory.clear();
-    const pending: Pending[] = [...this.pending].flatMap(([promptId, p]) => [...p.texts].map(([chatId, text]) => ({ promptId, chatId, prompt: p.prompt, text })));
-    this.post(await buildInit(this.core, session, pending));
+    this.held = [];
+    try {
+      const { init, pager } = await buildInit(this.core, session, ++this.generation);
+      this.pager = pager;
+      this.post(init);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const e of held ?? []) this.forward(e);
+    }
+  }
+
+  private markDeleted(): void {
+    this.deleted = true;
+    this.pager = undefined;
+    if (!this.panel.title.endsWith('(deleted)')) this.panel.title = `${this.panel.title} (deleted)`;
+    this.post({ type: 'sessionDeleted' });
   }
 
   private async follow(e: SessionEvent): Promise<void> {
     switch (e.type) {
-      case 'promptStarted':
-        if (e.sessionId !== this.sessionId) return;
-        this.pending.set(e.promptId, { prompt: e.prompt, texts: new Map(e.chatIds.map((id) => [id, ''])) });
-        this.post({ type: 'promptStarted', promptId: e.promptId, prompt: e.prompt, chatIds: e.chatIds });
-        return;
-      case 'delta': {
-        if (e.sessionId !== this.sessionId) return;
-        const texts = this.pending.get(e.promptId)?.texts;
-        texts?.set(e.chatId, (texts.get(e.chatId) ?? '') + e.text);
-        this.post({ type: 'delta', promptId: e.promptId, chatId: e.chatId, text: e.text });
-        return;
-      }
-      case 'record':
-        if (e.sessionId !== this.sessionId) return;
-        this.pending.get(e.promptId)?.texts.delete(e.chatId);
-        this.fullHistory.get(e.chatId)?.push(e.record);
-        this.post({ type: 'record', promptId: e.promptId, chatId: e.chatId, record: e.record });
-        return;
-      case 'promptFinished':
-        if (e.sessionId !== this.sessionId) return;
-        this.pending.delete(e.promptId);
-        this.post({ type: 'promptFinished', promptId: e.promptId });
-        return;
       case 'updated':
         if (e.session.session_id !== this.sessionId) return;
         this.panel.title = `Moonshot: ${e.session.name}`;
-        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session) });
+        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await numOfPrevPrompts(this.core, this.sessionId)) });
         return;
       case 'deleted':
-        if (e.sessionId === this.sessionId) this.post({ type: 'sessionDeleted' });
+        if (e.sessionId === this.sessionId) this.markDeleted();
         return;
       case 'reloaded':
-        return this.sendInit();
+        if (!this.deleted) await this.sendInit();
+        return;
       case 'recordsChanged':
         // Records another process wrote: this process saw no events for them.
-        if (e.sessionId === this.sessionId && this.pending.size === 0) return this.sendInit();
+        if (e.sessionId === this.sessionId && this.core.sessions.activePrompts(this.sessionId).length === 0) await this.sendInit();
+        return;
+      case 'created':
+        return;
+      default:
+        if (e.sessionId !== this.sessionId) return;
+        if (this.held) this.held.push(e);
+        else this.forward(e);
+    }
+  }
+
+  /** A prompt's progress, as the webview shows it. */
+  private forward(e: SessionEvent): void {
+    switch (e.type) {
+      case 'promptStarted':
+        this.pager?.noteLive(e.promptId);
+        this.post({ type: 'promptStarted', promptId: e.promptId, prompt: e.prompt, chatIds: e.chatIds });
+        return;
+      case 'chatQueued':
+      case 'chatStarted':
+        this.post({ type: e.type, promptId: e.promptId, chatId: e.chatId });
+        return;
+      case 'delta':
+        this.post({ type: 'delta', promptId: e.promptId, chatId: e.chatId, text: e.text });
+        return;
+      case 'record':
+        this.pager?.noteRecord(e.chatId, e.record);
+        this.post({ type: 'record', promptId: e.promptId, chatId: e.chatId, record: e.record });
+        return;
+      case 'promptFinished':
+        this.post({ type: 'promptFinished', promptId: e.promptId });
         return;
       default:
         return;
@@ -163,11 +220,15 @@ export class ChatPanel implements vscode.Disposable {
       this.log.warn(`chat panel: dropped a message that fits no known shape: ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
+    const m = parsed.data;
     try {
-      await this.handle(parsed.data);
+      await this.handle(m);
     } catch (err) {
-      this.log.error(`chat panel: ${parsed.data.type}: ${(err as Error).stack ?? String(err)}`);
-      this.post({ type: 'notice', level: 'error', message: (err as Error).message });
+      this.log.error(`chat panel: ${m.type}: ${(err as Error).stack ?? String(err)}`);
+      const message = (err as Error).message;
+      // A request gets its answer either way, so the webview never waits for nothing.
+      if (m.type === 'loadOlder') this.post({ type: 'reply', requestId: m.requestId, outcome: { ok: false, error: message } });
+      else this.post({ type: 'notice', level: 'error', message });
     }
   }
 
@@ -177,24 +238,37 @@ export class ChatPanel implements vscode.Disposable {
         await this.sendInit();
         this.ready = true;
         for (const resolve of this.readyWaiters.splice(0)) resolve();
+        if (this.focusPromptWhenReady) {
+          this.focusPromptWhenReady = false;
+          this.post({ type: 'focusPrompt' });
+        }
         return;
       case 'sendPrompt':
         await this.core.sessions.prompt(this.sessionId, m.prompt);
         return;
       case 'retry':
-        await this.core.sessions.prompt(this.sessionId, m.prompt, { chatIds: [m.chatId] });
+        await this.core.sessions.prompt(this.sessionId, m.prompt, { chatIds: [m.chatId], ...(m.promptId ? { promptId: m.promptId } : {}) });
         return;
       case 'stop':
         this.core.sessions.cancel(this.sessionId, m.chatId);
         return;
-      case 'loadOlder':
-        return this.sendOlder(m.chatId, m.beforeRecordId);
+      case 'loadOlder': {
+        const pager = this.pager;
+        // Asked before the latest init (or after a delete): there is nothing older to give that view.
+        if (!pager || m.generation !== this.generation) {
+          this.post({ type: 'reply', requestId: m.requestId, outcome: { ok: true, page: { rows: [], hasMore: false } } });
+          return;
+        }
+        const page = await pager.nextPage();
+        this.post({ type: 'reply', requestId: m.requestId, outcome: { ok: true, page } });
+        return;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         void vscode.window.setStatusBarMessage('Copied', 2000);
         return;
       case 'insert':
-        return this.insert(m.text);
+        return this.insert(m.text, m.language);
       case 'openLink': {
         const uri = vscode.Uri.parse(m.href, true);
         // Model output chooses these links: only web and mail links, and VS Code asks before opening.
@@ -207,26 +281,22 @@ export class ChatPanel implements vscode.Disposable {
     }
   }
 
-  private async sendOlder(chatId: string, beforeRecordId: number): Promise<void> {
-    let all = this.fullHistory.get(chatId);
-    if (!all) {
-      all = await this.core.sessions.history(this.sessionId, chatId);
-      this.fullHistory.set(chatId, all);
-    }
-    this.post({ type: 'olderRecords', chatId, ...olderPage(all, beforeRecordId) });
-  }
-
-  private async insert(text: string): Promise<void> {
+  /** A whole answer goes in as Markdown; a code block in its fence's language. */
+  private async insert(text: string, fence: string | undefined): Promise<void> {
+    const language = fence === undefined ? 'markdown' : languageIdFor(fence, await vscode.languages.getLanguages());
     // The webview has focus now, so the editor to insert into is the last text editor shown.
     const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
     if (!editor) {
-      const doc = await vscode.workspace.openTextDocument({ content: text, language: 'markdown' });
+      const doc = await vscode.workspace.openTextDocument({ content: text, language });
       await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
       return;
     }
     await editor.edit((edit) => {
       for (const selection of editor.selections) edit.replace(selection, text);
     });
+    // An untitled scratch editor takes the language of what was put in it.
+    const doc = editor.document;
+    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext') await vscode.languages.setTextDocumentLanguage(doc, language);
   }
 
   dispose(): void {
@@ -240,6 +310,11 @@ export class ChatPanel implements vscode.Disposable {
 export class ChatPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ChatPanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly posted = new vscode.EventEmitter<PostedMessage>();
+  /** Every message any panel posts to its webview. */
+  readonly onDidPost = this.posted.event;
+  /** The panel last focused, for the commands that act on "the" panel. */
+  private lastActive: ChatPanel | undefined;
 
   constructor(
     private readonly core: Core,
@@ -247,10 +322,12 @@ export class ChatPanels implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
+      this.posted,
       vscode.window.registerWebviewPanelSerializer(CHAT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           const parsed = PanelStateSchema.safeParse(state);
-          if (!parsed.success) {
+          // A panel of a session deleted meanwhile (or of no session) is not brought back.
+          if (!parsed.success || !(await this.exists(parsed.data.sessionId))) {
             panel.dispose();
             return;
           }
@@ -260,29 +337,71 @@ export class ChatPanels implements vscode.Disposable {
     );
   }
 
+  private async exists(sessionId: string): Promise<boolean> {
+    try {
+      await this.core.sessions.get(sessionId);
+      return true;
+    } catch (err) {
+      if (isCoreError(err, 'not-found')) return false;
+      throw err;
+    }
+  }
+
   get(sessionId: string): ChatPanel | undefined {
     return this.panels.get(sessionId);
   }
 
-  async open(session: SessionMetadata): Promise<ChatPanel> {
-    const existing = this.panels.get(session.session_id);
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
+  /** The focused chat panel, or the one focused last while it is still open. */
+  get active(): ChatPanel | undefined {
+    for (const p of this.panels.values()) if (p.panel.active) return p;
+    return this.lastActive && this.panels.get(this.lastActive.sessionId) === this.lastActive ? this.lastActive : undefined;
+  }
+
+  /**
+   * Opens (or reveals) the session's panel; with `focusPrompt` the prompt box
+   * takes the keyboard focus. Takes the session's id or its metadata.
+   */
+  async open(session: string | SessionMetadata, options: { focusPrompt?: boolean } = {}): Promise<ChatPanel> {
+    const meta = typeof session === 'string' ? await this.core.sessions.get(session) : session;
+    let chat = this.panels.get(meta.session_id);
+    if (chat) chat.panel.reveal();
+    else {
+      const panel = vscode.window.createWebviewPanel(CHAT_VIEW_TYPE, `Moonshot: ${meta.name}`, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        enableFindWidget: true,
+      });
+      chat = this.attach(panel, meta.session_id);
     }
-    const panel = vscode.window.createWebviewPanel(CHAT_VIEW_TYPE, `Moonshot: ${session.name}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      enableFindWidget: true,
-    });
-    return this.attach(panel, session.session_id);
+    if (options.focusPrompt) chat.focusPromptBox();
+    return chat;
+  }
+
+  /** Focuses the prompt box of the active panel; false when no panel is open. */
+  focusPromptBox(): boolean {
+    const chat = this.active;
+    chat?.focusPromptBox();
+    return chat !== undefined;
+  }
+
+  /** Stops every call in flight of the active panel's session; false when no panel is open. */
+  stopAll(): boolean {
+    const chat = this.active;
+    chat?.stopAll();
+    return chat !== undefined;
   }
 
   private attach(panel: vscode.WebviewPanel, sessionId: string): ChatPanel {
-    const chat = new ChatPanel(panel, sessionId, this.core, this.extensionUri, this.log);
+    const chat = new ChatPanel(panel, sessionId, this.core, this.extensionUri, this.log, { onDidPost: (p) => this.posted.fire(p) });
     this.panels.set(sessionId, chat);
+    if (panel.active) this.lastActive = chat;
+    const viewState = panel.onDidChangeViewState(() => {
+      if (panel.active) this.lastActive = chat;
+    });
     chat.onDidDispose(() => {
+      viewState.dispose();
       if (this.panels.get(sessionId) === chat) this.panels.delete(sessionId);
+      if (this.lastActive === chat) this.lastActive = undefined;
     });
     return chat;
   }

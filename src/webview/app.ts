@@ -1,25 +1,26 @@
 // The panel as a whole: applies host messages to the views, keeps the panel
 // state (layout, cleared view) that VS Code restores, and routes link clicks
 // to the host so the webview itself never navigates.
-import type { HostMessage, PanelState, SessionInfo } from '../shared/chatProtocol';
-import { ColumnView } from './column';
+import type { HostMessage, InitMessage, PanelState, SessionInfo } from '../shared/chatProtocol';
 import { h } from './dom';
-import { Header } from './header';
-import type { Layout } from './header';
+import { GridView } from './grid';
+import { Header, type Layout } from './header';
 import { isSafeLinkHref } from './markdown';
 import { Notices } from './notices';
 import { PromptBox } from './promptBox';
+import { HostRequests } from './requests';
 import { loadPanelState, post, savePanelState } from './vscodeApi';
-
-type InitMessage = Extract<HostMessage, { type: 'init' }>;
 
 export class App {
   private readonly header: Header;
-  private readonly columnsEl: HTMLElement;
+  private readonly main: HTMLElement;
   private readonly promptBox: PromptBox;
   private readonly notices = new Notices();
-  private columns = new Map<string, ColumnView>();
-  private session: SessionInfo | null = null;
+  private readonly requests = new HostRequests();
+  private grid: GridView | undefined;
+  private columnCount = 0;
+  private sessionId: string | undefined;
+  private generation = 0;
   private layout: Layout;
   private clearedThrough: Record<string, number>;
   private deleted = false;
@@ -29,21 +30,18 @@ export class App {
     const saved = loadPanelState();
     this.layout = saved?.layout ?? 'columns';
     // Until init arrives, the host's data-session-id (or the saved state) says which session this is.
-    const sessionId = root.dataset.sessionId ?? saved?.sessionId;
-    this.clearedThrough = saved && saved.sessionId === sessionId ? saved.clearedThrough : {};
+    this.sessionId = root.dataset.sessionId ?? saved?.sessionId;
+    this.clearedThrough = saved && saved.sessionId === this.sessionId ? saved.clearedThrough : {};
 
     this.header = new Header({
       toggleLayout: () => this.setLayout(this.layout === 'columns' ? 'stacked' : 'columns'),
       clearView: () => this.clearView(),
       showCleared: () => this.showCleared(),
     });
-    this.columnsEl = h('main', { className: 'columns', attrs: { 'aria-label': 'Endpoints' } }, [
-      h('div', { className: 'columns-placeholder', text: 'Loading…' }),
-    ]);
+    this.main = h('main', { className: 'panel-main', attrs: { 'aria-label': 'Endpoints' } }, [h('div', { className: 'placeholder', text: 'Loading…' })]);
     this.promptBox = new PromptBox((prompt) => this.sendPrompt(prompt));
-    root.replaceChildren(this.header.element, this.columnsEl, this.promptBox.element, this.notices.element);
+    root.replaceChildren(this.header.element, this.main, this.promptBox.element, this.notices.element);
     this.applyLayout();
-    if (sessionId) this.session = { sessionId, name: '', description: '', promptTemplate: null, contextStrategy: null };
 
     document.addEventListener('click', (e) => this.onLinkClick(e), true);
     document.addEventListener('auxclick', (e) => this.onLinkClick(e), true);
@@ -55,30 +53,36 @@ export class App {
       case 'init':
         this.init(message);
         return;
-      case 'olderRecords':
-        this.columns.get(message.chatId)?.addOlderRecords(message.records, message.hasMore);
-        this.header.setHiddenCount(this.hiddenCount());
+      case 'reply':
+        this.requests.settle(message);
         return;
       case 'promptStarted':
-        for (const chatId of message.chatIds) this.columns.get(chatId)?.startPending(message.promptId, message.prompt);
+        this.grid?.promptStarted(message.promptId, message.prompt, message.chatIds);
         this.promptBox.remember(message.prompt);
         return;
+      case 'chatQueued':
+        this.grid?.chatState(message.promptId, message.chatId, 'queued');
+        return;
+      case 'chatStarted':
+        this.grid?.chatState(message.promptId, message.chatId, 'running');
+        return;
       case 'delta':
-        this.columns.get(message.chatId)?.appendDelta(message.promptId, message.text);
+        this.grid?.delta(message.promptId, message.chatId, message.text);
         return;
       case 'record':
-        this.columns.get(message.chatId)?.addRecord(message.record, message.promptId);
+        this.grid?.record(message.promptId, message.chatId, message.record);
         return;
       case 'promptFinished':
-        for (const column of this.columns.values()) column.endPending(message.promptId);
+        this.grid?.promptFinished(message.promptId);
         return;
       case 'sessionUpdated':
-        this.session = message.session;
-        this.header.setSession(message.session);
-        this.saveState();
+        this.setSession(message.session);
         return;
       case 'sessionDeleted':
         this.markDeleted();
+        return;
+      case 'focusPrompt':
+        if (!this.deleted) this.promptBox.focus();
         return;
       case 'notice':
         this.notices.show(message.level, message.message);
@@ -87,36 +91,33 @@ export class App {
   }
 
   private init(message: InitMessage): void {
-    if (this.session?.sessionId !== message.session.sessionId) this.clearedThrough = {};
-    this.session = message.session;
-    this.header.setSession(message.session);
+    if (this.sessionId !== message.session.sessionId) this.clearedThrough = {};
+    this.generation = message.generation;
+    // Pages asked for the view being replaced would not fit the new one.
+    this.requests.rejectAll();
+    this.setSession(message.session);
 
-    for (const column of this.columns.values()) column.dispose();
-    this.columns = new Map();
-    const fragment = document.createDocumentFragment();
-    for (const column of message.columns) {
-      const view = new ColumnView(
-        {
-          column,
-          records: message.records[column.chatId] ?? [],
-          hasMore: message.hasMore[column.chatId] ?? false,
-          clearedThrough: this.clearedThrough[column.chatId],
-        },
-        { onStreamingChanged: () => this.onStreamingChanged() },
-      );
-      this.columns.set(column.chatId, view);
-      fragment.append(view.element);
-    }
-    for (const pending of message.pending) this.columns.get(pending.chatId)?.startPending(pending.promptId, pending.prompt, pending.text);
+    this.grid?.dispose();
+    this.columnCount = message.columns.length;
     if (message.columns.length === 0) {
-      fragment.append(h('div', { className: 'columns-placeholder', text: 'This session has no endpoints.' }));
+      this.grid = undefined;
+      this.main.replaceChildren(h('div', { className: 'placeholder', text: 'This session has no endpoints.' }));
+    } else {
+      this.grid = new GridView(
+        message.columns,
+        { rows: message.rows, hasMore: message.hasMore, active: message.active, clearedThrough: this.clearedThrough },
+        {
+          requestOlder: () => this.requests.loadOlder(this.generation),
+          onActivityChanged: () => this.header.setStreaming(this.grid?.streaming ?? false),
+          onHiddenChanged: () => this.header.setHiddenCount(this.grid?.hiddenCount ?? 0),
+          notify: (text) => this.notices.show('error', text),
+        },
+      );
+      this.main.replaceChildren(this.grid.element);
+      this.grid.mounted();
     }
-    this.columnsEl.dataset.count = String(message.columns.length);
-    this.columnsEl.replaceChildren(fragment);
-    for (const view of this.columns.values()) view.mounted();
-
-    this.header.setHiddenCount(this.hiddenCount());
-    this.onStreamingChanged();
+    this.header.setHiddenCount(this.grid?.hiddenCount ?? 0);
+    this.header.setStreaming(this.grid?.streaming ?? false);
     this.promptBox.setHistory(message.promptHistory);
     this.promptBox.setEndpointCount(message.columns.length);
     this.saveState();
@@ -126,8 +127,14 @@ export class App {
     }
   }
 
+  private setSession(session: SessionInfo): void {
+    this.sessionId = session.sessionId;
+    this.header.setSession(session);
+    this.saveState();
+  }
+
   private sendPrompt(prompt: string): boolean {
-    if (this.deleted || this.columns.size === 0) return false;
+    if (this.deleted || this.columnCount === 0) return false;
     post({ type: 'sendPrompt', prompt });
     return true;
   }
@@ -148,52 +155,38 @@ export class App {
   }
 
   private clearView(): void {
-    for (const [chatId, column] of this.columns) {
-      const newest = column.newestRecordId;
-      if (newest === undefined) continue;
-      this.clearedThrough[chatId] = Math.max(this.clearedThrough[chatId] ?? 0, newest);
-      column.setClearedThrough(this.clearedThrough[chatId]);
-    }
-    this.header.setHiddenCount(this.hiddenCount());
+    if (!this.grid) return;
+    this.clearedThrough = this.grid.clearAll();
     this.saveState();
   }
 
   private showCleared(): void {
     this.clearedThrough = {};
-    for (const column of this.columns.values()) column.setClearedThrough(undefined);
-    this.header.setHiddenCount(0);
+    this.grid?.showCleared();
     this.saveState();
     this.promptBox.focus();
   }
 
-  private hiddenCount(): number {
-    let n = 0;
-    for (const column of this.columns.values()) n += column.hiddenCount;
-    return n;
-  }
-
-  private onStreamingChanged(): void {
-    let streaming = false;
-    for (const column of this.columns.values()) streaming ||= column.streaming;
-    this.header.setStreaming(streaming);
-  }
-
+  /** The answers stay to be read; nothing can be sent or changed any more. */
   private markDeleted(): void {
+    if (this.deleted) return;
     this.deleted = true;
-    for (const column of this.columns.values()) column.dispose();
+    this.requests.rejectAll();
     this.header.setDeleted();
-    this.promptBox.setEnabled(false);
+    this.promptBox.setEnabled(false, 'This session was deleted: prompts can no longer be sent');
     this.root.classList.add('is-deleted');
-    this.columnsEl.before(
+    const loading = this.grid === undefined && this.columnCount === 0 && this.main.querySelector('.placeholder');
+    if (loading) loading.textContent = 'There is nothing to show.';
+    this.main.before(
       h('div', { className: 'deleted-banner', testId: 'session-deleted', attrs: { role: 'alert' } }, [
-        'This session was deleted. Its answers stay visible until you close the panel.',
+        this.grid ? 'This session was deleted. Its answers stay visible until you close the panel.' : 'This session was deleted.',
       ]),
     );
   }
 
   private saveState(): void {
-    if (!this.session) return;
-    const state: PanelState = { sessionId: this.session.sessionId, layout: this.layout, clearedThrough: this.clearedThrough };
+    if (!this.sessionId) return;
+    const state: PanelState = { sessionId: this.sessionId, layout: this.layout, clearedThrough: this.clearedThrough };
     savePanelState(state);
   }
 

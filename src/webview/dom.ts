@@ -1,5 +1,6 @@
 // Element construction without HTML strings: everything untrusted reaches the
 // DOM through textContent or setAttribute, so it can never become markup.
+import type { Action } from './actions';
 
 type Child = Node | string | null | undefined | false;
 
@@ -42,7 +43,7 @@ export interface ButtonProps {
   icon?: Node;
   /** Shown next to the icon; without it the button is icon-only and relies on its label. */
   text?: string;
-  action?: string;
+  action?: Action;
   attrs?: Record<string, string | number | boolean | null | undefined>;
 }
 

@@ -1,11 +1,11 @@
-// One exchange (a ChatRecord) as DOM: the prompt as the user's bubble, then
-// the answer as markdown or an error card, then its meta line and actions.
-// Buttons carry data-action; the column handles clicks for all of them.
+// One chat's answer to a prompt (a ChatRecord) as DOM: the answer as
+// markdown or an error card, then its meta line and actions. The prompt
+// itself is the row's (see row.ts). Buttons carry data-action; the grid
+// handles clicks for all of them.
 import type { ChatRecord } from '../core/schemas';
 import { button, h } from './dom';
 import { formatDuration, formatPromptTime, formatUsage } from './format';
 import { icon } from './icons';
-import { runWhenIdle } from './idleQueue';
 import { renderMarkdownCached } from './markdown';
 
 /** Prompts longer than this start collapsed, so one long jailbreak does not push the answers away. */
@@ -29,74 +29,42 @@ export function renderPromptBubble(prompt: string): HTMLElement {
   ]);
 }
 
-function badge(kind: 'template' | 'strategy', name: string): HTMLElement {
+export function badge(kind: 'template' | 'strategy', name: string): HTMLElement {
   const label = kind === 'template' ? `Prompt template: ${name}` : `Context strategy: ${name}`;
-  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [
-    icon(kind),
-    h('span', { text: name }),
-  ]);
+  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [icon(kind), h('span', { text: name })]);
 }
 
-const deferredFills = new WeakMap<Element, () => void>();
-
-/** Fills a response whose markdown was deferred; returns at once when it is already filled. */
-export function ensureRendered(response: Element): void {
-  deferredFills.get(response)?.();
+export interface RenderOptions {
+  /** The element the answer streamed into: it becomes this answer's, so nothing on screen is rebuilt. */
+  response?: HTMLElement;
 }
 
-/**
- * With `deferMarkdown` the answer's markdown is rendered when the panel is
- * idle (or on first use), not now: for answers that start off screen.
- */
-export function renderExchange(chatId: string, record: ChatRecord, deferMarkdown = false): HTMLElement {
-  const request = h('div', { className: 'request' }, [renderPromptBubble(record.prompt)]);
-  const tags: HTMLElement[] = [];
-  if (record.prompt_template) tags.push(badge('template', record.prompt_template));
-  if (record.context_strategy) tags.push(badge('strategy', record.context_strategy));
-  if (record.prepared_prompt && record.prepared_prompt !== record.prompt) {
-    tags.push(
-      button({
-        label: 'Show the prepared prompt (what the endpoint received after the template and context strategy)',
-        text: 'Prepared prompt',
-        icon: icon('chevron'),
-        action: 'toggle-prepared',
-        testId: 'prepared-toggle',
-        className: 'link-button prepared-toggle',
-        attrs: { 'aria-expanded': 'false' },
-      }),
-    );
-  }
-  if (tags.length) request.append(h('div', { className: 'request-tags' }, tags));
+/** How a failed or stopped attempt is named where it is folded away: "cancelled", "failed: HTTP 500 …". */
+export function attemptOutcome(record: ChatRecord): string {
+  if (record.error === null) return '';
+  if (record.error === 'cancelled') return 'cancelled';
+  const reason = record.error.length > 80 ? `${record.error.slice(0, 79)}…` : record.error;
+  return `failed: ${reason}`;
+}
 
+export function renderExchange(chatId: string, record: ChatRecord, options: RenderOptions = {}): HTMLElement {
   const answer = h('div', { className: 'answer' });
   if (record.error !== null) answer.append(renderErrorCard(record.error));
   const hasText = record.predicted_result !== '';
   if (hasText || record.error === null) {
-    const response = h('div', { className: 'response markdown', testId: 'response' });
+    const response = options.response ?? h('div');
+    response.className = 'response markdown';
+    response.dataset.testid = 'response';
+    for (const name of ['aria-busy', 'aria-label']) response.removeAttribute(name);
     if (hasText) {
-      const fill = () => {
-        deferredFills.delete(response);
-        response.classList.remove('is-deferred');
-        // Ids alone could repeat if a history is rewritten; time and length make the key specific.
-        const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
-        response.innerHTML = renderMarkdownCached(key, record.predicted_result);
-      };
-      if (deferMarkdown) {
-        response.classList.add('is-deferred');
-        deferredFills.set(response, fill);
-        // A response dropped meanwhile (init re-rendered the panel) is not worth rendering.
-        runWhenIdle(() => {
-          if (response.isConnected) ensureRendered(response);
-        });
-      } else {
-        fill();
-      }
-    } else response.append(h('p', { className: 'empty-answer', text: 'The endpoint returned an empty answer.' }));
+      // Ids alone could repeat if a history is rewritten; time and length make the key specific.
+      const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
+      response.innerHTML = renderMarkdownCached(key, record.predicted_result);
+    } else response.replaceChildren(h('p', { className: 'empty-answer', text: 'The endpoint returned an empty answer.' }));
     answer.append(response);
-  }
+  } else options.response?.remove();
   answer.append(renderFooter(record, hasText));
-
-  return h('article', { className: 'exchange', testId: 'exchange', attrs: { 'data-record-id': record.chat_record_id } }, [request, answer]);
+  return h('article', { className: 'exchange', testId: 'exchange', attrs: { 'data-record-id': record.chat_record_id } }, [answer]);
 }
 
 function renderErrorCard(reason: string): HTMLElement {
@@ -124,6 +92,19 @@ function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
     meta.append(part);
   });
   const footer = h('div', { className: 'answer-footer' }, [meta]);
+  if (record.prepared_prompt && record.prepared_prompt !== record.prompt) {
+    footer.append(
+      button({
+        label: 'Show the prepared prompt (what the endpoint received after the template and context strategy)',
+        text: 'Prepared prompt',
+        icon: icon('chevron'),
+        action: 'toggle-prepared',
+        testId: 'prepared-toggle',
+        className: 'link-button prepared-toggle',
+        attrs: { 'aria-expanded': 'false' },
+      }),
+    );
+  }
   if (hasText) {
     footer.append(
       h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, [
@@ -145,7 +126,7 @@ export function togglePrepared(exchange: HTMLElement, toggle: HTMLElement, recor
     panel = h('pre', { className: 'prepared-prompt', testId: 'prepared-prompt', text: record.prepared_prompt, attrs: { hidden: true } });
     panel.id = `prepared-${++preparedIds}`;
     toggle.setAttribute('aria-controls', panel.id);
-    exchange.querySelector('.request')?.append(panel);
+    exchange.querySelector('.answer-footer')?.after(panel);
   }
   const open = panel.hidden;
   panel.hidden = !open;

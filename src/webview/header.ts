@@ -16,7 +16,8 @@ export interface HeaderActions {
 
 interface PipelineChip {
   element: HTMLElement;
-  update(value: string | null): void;
+  /** `detail` follows the name (the strategy's number of earlier prompts). */
+  update(value: string | null, detail?: { text: string; title: string }): void;
 }
 
 export class Header {
@@ -80,7 +81,8 @@ export class Header {
     this.description.title = session.description;
     this.description.hidden = session.description === '';
     this.template.update(session.promptTemplate);
-    this.strategy.update(session.contextStrategy);
+    const n = session.numOfPrevPrompts;
+    this.strategy.update(session.contextStrategy, { text: `last ${n}`, title: `uses the last ${n} prompt${n === 1 ? '' : 's'}` });
   }
 
   setStreaming(streaming: boolean): void {
@@ -94,7 +96,7 @@ export class Header {
     if (count === 0) this.showCleared.remove();
     else if (!this.showCleared.isConnected) this.stopAll.after(this.showCleared);
     const text = count === 1 ? 'Show 1 cleared' : `Show ${count} cleared`;
-    const label = count === 1 ? 'Show the 1 cleared message' : `Show the ${count} cleared messages`;
+    const label = count === 1 ? 'Show the 1 cleared prompt' : `Show the ${count} cleared prompts`;
     this.showCleared.querySelector('.button-text')!.textContent = text;
     this.showCleared.setAttribute('aria-label', label);
     this.showCleared.title = label;
@@ -110,6 +112,9 @@ export class Header {
 
   /** A deleted session can only be looked at. */
   setDeleted(): void {
+    this.title.classList.add('is-deleted');
+    if (this.title.textContent === 'Loading session…') this.title.textContent = 'This session was deleted';
+    this.title.title = `${this.title.textContent} (deleted)`;
     this.element.querySelectorAll('button').forEach((el) => {
       if (el.dataset.testid !== 'layout-toggle') el.disabled = true;
     });
@@ -129,19 +134,24 @@ interface ChipOptions {
 /** "Template: <name> ×": the chip changes the setting, the × clears it (present only when set). */
 function pipelineChip(options: ChipOptions): PipelineChip {
   const value = h('span', { className: 'chip-value' });
+  const detail = h('span', { className: 'chip-detail', testId: `${options.kind}-detail` });
   const main = button({ label: options.setLabel, icon: icon(options.icon), testId: `${options.kind}-button`, className: 'chip-main' });
-  main.append(h('span', { className: 'chip-label', text: options.label }), value);
+  main.append(h('span', { className: 'chip-label', text: options.label }), value, detail);
   main.addEventListener('click', options.set);
   const clear = button({ label: options.clearLabel, icon: icon('close'), testId: `clear-${options.kind}-button`, className: 'chip-clear' });
   clear.addEventListener('click', options.clear);
   const element = h('div', { className: `chip chip-${options.kind}` }, [main]);
   return {
     element,
-    update(current) {
+    update(current, more) {
       element.classList.toggle('is-set', current !== null);
       value.textContent = current ?? 'none';
       value.className = current === null ? 'chip-value is-none' : 'chip-value badge';
-      const label = current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current})`;
+      const shown = current !== null && more !== undefined;
+      detail.hidden = !shown;
+      detail.textContent = shown ? more.text : '';
+      detail.title = shown ? more.title : '';
+      const label = current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current}${shown ? `, ${more.title}` : ''})`;
       main.setAttribute('aria-label', label);
       main.title = label;
       if (current === null) clear.remove();

@@ -29,6 +29,7 @@ const ICONS = {
   warning: [p('M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z'), p('M12 9v4'), p('M12 17h.01')],
   error: [['circle', { cx: '12', cy: '12', r: '10' }], p('m15 9-6 6'), p('m9 9 6 6')],
   info: [['circle', { cx: '12', cy: '12', r: '10' }], p('M12 16v-4'), p('M12 8h.01')],
+  clock: [['circle', { cx: '12', cy: '12', r: '9' }], p('M12 7v5l3 2')],
   arrowDown: [p('M12 5v14'), p('m19 12-7 7-7-7')],
   history: [p('M3 12a9 9 0 1 0 9-9 9.7 9.7 0 0 0-6.7 2.7L3 8'), p('M3 3v5h5'), p('M12 7v5l4 2')],
 } satisfies Record<string, readonly Shape[]>;

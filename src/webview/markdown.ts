@@ -3,6 +3,7 @@
 // and images limited to inline raster data: nothing here can fetch, run
 // script or navigate.
 import MarkdownIt from 'markdown-it';
+import type { Action } from './actions';
 import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
 import c from 'highlight.js/lib/languages/c';
@@ -107,30 +108,38 @@ function highlightCode(code: string, lang: string): string {
 
 // Text, not SVG icons: the answer's element then holds no markup of a kind a
 // model could have injected, which keeps "no <svg> in the answer" checkable.
-const codeButton = (action: string, text: string, label: string, testId: string): string =>
+const codeButton = (action: Action, text: string, label: string, testId: string): string =>
   `<button type="button" class="code-button" data-action="${action}" data-testid="${testId}" title="${label}" aria-label="${label}">${text}</button>`;
 
 const CODE_ACTIONS =
   `<span class="code-actions">${codeButton('copy-code', 'Copy', 'Copy code', 'code-copy-button')}` +
   `${codeButton('insert-code', 'Insert', 'Insert code into the editor', 'code-insert-button')}</span>`;
 
-function renderCodeBlock(code: string, info: string): string {
+interface RenderEnv {
+  /** Off while an answer streams: the grammar runs once, when the record arrives. */
+  highlight: boolean;
+}
+
+function renderCodeBlock(code: string, info: string, env: RenderEnv): string {
   const lang = info.split(/\s+/)[0] ?? '';
   const langClass = lang ? ` language-${escapeHtml(lang)}` : '';
+  const body = env.highlight ? highlightCode(code, lang.toLowerCase()) : escapeHtml(code);
   return (
-    `<div class="code-block"><div class="code-toolbar"><span class="code-lang">${escapeHtml(lang || 'text')}</span>${CODE_ACTIONS}</div>` +
-    `<pre><code class="hljs${langClass}">${highlightCode(code, lang.toLowerCase())}</code></pre></div>\n`
+    `<div class="code-block" data-lang="${escapeHtml(lang)}"><div class="code-toolbar"><span class="code-lang">${escapeHtml(lang || 'text')}</span>${CODE_ACTIONS}</div>` +
+    `<pre><code class="hljs${langClass}">${body}</code></pre></div>\n`
   );
 }
 
-md.renderer.rules.fence = (tokens, idx) => {
+md.renderer.rules.fence = (tokens, idx, _options, env: RenderEnv) => {
   const token = tokens[idx]!;
-  return renderCodeBlock(token.content, token.info ? md.utils.unescapeAll(token.info).trim() : '');
+  return renderCodeBlock(token.content, token.info ? md.utils.unescapeAll(token.info).trim() : '', env);
 };
-md.renderer.rules.code_block = (tokens, idx) => renderCodeBlock(tokens[idx]!.content, '');
+md.renderer.rules.code_block = (tokens, idx, _options, env: RenderEnv) => renderCodeBlock(tokens[idx]!.content, '', env);
 
-export function renderMarkdown(text: string): string {
-  return md.render(text);
+/** The answer as safe HTML; `highlight: false` for text still streaming (same rules, no grammar). */
+export function renderMarkdown(text: string, options: { highlight?: boolean } = {}): string {
+  const env: RenderEnv = { highlight: options.highlight ?? true };
+  return md.render(text, env);
 }
 
 const CACHE_LIMIT = 20_000;

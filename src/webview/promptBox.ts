@@ -55,9 +55,11 @@ export class PromptBox {
     this.history.add(prompt);
   }
 
-  setEnabled(enabled: boolean): void {
+  /** `reason` replaces the placeholder while the box is disabled, so the box says why. */
+  setEnabled(enabled: boolean, reason?: string): void {
     this.textarea.disabled = !enabled;
     this.sendButton.disabled = !enabled;
+    if (!enabled && reason) this.textarea.placeholder = reason;
   }
 
   focus(): void {

@@ -12,21 +12,23 @@ import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import { RESULTS, activityBarItem, extensionLogProblems, readApiDiscovery, slug, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
 import {
   answerInput,
+  answers,
+  cells,
   chatFrame,
   chatPanel,
   column,
-  exchanges,
   notification,
   pickItem,
   pickMany,
   promptValue,
   quickInput,
   reloadWindow,
+  rows,
   runCommand,
   sendFromPanel,
   sessionRow,
   tid,
-  waitForExchangeCount,
+  waitForCount,
   waitForNewestInView,
   waitForSavedEditorState,
 } from './ui';
@@ -88,8 +90,14 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
   };
   /** The streaming answer of a column while it streams. */
   const streamingText = (chatId: string): Locator => panel().locator(`${tid('streaming')}[data-chat-id="${chatId}"] ${tid('streaming-text')}`);
-  const counts = async (): Promise<number[]> => Promise.all(ENDPOINTS.map((e) => exchanges(col(e)).count()));
-  const lastExchange = (e: EndpointConfig): Locator => exchanges(col(e)).last();
+  const chatIds = new Map<EndpointConfig, string>();
+  const idOf = (e: EndpointConfig): string => chatIds.get(e) ?? assert.fail(`no chat id for ${e.name} yet`);
+  /** The answers of a column: one per row the prompt went to. */
+  const answersOf = (e: EndpointConfig): Locator => answers(panel(), idOf(e));
+  const counts = async (): Promise<number[]> => Promise.all(ENDPOINTS.map((e) => answersOf(e).count()));
+  const waitForAnswers = (e: EndpointConfig, n: number) => waitForCount(answersOf(e), n);
+  const lastExchange = (e: EndpointConfig): Locator => answersOf(e).last();
+  const lastRow = (): Locator => rows(panel()).last();
 
   before(async function () {
     this.timeout(120_000);
@@ -146,17 +154,18 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
       assert.ok(titles[i]?.includes(e.model), `column ${i + 1} (${JSON.stringify(titles[i])}) does not show the model ${e.model}`);
     });
     assert.equal(await p.locator(tid('exchange')).count(), 0, 'a new session shows no exchanges');
+    for (const e of ENDPOINTS) chatIds.set(e, await chatIdOf(e));
     panelOpened = true;
   });
 
   it('streams the answers of every endpoint into their columns as they arrive', async () => {
     for (const e of ENDPOINTS) e2e.fake.setBehaviour(e.model, { kind: 'slow', chunks: sentence(e.model), intervalMs: 70 });
     const frame = await chatFrame(page);
-    const chatIds = await Promise.all(ENDPOINTS.map(chatIdOf));
+    const ids = ENDPOINTS.map(idOf);
     // Watches each column's streaming text from before the prompt is sent; resolves with
     // the first non-empty text seen, which must be a part of the final answer.
     const partials = Promise.all(
-      chatIds.map(async (chatId) => {
+      ids.map(async (chatId) => {
         const handle = await frame.waitForFunction(
           (id) => {
             const el = document.querySelector(`[data-testid="streaming"][data-chat-id="${id}"] [data-testid="streaming-text"]`);
@@ -174,15 +183,16 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const prompt = 'Hello from the panel';
     await sendFromPanel(panel(), prompt);
     const seen = await partials;
-    for (const e of ENDPOINTS) await waitForExchangeCount(col(e), 1);
+    for (const e of ENDPOINTS) await waitForAnswers(e, 1);
     await waitForNewestInView(frame);
     assert.equal(await promptValue(panel()), '', 'the prompt box is emptied after sending');
     await panel().locator(tid('streaming')).first().waitFor({ state: 'detached' });
 
+    assert.equal(await rows(panel()).count(), 1, 'one prompt, one row');
+    assert.equal((await lastRow().locator(tid('prompt')).innerText()).trim(), prompt);
     for (const [i, e] of ENDPOINTS.entries()) {
       const final = sentence(e.model).join('').trim();
       const ex = lastExchange(e);
-      assert.equal((await ex.locator(tid('prompt')).innerText()).trim(), prompt);
       assert.equal((await ex.locator(tid('response')).innerText()).trim(), final);
       const partial = seen[i] ?? '';
       assert.ok(partial.length < final.length, `${e.name}: the first streamed text seen (${JSON.stringify(partial)}) is already the whole answer`);
@@ -193,11 +203,11 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     }
   });
 
-  it('stops one column while it streams, and retries a failed one in that column only', async () => {
+  it('stops one column while it streams, and retries a failed one in its row, in that column only', async () => {
     e2e.fake.setBehaviour(A.model, { kind: 'reply', text: 'Alpha answered in full.' });
     e2e.fake.setBehaviour(B.model, { kind: 'status', status: 500, message: 'the fake server broke' });
     e2e.fake.setBehaviour(C.model, { kind: 'slow', chunks: Array.from({ length: 60 }, (_, i) => `part${i} `), intervalMs: 100 });
-    const chatC = await chatIdOf(C);
+    const chatC = idOf(C);
     const gammaClosed = e2e.fake.nextClosed(C.model);
     const prompt = 'Stop and retry';
     await sendFromPanel(panel(), prompt);
@@ -207,7 +217,7 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const closed = await gammaClosed;
     assert.equal(closed.outcome, 'aborted', 'Stop ends the HTTP request to the endpoint');
 
-    for (const e of ENDPOINTS) await waitForExchangeCount(col(e), 2);
+    for (const e of ENDPOINTS) await waitForAnswers(e, 2);
     assert.match(await lastExchange(C).locator(tid('error-card')).innerText(), /cancel/i);
     assert.equal((await lastExchange(A).locator(tid('response')).innerText()).trim(), 'Alpha answered in full.');
     assert.equal(await lastExchange(A).locator(tid('error-card')).count(), 0);
@@ -220,13 +230,15 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const alphaCalls = e2e.fake.attempts(A.model);
     const gammaCalls = e2e.fake.attempts(C.model);
     await failure.locator(tid('retry-button')).click();
-    await waitForExchangeCount(col(B), 3);
-    const retried = lastExchange(B);
-    assert.equal((await retried.locator(tid('prompt')).innerText()).trim(), prompt);
-    assert.equal((await retried.locator(tid('response')).innerText()).trim(), 'Beta recovered on retry.');
-    assert.equal(await retried.locator(tid('error-card')).count(), 0);
-    assert.equal(await exchanges(col(B)).nth(1).locator(tid('error-card')).count(), 1, 'the failed exchange stays in the history');
-    assert.deepEqual(await counts(), [2, 3, 2], 'only the retried column got a new exchange');
+    // The answer comes into the row of the prompt it retries; the failure folds above it.
+    const cell = cells(lastRow(), idOf(B));
+    await cell.locator(tid('response')).filter({ hasText: 'Beta recovered on retry.' }).waitFor();
+    assert.equal(await rows(panel()).count(), 2, 'a Retry makes no new row');
+    assert.equal((await lastRow().locator(tid('prompt')).innerText()).trim(), prompt);
+    assert.equal(await lastExchange(B).locator(tid('error-card')).count(), 0);
+    const folded = cell.locator(tid('attempt'));
+    assert.match(await folded.innerText(), /^attempt 1 \(failed: HTTP 500/, 'the failed attempt stays, folded');
+    assert.deepEqual(await counts(), [2, 2, 2], 'still one answer per column and row');
     await waitForNewestInView(await chatFrame(page));
     assert.equal(e2e.fake.attempts(A.model), alphaCalls, 'Retry did not call the other endpoints');
     assert.equal(e2e.fake.attempts(C.model), gammaCalls, 'Retry did not call the other endpoints');
@@ -234,7 +246,7 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
 
   it('shows prompts sent from outside the panel (command palette, local API) as they stream in', async () => {
     for (const e of ENDPOINTS) e2e.fake.setBehaviour(e.model, { kind: 'slow', chunks: sentence(e.model), intervalMs: 100 });
-    const chatA = await chatIdOf(A);
+    const chatA = idOf(A);
     const before = await counts();
 
     // 1. Moonshot: Send Prompt, answering its quick pick and input box.
@@ -243,9 +255,9 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     await pickItem(page, { placeholder: 'Send a prompt to which session?' }, SESSION);
     await answerInput(page, { title: `Send Prompt to "${SESSION}"` }, fromPalette);
     await streamingText(chatA).filter({ hasText: /\S/ }).waitFor();
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 1);
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
+    assert.equal((await lastRow().locator(tid('prompt')).innerText()).trim(), fromPalette);
     for (const e of ENDPOINTS) {
-      assert.equal((await lastExchange(e).locator(tid('prompt')).innerText()).trim(), fromPalette);
       assert.equal((await lastExchange(e).locator(tid('response')).innerText()).trim(), sentence(e.model).join('').trim());
     }
     await notification(page, '3 of 3 endpoints answered').waitFor();
@@ -261,20 +273,19 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const posted = fetch(`${api.url}/v1/sessions/${encodeURIComponent(session.session_id)}/prompt`, { method: 'POST', headers, body: JSON.stringify({ prompt: fromApi }) });
     posted.catch(() => undefined); // awaited below
     await streamingText(chatA).filter({ hasText: /\S/ }).waitFor();
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 2);
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 2);
     assert.equal((await posted).status, 200);
-    for (const e of ENDPOINTS) assert.equal((await lastExchange(e).locator(tid('prompt')).innerText()).trim(), fromApi);
+    assert.equal((await lastRow().locator(tid('prompt')).innerText()).trim(), fromApi);
     await waitForNewestInView(await chatFrame(page));
   });
 
   /** Everything that must not be in the panel after it rendered the corpus. */
   async function assertNothingActive(frame: Frame, chatId: string): Promise<void> {
     const report = await frame.evaluate((id) => {
-      const columnEl = document.querySelector(`[data-testid="column"][data-chat-id="${id}"]`);
-      const exchangesEl = [...(columnEl?.querySelectorAll('[data-testid="exchange"]') ?? [])];
-      const ex = exchangesEl[exchangesEl.length - 1];
-      const response = ex?.querySelector('[data-testid="response"]');
-      const prompt = ex?.querySelector('[data-testid="prompt"]');
+      const rowsEl = [...document.querySelectorAll('[data-testid="row"]')];
+      const row = rowsEl[rowsEl.length - 1];
+      const response = row?.querySelector(`[data-testid="cell"][data-chat-id="${id}"] [data-testid="response"]`);
+      const prompt = row?.querySelector('[data-testid="prompt"]');
       const all = [...document.querySelectorAll('*')];
       // (No helper functions in here: tsx would wrap them in a __name() the page does not have.)
       return {
@@ -319,31 +330,28 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     e2e.fake.setBehaviour(C.model, { kind: 'reply', text: XSS_CORPUS.join(' ') });
     const before = await counts();
     await sendFromPanel(panel(), XSS_PROMPT);
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 1);
-    const prompt = lastExchange(A).locator(tid('prompt'));
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
+    const prompt = lastRow().locator(tid('prompt'));
     assert.equal((await prompt.innerText()).trim(), XSS_PROMPT, 'the multi-line prompt (Shift+Enter) shows as typed');
     await waitForNewestInView(await chatFrame(page));
-    await assertNothingActive(await chatFrame(page), await chatIdOf(A));
+    await assertNothingActive(await chatFrame(page), idOf(A));
   });
 
   it('comes back with the same history after the page reloads (serializer)', async () => {
+    // Per row: the prompt, then per column the folded attempts and the answer (or error).
     const snapshot = async () =>
-      Promise.all(
-        ENDPOINTS.map((e) =>
-          exchanges(col(e)).evaluateAll((els) =>
-            els.map((el) => ({
-              prompt: (el.querySelector('[data-testid="prompt"]') as HTMLElement | null)?.innerText.trim(),
-              response: (el.querySelector('[data-testid="response"]') as HTMLElement | null)?.innerText.trim(),
-              error: (el.querySelector('[data-testid="error-card"]') as HTMLElement | null)?.innerText.trim() ?? null,
-            })),
-          ),
-        ),
+      rows(panel()).evaluateAll((els) =>
+        els.map((row) => ({
+          prompt: (row.querySelector('[data-testid="prompt"]') as HTMLElement | null)?.innerText.trim(),
+          cells: [...row.querySelectorAll('[data-testid="cell"]')].map((cell) => ({
+            attempts: [...cell.querySelectorAll('[data-testid="attempt"] > summary')].map((el) => (el as HTMLElement).innerText.trim()),
+            response: (cell.querySelector('.cell-main [data-testid="response"]') as HTMLElement | null)?.innerText.trim(),
+            error: (cell.querySelector('.cell-main [data-testid="error-card"]') as HTMLElement | null)?.innerText.trim() ?? null,
+          })),
+        })),
       );
     const before = await snapshot();
-    assert.deepEqual(
-      before.map((c) => c.length),
-      await counts(),
-    );
+    assert.equal(before.length, 5, 'five prompts so far, one row each');
 
     // A browser reload, as with F5. The workbench must have saved its editors (with this
     // panel) first, as it does a second or two after a change: it does not on the way out.
@@ -352,10 +360,11 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     await waitForWorkbench(page);
     await page.locator('.tabs-container .tab').filter({ hasText: `Moonshot: ${SESSION}` }).waitFor();
     await panel().locator(tid('session-title')).filter({ hasText: SESSION }).waitFor();
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), before[i]?.length ?? 0);
+    await waitForCount(rows(panel()), before.length);
+    for (const e of ENDPOINTS) await waitForAnswers(e, before.length);
     assert.deepEqual(await snapshot(), before);
     // The revived panel renders the history (not the stream): it must be just as inert.
-    await assertNothingActive(await chatFrame(page), await chatIdOf(A));
+    await assertNothingActive(await chatFrame(page), idOf(A));
   });
 
   it('switches layout, clears and restores the view, and recalls the last prompt with Up', async () => {
@@ -363,16 +372,17 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const frame = await chatFrame(page);
     const layoutClass = () =>
       frame.evaluate(() => (document.querySelector('.layout-stacked') ? 'stacked' : document.querySelector('.layout-columns') ? 'columns' : 'none'));
-    const boxes = async () => Promise.all(ENDPOINTS.map(async (e) => (await col(e).boundingBox())!));
+    // The cells of the last row: side by side in columns, one above the other when stacked.
+    const boxes = async () => Promise.all(ENDPOINTS.map(async (e) => (await cells(lastRow(), idOf(e)).boundingBox())!));
     assert.equal(await layoutClass(), 'columns');
     let [first, second] = await boxes();
-    assert.ok(first && second && Math.abs(first.y - second.y) < 2 && second.x > first.x, 'columns stand side by side');
+    assert.ok(first && second && Math.abs(first.y - second.y) < 2 && second.x > first.x, 'the answers to one prompt stand side by side');
 
     await p.locator(tid('layout-toggle')).click();
     await frame.waitForFunction(() => document.querySelector('.layout-stacked') !== null);
     assert.equal(await layoutClass(), 'stacked');
     [first, second] = await boxes();
-    assert.ok(first && second && second.y >= first.y + first.height - 1, 'stacked columns are one above the other');
+    assert.ok(first && second && second.y >= first.y + first.height - 1, 'stacked, the answers to one prompt are one above the other');
 
     await p.locator(tid('layout-toggle')).click();
     await frame.waitForFunction(() => document.querySelector('.layout-columns') !== null);
@@ -443,13 +453,14 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     await pickItem(page, { title: `Context strategy for "${SESSION}"` }, 'add_previous_prompt');
     await answerInput(page, { title: 'How many earlier prompts?' }, '2');
     await p.locator(tid('strategy-button')).filter({ hasText: 'add_previous_prompt' }).waitFor();
+    assert.equal((await p.locator(tid('strategy-detail')).innerText()).trim(), 'last 2', 'the chip shows how many earlier prompts the strategy uses');
     await sessionRow(page, SESSION).filter({ hasText: 'strategy add_previous_prompt' }).waitFor();
 
     const before = await counts();
     const prompt = 'And now with context?';
     await sendFromPanel(p, prompt);
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 1);
-    for (const e of ENDPOINTS) await lastExchange(e).locator(tid('badge-strategy')).filter({ hasText: 'add_previous_prompt' }).waitFor();
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
+    await lastRow().locator(tid('badge-strategy')).filter({ hasText: 'add_previous_prompt' }).waitFor();
     // What the endpoint received: the new prompt, then the last two prompts of that chat.
     const sent = e2e.fake.requests.filter((r) => r.model === A.model).at(-1)?.body as { messages: { role: string; content: string }[] } | undefined;
     const received = sent?.messages.at(-1)?.content ?? '';
@@ -474,13 +485,13 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     e2e.fake.setBehaviour(C.model, { kind: 'status', status: 500, message: 'model overloaded' });
     let before = await counts();
     await sendFromPanel(p, 'What is a closure? One sentence.');
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 1);
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
     e2e.fake.setBehaviour(A.model, { kind: 'reply', text: MARKDOWN_ANSWER });
     e2e.fake.setBehaviour(B.model, { kind: 'reply', text: TABLE_ANSWER });
     e2e.fake.setBehaviour(C.model, { kind: 'reply', text: 'Functions remember where they were born.' });
     before = await counts();
     await sendFromPanel(p, 'Show me a closure in TypeScript');
-    for (const [i, e] of ENDPOINTS.entries()) await waitForExchangeCount(col(e), (before[i] ?? 0) + 1);
+    for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
     await lastExchange(A).locator(`${tid('response')} pre code`).waitFor();
     await lastExchange(B).locator(`${tid('response')} table`).waitFor();
 
@@ -503,17 +514,22 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
 
   });
 
-  it('copies an answer as Markdown and inserts it into a new editor', async () => {
+  it("inserts a code block into a new editor in the block's language, then a whole answer into that editor", async () => {
     const ex = lastExchange(A); // the Markdown answer of the previous test
     await ex.locator(tid('copy-markdown-button')).click();
     await page.locator('.statusbar').getByText('Copied').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), MARKDOWN_ANSWER);
 
-    await ex.locator(tid('insert-button')).click();
+    // No text editor is open: the code block (```ts) opens one, as TypeScript.
+    await ex.locator(tid('code-insert-button')).click();
     await page.locator('.tabs-container .tab').filter({ hasText: 'Untitled-1' }).waitFor();
     const editor = page.locator('.editor-instance .monaco-editor .view-lines');
-    await editor.filter({ hasText: 'Closures' }).waitFor();
+    await editor.filter({ hasText: 'counter' }).waitFor();
     assert.match(await editor.innerText(), /function\s+counter\(\)/);
+    await page.locator('.statusbar .statusbar-item').filter({ hasText: /^TypeScript$/ }).waitFor();
+
+    await ex.locator(tid('insert-button')).click();
+    await editor.filter({ hasText: 'Closures' }).waitFor();
   });
 
   it('logged no error in the panel or the extension and ran no injected script during the whole run', async () => {

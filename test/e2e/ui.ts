@@ -179,43 +179,63 @@ export async function chatFrame(page: Page): Promise<Frame> {
   return inner;
 }
 
-/** The column of an endpoint, found by its title. */
+/** The column header of an endpoint, found by its title (it carries the chat id, the status and Stop). */
 export function column(panel: FrameLocator, endpointName: string): Locator {
   return panel.locator(tid('column')).filter({ has: panel.locator(tid('column-title'), { hasText: endpointName }) });
 }
 
-export function exchanges(col: Locator): Locator {
-  return col.locator(tid('exchange'));
+/** The rows of the panel, one per prompt, oldest first. */
+export function rows(panel: FrameLocator): Locator {
+  return panel.locator(tid('row'));
 }
 
-/** Waits until the column shows exactly `n` exchanges (the visible history). */
-export async function waitForExchangeCount(col: Locator, n: number): Promise<void> {
-  await exchanges(col).nth(n - 1).waitFor();
-  await exchanges(col).nth(n).waitFor({ state: 'detached' });
+/** A chat's cell in each row (or in one row), in row order. */
+export function cells(scope: FrameLocator | Locator, chatId: string): Locator {
+  return scope.locator(`${tid('cell')}[data-chat-id="${chatId}"]`);
+}
+
+/** A chat's latest answer in each row that has one (earlier attempts, folded, are not counted). */
+export function answers(scope: FrameLocator | Locator, chatId: string): Locator {
+  return scope.locator(`${tid('cell')}[data-chat-id="${chatId}"] > .cell-main > ${tid('exchange')}`);
+}
+
+/** Waits until the locator matches exactly `n` elements. */
+export async function waitForCount(list: Locator, n: number): Promise<void> {
+  if (n > 0) await list.nth(n - 1).waitFor();
+  await list.nth(n).waitFor({ state: 'detached' });
 }
 
 /**
- * Waits until every column shows its newest exchange (columns follow new answers
- * unless the user scrolled up); fails naming the columns that do not.
+ * Waits until the newest row is in view (the grid follows new answers
+ * unless the user scrolled up); fails saying where it is.
  */
 export async function waitForNewestInView(frame: Frame, timeout = 3000): Promise<void> {
-  const check = () =>
-    [...document.querySelectorAll('[data-testid="column"]')]
-      .filter((col) => {
-        const all = col.querySelectorAll('[data-testid="exchange"]');
-        const last = all[all.length - 1];
-        if (!last) return false;
-        const box = col.getBoundingClientRect();
-        const r = last.getBoundingClientRect();
-        return !(r.bottom <= box.bottom + 2 && r.bottom > box.top);
-      })
-      .map((col) => col.getAttribute('aria-label') ?? col.getAttribute('data-chat-id'));
+  const check = () => {
+    const scroller = document.querySelector('.grid-scroll');
+    const all = document.querySelectorAll('[data-testid="row"]:not([hidden])');
+    const last = all[all.length - 1];
+    if (!scroller || !last) return 'no rows';
+    const box = scroller.getBoundingClientRect();
+    const r = last.getBoundingClientRect();
+    return r.bottom <= box.bottom + 2 && r.bottom > box.top ? '' : `the newest row ends at ${Math.round(r.bottom)}, the view spans ${Math.round(box.top)}-${Math.round(box.bottom)}`;
+  };
   try {
-    await frame.waitForFunction(`(${check.toString()})().length === 0`, undefined, { timeout });
+    await frame.waitForFunction(`(${check.toString()})() === ''`, undefined, { timeout });
   } catch {
-    const off = await frame.evaluate(check);
-    throw new Error(`the newest exchange is scrolled out of view in: ${off.join(', ')}`);
+    throw new Error(`the newest row is scrolled out of view: ${await frame.evaluate(check)}`);
   }
+}
+
+/** Every row's cells' tops and bottoms, per row, for checking that they line up. */
+export async function cellBoxes(frame: Frame): Promise<{ top: number; bottom: number; chatId: string }[][]> {
+  return frame.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="row"]:not([hidden])')].map((row) =>
+      [...row.querySelectorAll('[data-testid="cell"]')].map((cell) => {
+        const r = cell.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, chatId: cell.getAttribute('data-chat-id') ?? '' };
+      }),
+    ),
+  );
 }
 
 /** The text of the prompt box (a textarea). */

@@ -14,6 +14,7 @@ import type { SessionMetadata } from '../../src/core/schemas';
 import type { PromptResult } from '../../src/core/sessions';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
+import type { HostMessage } from '../../src/shared/chatProtocol';
 import type { SessionNode, ChatNode } from '../../src/vscode/sessionsTree';
 import { COMMAND_IDS } from '../../src/vscode/commands';
 import { commandRunner, setting, EXTENSION_ID, workspaceFolder as workspace } from './helpers';
@@ -27,6 +28,13 @@ let ext: vscode.Extension<MoonshotSessionsApi>;
 let api: MoonshotSessionsApi;
 
 const run = commandRunner(() => api);
+
+/** Collects the messages the chat panels post to their webviews from now on. */
+function watchPanels(): { messages: HostMessage[]; dispose(): void } {
+  const messages: HostMessage[] = [];
+  const sub = api.panels.onDidPost((p) => messages.push(p.message));
+  return { messages, dispose: () => sub.dispose() };
+}
 
 async function treeSessions(): Promise<SessionNode[]> {
   return (await api.tree.getChildren()) as SessionNode[];
@@ -169,22 +177,32 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
       it('Open Session opens one chat panel per session, and reveals it when opened again', async () => {
         // Create Session opened it already: start from a closed panel.
         api.panels.get(session.session_id)?.panel.dispose();
+        const posted = watchPanels();
         const panel = (await run<ChatPanel>('openSession', [], session.session_id))!;
         await panel.whenReady();
         assert.equal(panel.panel.viewType, 'moonshotSessions.chat');
         assert.equal(panel.panel.title, `Moonshot: ${PERSISTED}`);
-        const init = panel.posted.find((m) => m.type === 'init');
+        const init = posted.messages.find((m) => m.type === 'init');
+        posted.dispose();
         assert.ok(init && init.type === 'init');
-        assert.deepEqual(init.records[session.chat_ids[0]!]!.map((r) => r.prompt), ['Hello World', 'second prompt', 'third prompt']);
+        assert.deepEqual(init.rows.map((r) => r.prompt), ['Hello World', 'second prompt', 'third prompt']);
         assert.equal(init.columns[0]!.endpointName, 'Echo (offline)');
         assert.equal(await run('openSession', [{ pick: PERSISTED }]), panel, 'the same panel, revealed');
+        // What the keybindings and Create Session use: focus the prompt box, stop the active panel's calls.
+        const focusing = watchPanels();
+        assert.equal(await api.panels.open(session.session_id, { focusPrompt: true }), panel);
+        assert.equal(api.panels.focusPromptBox(), true);
+        focusing.dispose();
+        assert.deepEqual(focusing.messages.map((m) => m.type), ['focusPrompt', 'focusPrompt']);
+        assert.equal(api.panels.stopAll(), true);
       });
 
       it('an open panel receives prompts sent from elsewhere as they stream', async () => {
-        const panel = api.panels.get(session.session_id)!;
-        const from = panel.posted.length;
+        assert.ok(api.panels.get(session.session_id));
+        const posted = watchPanels();
         await api.core.sessions.prompt(session.session_id, 'from the palette');
-        const types = panel.posted.slice(from).map((m) => m.type);
+        posted.dispose();
+        const types = posted.messages.map((m) => m.type).filter((t) => t !== 'chatStarted' && t !== 'chatQueued');
         assert.equal(types[0], 'promptStarted');
         assert.ok(types.includes('delta'), types.join(','));
         assert.deepEqual(types.slice(-2), ['record', 'promptFinished']);

@@ -9,6 +9,7 @@ import type { MoonshotSessionsApi } from '../../src/extension';
 import type { SessionMetadata } from '../../src/core/schemas';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatNode, SessionNode } from '../../src/vscode/sessionsTree';
+import type { ChatPanel } from '../../src/vscode/chatPanel';
 import { readEndpointSources } from '../../src/vscode/settings';
 import { runCommand } from '../../src/vscode/commands';
 import { ScriptedInput } from './scriptedInput';
@@ -49,7 +50,14 @@ if (phase === '1') {
 
     let session: SessionMetadata;
 
-    it('Create Session: Back keeps the answers, no endpoint picked asks again, and the chat panel opens', async () => {
+    it('Create Session: Back keeps the answers, no endpoint picked asks again, and the chat panel opens with its prompt box focused', async () => {
+      const focusedIn = new Set<string>();
+      let onFocus: (() => void) | undefined;
+      const sub = api.panels.onDidPost((p) => {
+        if (p.message.type !== 'focusPrompt') return;
+        focusedIn.add(p.sessionId);
+        onFocus?.();
+      });
       const { result, script } = await runScripted<SessionMetadata>(
         api,
         'createSession',
@@ -78,6 +86,9 @@ if (phase === '1') {
       assert.doesNotMatch(script.asked[6]!.placeHolder ?? '', /at least one/);
       assert.match(script.asked[7]!.placeHolder ?? '', /at least one endpoint/, 'asked again, saying why');
       assert.ok(api.panels.get(session.session_id), 'the chat panel opened');
+      // Its webview is told to focus the prompt box (once it has loaded).
+      if (!focusedIn.has(session.session_id)) await new Promise<void>((resolve) => (onFocus = () => focusedIn.has(session.session_id) && resolve()));
+      sub.dispose();
       assert.match(script.statuses.join('\n'), /Created session "Backtracked" with 2 endpoints/);
     });
 
@@ -263,6 +274,25 @@ if (phase === '1') {
     });
 
     it('Focus Prompt Box and Stop All act on the active chat panel, and say so when none is open', async () => {
+      const busy = await api.core.sessions.create({ name: 'Stop From Keys', endpoints: ['hanger'] });
+      await setting('endpoints', [{ id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'hang', params: { max_attempts: 1 } }]);
+      await api.core.endpoints.setSources(readEndpointSources());
+      const panel = (await run<ChatPanel>('openSession', [], busy.session_id))!;
+      await panel.whenReady();
+      const posted: string[] = [];
+      const sub = api.panels.onDidPost((p) => p.sessionId === busy.session_id && posted.push(p.message.type));
+      const focused = await runScripted<boolean>(api, 'focusPromptBox', new ScriptedInput([]));
+      assert.equal(focused.result, true);
+      assert.deepEqual(focused.script.notes, []);
+      assert.ok(posted.includes('focusPrompt'), 'the webview was told to focus its prompt box');
+      sub.dispose();
+      const arrived = new Promise<void>((resolve) => fake.events.once('request', () => resolve()));
+      const prompt = api.core.sessions.prompt(busy.session_id, 'never answered');
+      await arrived;
+      assert.equal((await runScripted<boolean>(api, 'stopAll', new ScriptedInput([]))).result, true);
+      assert.equal(Object.values(await prompt).flat()[0]!.error, 'cancelled', 'Stop All stopped the call in flight');
+      await api.core.sessions.delete(busy.session_id);
+
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       for (const command of ['focusPromptBox', 'stopAll'] as const) {
         const { result, script } = await runScripted<boolean>(api, command, new ScriptedInput([]));

@@ -19,14 +19,31 @@ const CORPUS = [
 ];
 
 describe('markdown rendering of model output', () => {
-  it('leaves no element, attribute or URL that could run, load or navigate', () => {
-    const html = renderMarkdown(CORPUS.join('\n\n'));
-    assert.doesNotMatch(html, /<(script|iframe|svg|object|embed|style)\b/i);
-    assert.doesNotMatch(html, /<[a-z][^>]*\son[a-z]+\s*=/i, 'no event handler attribute on a real tag');
-    assert.doesNotMatch(html, /(href|src)\s*=\s*"\s*(javascript|vbscript|file|data:text|data:image\/svg)/i);
-    assert.doesNotMatch(html, /<img[^>]+src="http/i, 'no remote image');
-    assert.match(html, /&lt;script&gt;/, 'raw HTML shows as text');
-    assert.match(html, /\[image: remote\]\(http:\/\/127\.0\.0\.1:1\/track\.png\)/);
+  for (const [when, highlight] of [['when the record arrives', true], ['while it streams (no highlighting)', false]] as const) {
+    it(`leaves no element, attribute or URL that could run, load or navigate, ${when}`, () => {
+      const html = renderMarkdown(CORPUS.join('\n\n'), { highlight });
+      assert.doesNotMatch(html, /<(script|iframe|svg|object|embed|style)\b/i);
+      assert.doesNotMatch(html, /<[a-z][^>]*\son[a-z]+\s*=/i, 'no event handler attribute on a real tag');
+      assert.doesNotMatch(html, /(href|src)\s*=\s*"\s*(javascript|vbscript|file|data:text|data:image\/svg)/i);
+      assert.doesNotMatch(html, /<img[^>]+src="http/i, 'no remote image');
+      assert.match(html, /&lt;script&gt;/, 'raw HTML shows as text');
+      assert.match(html, /\[image: remote\]\(http:\/\/127\.0\.0\.1:1\/track\.png\)/);
+    });
+  }
+
+  it('renders a half-streamed answer as Markdown, highlighting code only once the record arrives', () => {
+    const partial = '## Steps\n\n- one\n- tw\n\n```python\nprint("hi")';
+    const streaming = renderMarkdown(partial, { highlight: false });
+    assert.match(streaming, /<h2>Steps<\/h2>/);
+    assert.match(streaming, /<li>tw<\/li>/);
+    assert.match(streaming, /<div class="code-block" data-lang="python">/, 'an unclosed fence is already a code block');
+    assert.doesNotMatch(streaming, /hljs-/, 'no grammar ran');
+    assert.match(renderMarkdown(partial), /class="hljs-built_in">print/);
+  });
+
+  it("names a code block's fence language for Insert, escaped", () => {
+    assert.match(renderMarkdown('```ts\nlet a = 1;\n```'), /data-lang="ts"/);
+    assert.match(renderMarkdown('```"><b>\nx\n```'), /data-lang="&quot;&gt;&lt;b&gt;"/);
   });
 
   it('keeps what is safe: web links, raster data images, highlighted code, tables', () => {

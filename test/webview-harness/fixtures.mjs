@@ -9,6 +9,7 @@ export function promptTime(date) {
 export function record(id, fields) {
   return {
     chat_record_id: id,
+    ...(fields.promptId === undefined ? {} : { prompt_id: fields.promptId }),
     conn_id: fields.conn_id ?? 'endpoint',
     context_strategy: fields.strategy ?? '',
     prompt_template: fields.template ?? '',
@@ -76,7 +77,27 @@ export const DEMO_SESSION = {
   description: 'Compare refusal behaviour across providers',
   promptTemplate: TEMPLATE,
   contextStrategy: null,
+  numOfPrevPrompts: 5,
 };
+
+/**
+ * The panel's rows from per-chat record lists whose n-th records answer the
+ * same prompt (as when every prompt went to every chat): the n-th records
+ * get one prompt id and make one row.
+ */
+export function toRows(recordsByChat, prefix = 'prompt') {
+  const rows = [];
+  for (const [chatId, records] of Object.entries(recordsByChat)) {
+    records.forEach((r, i) => {
+      const promptId = r.prompt_id ?? `${prefix}-${r.chat_record_id}`;
+      r.prompt_id = promptId;
+      let row = rows.find((x) => x.key === promptId);
+      if (!row) rows.push((row = { key: promptId, promptId, prompt: r.prompt, cells: {}, order: i }));
+      row.cells[chatId] = [...(row.cells[chatId] ?? []), r];
+    });
+  }
+  return rows.sort((a, b) => a.order - b.order).map(({ order: _, ...row }) => row);
+}
 
 export const DEMO_COLUMNS = [
   { chatId: 'openai-gpt-4o-mini', endpointId: 'openai-gpt-4o-mini', endpointName: 'OpenAI GPT-4o mini', model: 'gpt-4o-mini', missing: false },
@@ -92,9 +113,10 @@ export function demoInit() {
   const probe = { prompt: q2, prepared: DAN_PREFIX + q2, template: TEMPLATE, time: promptTime(t1) };
   return {
     type: 'init',
+    generation: 1,
     session: DEMO_SESSION,
     columns: DEMO_COLUMNS,
-    records: {
+    rows: toRows({
       'openai-gpt-4o-mini': [
         record(1, { prompt: q1, answer: PALINDROME_ANSWER, duration: '3.412 secs', time: promptTime(t0), usage: { prompt_tokens: 31, completion_tokens: 268, total_tokens: 299 } }),
         record(2, { ...probe, answer: REFUSAL_A, duration: '0.912 secs', usage: { prompt_tokens: 52, completion_tokens: 29, total_tokens: 81 } }),
@@ -107,9 +129,9 @@ export function demoInit() {
         record(1, { prompt: q1, answer: 'A palindrome check in Python:\n\n```python\ndef is_palindrome(s):\n    s = "".join(c for c in s.lower() if c.isalnum())\n    return s == s[::-1]\n```', duration: '6.930 secs', time: promptTime(t0) }),
         record(2, { ...probe, answer: REFUSAL_C, duration: '4.118 secs' }),
       ],
-    },
-    hasMore: { 'openai-gpt-4o-mini': false, 'azure-gpt-41': false, 'local-llama': false },
-    pending: [],
+    }),
+    hasMore: false,
+    active: [],
     promptHistory: [q1, q2],
   };
 }
@@ -140,23 +162,27 @@ const LIST = (i) => `Findings for probe ${i}:\n\n- first observation about ${TOP
 /** `perColumn` records in each of `columnCount` chats, ids ending at 10,000 as in a long session. */
 export function largeInit(columnCount = 4, perColumn = 50) {
   const columns = [];
-  const records = {};
-  const hasMore = {};
   for (let c = 0; c < columnCount; c++) {
     const chatId = `endpoint-${c + 1}`;
     columns.push({ chatId, endpointId: chatId, endpointName: `Endpoint ${c + 1}`, model: `model-${c + 1}`, missing: false });
-    records[chatId] = olderRecords(chatId, 10_001, perColumn);
-    hasMore[chatId] = true;
   }
   return {
     type: 'init',
-    session: { sessionId: 'large', name: 'Large session', description: '10,000 records per chat', promptTemplate: null, contextStrategy: null },
+    generation: 1,
+    session: { sessionId: 'large', name: 'Large session', description: '10,000 records per chat', promptTemplate: null, contextStrategy: null, numOfPrevPrompts: 5 },
     columns,
-    records,
-    hasMore,
-    pending: [],
+    rows: olderRows(columnCount, 10_001, perColumn),
+    hasMore: true,
+    active: [],
     promptHistory: [],
   };
+}
+
+/** The rows of the `count` prompts before prompt `beforeId` in a large session of `columnCount` chats. */
+export function olderRows(columnCount, beforeId, count) {
+  const byChat = {};
+  for (let c = 0; c < columnCount; c++) byChat[`endpoint-${c + 1}`] = olderRecords(`endpoint-${c + 1}`, beforeId, count);
+  return toRows(byChat, 'large');
 }
 
 /** The `count` records just before `beforeId`, oldest first, with a realistic mix of answers. */
@@ -230,11 +256,12 @@ export function xssInit() {
   const recordsB = [record(1, { prompt: 'all at once', answer: XSS_CORPUS.join('\n\n') }), record(2, { prompt: hostile, error: `<img src=x onerror="window.__xss=1"> failed` })];
   return {
     type: 'init',
-    session: { sessionId: 'xss', name: `XSS ${hostile}`, description: '<script>window.__xss=1</script>', promptTemplate: hostile, contextStrategy: hostile },
+    generation: 1,
+    session: { sessionId: 'xss', name: `XSS ${hostile}`, description: '<script>window.__xss=1</script>', promptTemplate: hostile, contextStrategy: hostile, numOfPrevPrompts: 3 },
     columns,
-    records: { 'xss-a': recordsA, 'xss-b': recordsB },
-    hasMore: { 'xss-a': false, 'xss-b': false },
-    pending: [{ promptId: 'x', chatId: 'xss-b', prompt: hostile, text: '<script>window.__xss=1</script>' }],
+    rows: toRows({ 'xss-a': recordsA, 'xss-b': recordsB }, 'xss'),
+    hasMore: false,
+    active: [{ promptId: 'x', prompt: hostile, chats: { 'xss-b': { state: 'running', text: '<script>window.__xss=1</script>' } } }],
     promptHistory: [hostile],
   };
 }
