@@ -10,16 +10,24 @@ import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocumen
 import { SessionCommands } from './vscode/sessionCommands';
 import { ChatPanels } from './vscode/chatPanel';
 import { EndpointCommands } from './vscode/endpointCommands';
-import { registerApiCommands } from './vscode/apiCommands';
-import { vscodeUserInput, type UserInput } from './vscode/userInput';
+import { apiCommandHandlers } from './vscode/apiCommands';
+import type { UserInput } from './vscode/userInput';
+import { vscodeUserInput } from './vscode/vscodeUserInput';
 import { sharedStorageDir } from './vscode/storageFolder';
+import { registerCommands } from './vscode/commands';
+import { EndpointsTreeProvider } from './vscode/endpointsTree';
+import { API_DOCUMENT_SCHEME, ApiDocumentProvider } from './vscode/apiDocument';
+import { WalkthroughContext } from './vscode/walkthroughContext';
+import { SourceFolderWatcher } from './vscode/sourceFolderWatcher';
 
 /** What activate() returns: for other extensions and for the integration tests. */
 export interface MoonshotSessionsApi {
   core: Core;
   api: ApiController;
   tree: SessionsTreeProvider;
+  endpointsTree: EndpointsTreeProvider;
   panels: ChatPanels;
+  walkthrough: WalkthroughContext;
   /** Resolves when the embedded API has started (or failed to). */
   apiReady: Promise<unknown>;
   /** Replaces the quick picks and input boxes (tests answer them); undefined restores VS Code's. */
@@ -51,21 +59,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
 
   const api = new ApiController(core, context.secrets, log);
   const tree = new SessionsTreeProvider(core.sessions, core.endpoints);
+  const endpointsTree = new EndpointsTreeProvider(core.endpoints);
+  const walkthrough = new WalkthroughContext(core.sessions);
+  const folders = new SourceFolderWatcher(core, log);
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
 
   context.subscriptions.push(
     api,
     tree,
+    endpointsTree,
+    walkthrough,
     history,
     panels,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.window.createTreeView('moonshotSessions.endpoints', { treeDataProvider: endpointsTree }),
     vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),
-    ...new SessionCommands(core, panels, input, log).register(),
-    ...new EndpointCommands(core, secrets, input, log).register(),
-    ...registerApiCommands(core, api, input, log),
-    vscode.commands.registerCommand('moonshotSessions.refreshSessions', () => tree.refresh()),
+    vscode.workspace.registerTextDocumentContentProvider(API_DOCUMENT_SCHEME, new ApiDocumentProvider(core)),
+    ...registerCommands(
+      {
+        ...new SessionCommands(core, panels, input, log).handlers(),
+        ...new EndpointCommands(core, secrets, input, log).handlers(),
+        ...apiCommandHandlers(api, input, log),
+        refreshSessions: () => tree.refresh(),
+        refreshEndpoints: () => core.endpoints.setSources(readEndpointSources()),
+      },
+      log,
+    ),
+    folders,
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) folders.follow();
       if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
       if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
@@ -78,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     await api.stop();
     await core.drain();
   };
-  return { core, api, tree, panels, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
+  return { core, api, tree, endpointsTree, panels, walkthrough, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
 }
 
 /** Closes the API and lets prompts in flight write their records. */

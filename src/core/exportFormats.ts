@@ -1,37 +1,108 @@
-// A session as a file to keep or share: JSON (the API's shape, with
-// history) or Markdown (readable, one section per endpoint).
-import type { SessionMetadata } from './schemas';
+// A session as a file to keep or share: JSON (the API's shape, with the
+// whole history, every stored field as it is) or Markdown, which a person
+// reads prompt by prompt: each prompt once, then every endpoint's answer to
+// it, side by side in reading order.
+import type { ChatRecord, SessionMetadata } from './schemas';
+import { embedMarkdown, escapeMarkdown, fenced } from './markdownText';
+import { cancelledError } from './connectors/errors';
+
+/** A record's error when the user pressed Stop: not a failure, and any answer so far is kept. */
+export const STOPPED_ERROR = cancelledError().message;
 
 export function sessionToJson(session: SessionMetadata): string {
+  // No field list here: whatever a record holds (usage, prompt_id, later additions) is kept.
   return `${JSON.stringify({ session }, null, 2)}\n`;
 }
 
-/** A fence longer than any run of backticks in the text, so model output cannot close it. */
-function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}text\n${text}\n${fence}`;
+/** The document's own heading levels: # session, ## prompt, ### endpoint; answers' headings go below. */
+const ANSWER_DEPTH = 3;
+
+export interface MarkdownOptions {
+  /** An endpoint's display name, when known (the session stores only ids). */
+  endpointName?: (endpointId: string) => string | undefined;
 }
 
-export function sessionToMarkdown(session: SessionMetadata): string {
+interface Answer {
+  chatIndex: number;
+  record: ChatRecord;
+}
+
+interface PromptGroup {
+  prompt: string;
+  answers: Answer[];
+}
+
+/**
+ * Groups the records of all chats by the prompt they answer: by `prompt_id`;
+ * records stored before prompt ids existed are matched by position: the n-th
+ * record with the same prompt text in each chat. Groups keep every chat's own
+ * order (a group first seen in a chat goes right after the chat's previous one).
+ */
+export function groupByPrompt(session: SessionMetadata): PromptGroup[] {
+  const order: string[] = [];
+  const groups = new Map<string, PromptGroup>();
+  session.chat_ids.forEach((chatId, chatIndex) => {
+    const seen = new Map<string, number>();
+    let cursor = -1;
+    for (const record of session.chat_history?.[chatId] ?? []) {
+      let key: string;
+      if (record.prompt_id) key = `id:${record.prompt_id}`;
+      else {
+        const n = (seen.get(record.prompt) ?? 0) + 1;
+        seen.set(record.prompt, n);
+        key = `text:${n}:${record.prompt}`;
+      }
+      let group = groups.get(key);
+      if (!group) {
+        groups.set(key, (group = { prompt: record.prompt, answers: [] }));
+        order.splice(cursor + 1, 0, key);
+      }
+      cursor = Math.max(cursor, order.indexOf(key));
+      group.answers.push({ chatIndex, record });
+    }
+  });
+  return order.map((key) => groups.get(key) as PromptGroup);
+}
+
+function facts(r: ChatRecord): string {
+  const usage = r.usage ? `${r.usage.total_tokens} tokens (${r.usage.prompt_tokens} in, ${r.usage.completion_tokens} out)` : undefined;
+  return `*${[r.duration, r.prompt_time, usage, `record #${r.chat_record_id}`].filter(Boolean).join(' · ')}*`;
+}
+
+export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOptions = {}): string {
+  const label = (endpointId: string) => {
+    const name = options.endpointName?.(endpointId);
+    return name && name !== endpointId ? `${escapeMarkdown(name)} (\`${endpointId}\`)` : `\`${endpointId}\``;
+  };
   const lines = [
-    `# ${session.name}`,
+    `# ${escapeMarkdown(session.name)}`,
     '',
-    ...(session.description ? [session.description, ''] : []),
+    ...(session.description ? [escapeMarkdown(session.description), ''] : []),
     `- Session: \`${session.session_id}\``,
     `- Created: ${session.created_datetime}`,
-    `- Endpoints: ${session.endpoints.map((e) => `\`${e}\``).join(', ')}`,
-    `- Prompt template: ${session.prompt_template ?? 'none'}`,
-    `- Context strategy: ${session.context_strategy ?? 'none'}`,
+    `- Endpoints: ${session.endpoints.map(label).join(', ')}`,
+    `- Prompt template: ${session.prompt_template ? `\`${session.prompt_template}\`` : 'none'}`,
+    `- Context strategy: ${session.context_strategy ? `\`${session.context_strategy}\`` : 'none'}`,
   ];
-  session.chat_ids.forEach((chatId, i) => {
-    const records = session.chat_history?.[chatId] ?? [];
-    lines.push('', `## ${session.endpoints[i] ?? chatId}`, '', `Chat \`${chatId}\`: ${records.length} record${records.length === 1 ? '' : 's'}.`);
-    for (const r of records) {
-      lines.push('', `### #${r.chat_record_id} · ${r.prompt_time} · ${r.duration}`, '', '**Prompt**', '', fenced(r.prompt));
-      if (r.prepared_prompt !== r.prompt) lines.push('', '**Prepared prompt**', '', fenced(r.prepared_prompt));
-      if (r.error) lines.push('', `**Error:** ${r.error.replace(/\n/g, ' ')}`);
-      else lines.push('', '**Response**', '', fenced(r.predicted_result));
+  const groups = groupByPrompt(session);
+  if (groups.length === 0) lines.push('', 'No prompts yet.');
+  groups.forEach((group, i) => {
+    lines.push('', `## Prompt ${i + 1}`, '', fenced(group.prompt));
+    const tries = new Map<number, number>();
+    for (const { chatIndex, record: r } of group.answers) {
+      const attempt = (tries.get(chatIndex) ?? 0) + 1;
+      tries.set(chatIndex, attempt);
+      const endpoint = session.endpoints[chatIndex] ?? r.conn_id;
+      lines.push('', `### ${label(endpoint)}${attempt > 1 ? ` (retry${attempt > 2 ? ` ${attempt - 1}` : ''})` : ''}`, '');
+      if (r.prepared_prompt !== r.prompt) {
+        const how = [r.prompt_template && `template \`${r.prompt_template}\``, r.context_strategy && `context strategy \`${r.context_strategy}\``].filter(Boolean).join(', ');
+        lines.push(`Sent as${how ? ` (${how})` : ''}:`, '', fenced(r.prepared_prompt), '');
+      }
+      const stopped = r.error === STOPPED_ERROR;
+      if (r.error) lines.push(stopped ? `**Stopped**${r.predicted_result ? ' (the answer so far):' : ' before an answer.'}` : `**Error:** ${escapeMarkdown(r.error)}`, '');
+      if (r.predicted_result && (!r.error || stopped)) lines.push(embedMarkdown(r.predicted_result, ANSWER_DEPTH), '');
+      else if (!r.error) lines.push('*(empty answer)*', '');
+      lines.push(facts(r));
     }
   });
   return `${lines.join('\n')}\n`;

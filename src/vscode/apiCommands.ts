@@ -2,60 +2,55 @@
 import * as vscode from 'vscode';
 import type { ApiController } from './apiController';
 import type { UserInput } from './userInput';
-import { buildOpenApiDocument } from '../server/openapi';
-import { buildRoutes } from '../server/routes';
-import type { Core } from '../core/core';
-import { registerCommand } from './registerCommand';
+import { notify, offerCommand, runCommand, type CommandName, type CommandTable } from './commands';
+import { askOnce } from './flow';
+import { API_DOCUMENT_URI } from './apiDocument';
 
-export function registerApiCommands(core: Core, api: ApiController, input: () => UserInput, log: vscode.LogOutputChannel): vscode.Disposable[] {
+type ApiCommand = 'copyApiUrl' | 'copyApiToken' | 'restartApi' | 'openApiDocument' | 'showLog' | 'showApiMenu';
+
+export function apiCommandHandlers(api: ApiController, input: () => UserInput, log: vscode.LogOutputChannel): Pick<CommandTable, ApiCommand> {
   const url = (): string | undefined => {
     const s = api.state;
     if (s.running) return s.url;
-    void vscode.window.showWarningMessage(`The Moonshot API is not running: ${s.reason}.`, 'Restart API').then((a) => a && vscode.commands.executeCommand('moonshotSessions.restartApi'));
+    notify(input(), 'warning', `The Moonshot API is not running: ${s.reason}.`, offerCommand('Restart API', 'restartApi'));
     return undefined;
   };
-  const actions = {
+  return {
     copyApiUrl: async () => {
       const u = url();
-      if (u) await vscode.env.clipboard.writeText(u);
+      if (!u) return undefined;
+      await vscode.env.clipboard.writeText(u);
+      input().status(`Copied the Moonshot API's URL ${u}`);
       return u;
     },
     copyApiToken: async () => {
       const token = await api.token();
       await vscode.env.clipboard.writeText(token);
-      void vscode.window.setStatusBarMessage('Moonshot API token copied', 3000);
+      input().status('Copied the Moonshot API token (send it as Authorization: Bearer …)');
       return true;
     },
     restartApi: async () => {
       const state = await api.restart();
-      if (state.running) void vscode.window.setStatusBarMessage(`Moonshot API listening on ${state.url}`, 3000);
-      else void vscode.window.showErrorMessage(`The Moonshot API did not start: ${state.reason}`);
+      if (state.running) notify(input(), 'info', `The Moonshot API restarted and listens on ${state.url}.`);
+      else notify(input(), 'error', `The Moonshot API did not start: ${state.reason}`, offerCommand('Show Log', 'showLog'));
       return state;
     },
     openApiDocument: async () => {
-      // The document is generated here, so it opens without a token or a running server.
-      const content = JSON.stringify(buildOpenApiDocument(buildRoutes(core)), null, 2);
-      const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+      const doc = await vscode.workspace.openTextDocument(API_DOCUMENT_URI);
       return vscode.window.showTextDocument(doc, { preview: true });
     },
     showLog: () => log.show(),
+    showApiMenu: async () => {
+      const s = api.state;
+      const items: (vscode.QuickPickItem & { id: CommandName })[] = [
+        { label: '$(link) Copy API URL', description: s.running ? s.url : 'not running', id: 'copyApiUrl' },
+        { label: '$(key) Copy API Token', description: 'for Authorization: Bearer …', id: 'copyApiToken' },
+        { label: '$(debug-restart) Restart API', id: 'restartApi' },
+        { label: '$(book) Open API Document (OpenAPI)', id: 'openApiDocument' },
+        { label: '$(output) Show Log', id: 'showLog' },
+      ];
+      const picked = await askOnce(input(), (ask) => ask.pick({ title: s.running ? `Moonshot API on ${s.url}` : `Moonshot API: ${s.reason}`, items }));
+      return picked ? runCommand(picked.id) : undefined;
+    },
   };
-  const menu = async () => {
-    const s = api.state;
-    const picked = await input().pick(
-      [
-        { label: '$(link) Copy API URL', description: s.running ? s.url : 'not running', id: 'copyApiUrl' as const },
-        { label: '$(key) Copy API Token', description: 'for Authorization: Bearer …', id: 'copyApiToken' as const },
-        { label: '$(debug-restart) Restart API', id: 'restartApi' as const },
-        { label: '$(book) Open API Document (OpenAPI)', id: 'openApiDocument' as const },
-        { label: '$(output) Show Log', id: 'showLog' as const },
-      ],
-      { title: s.running ? `Moonshot API on ${s.url}` : `Moonshot API: ${s.reason}` },
-    );
-    return picked ? vscode.commands.executeCommand(`moonshotSessions.${picked.id}`) : undefined;
-  };
-  return [
-    ...Object.entries(actions).map(([id, fn]) => registerCommand(id, fn, log)),
-    registerCommand('showApiMenu', menu, log),
-  ];
 }

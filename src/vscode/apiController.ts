@@ -7,6 +7,7 @@ import { ApiServer } from '../server/apiServer';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../server/discovery';
 import { isUsableToken } from '../server/guards';
 import { readApiSettings } from './settings';
+import { COMMAND_IDS } from './commands';
 
 const TOKEN_KEY = 'moonshotSessions.apiToken';
 const STOP_GRACE_MS = 3000;
@@ -28,7 +29,7 @@ export class ApiController implements vscode.Disposable {
   ) {
     this.status = vscode.window.createStatusBarItem('moonshotSessions.api', vscode.StatusBarAlignment.Right, 100);
     this.status.name = 'Moonshot API';
-    this.status.command = 'moonshotSessions.showApiMenu';
+    this.status.command = COMMAND_IDS.showApiMenu;
     this.render();
     this.status.show();
   }

@@ -1,31 +1,53 @@
-// Commands on endpoints: a guided Add Endpoint, tokens kept in secret
-// storage (never in settings), Remove, and Test (one real call).
+// Commands on endpoints: a guided Add Endpoint, Edit Endpoint (URL, model,
+// params, limits), tokens kept in secret storage (never in settings), Remove,
+// and Test (one real call, and the fix that fits when it fails).
 import * as vscode from 'vscode';
 import type { Core } from '../core/core';
-import { slugify } from '../core/ids';
+import type { EndpointEntry } from '../core/endpoints';
 import { endpointTokenKey, type SecretStore } from '../core/secrets';
-import { listModels } from '../core/connectors/models';
+import { fetchModels, type ModelList } from '../core/connectors/models';
 import { probeEndpoint, type ProbeResult } from '../core/connectors/probe';
 import type { EndpointView } from '../core/schemas';
 import type { UserInput } from './userInput';
-import { registerCommand } from './registerCommand';
-import { endpointSettingEntries, readEndpointSources, writeEndpointSetting } from './settings';
+import { notify, offerCommand, offerOpen, type CommandTable, type Offer } from './commands';
+import { runFlow, askOnce, type Ask, type Step } from './flow';
+import { endpointSettingEntries, readEndpointSources, settingEntryId, writeEndpointSetting } from './settings';
+import { BASE_URL_PRESETS, parseParams, suggestEndpointName, typedUrl, validateEndpointName, validateLimit, validateUrl, type BaseUrlPreset } from './endpointForm';
+import { FIX_TITLES, fixesFor, type EndpointFix } from './endpointFixes';
+import { isEditable, isRemovable, originOf } from './endpointOrigin';
+import type { EndpointNode } from './endpointsTree';
 
 interface Item<T> extends vscode.QuickPickItem {
   value: T;
 }
 
-/** Base URLs people use most; any other can be typed. */
-export const BASE_URL_PRESETS: { label: string; uri: string; detail: string; needsToken: boolean }[] = [
-  { label: 'OpenAI', uri: '', detail: "OpenAI's own API (needs an API key)", needsToken: true },
-  { label: 'Ollama', uri: 'http://localhost:11434/v1', detail: 'Ollama on this machine', needsToken: false },
-  { label: 'LM Studio', uri: 'http://localhost:1234/v1', detail: "LM Studio's local server", needsToken: false },
-  { label: 'vLLM', uri: 'http://localhost:8000/v1', detail: "vLLM's OpenAI-compatible server", needsToken: false },
-];
+/** What an endpoint command may be called with: a node of the Endpoints view, an id, or nothing (ask). */
+export type EndpointArg = EndpointNode | string | undefined;
+
+/** The fields Edit Endpoint changes. */
+export type EndpointField = 'uri' | 'model' | 'params' | 'max_calls_per_second' | 'max_concurrency';
 
 export interface AddedEndpoint {
   id: string;
   name: string;
+}
+
+const DEFAULT_LIMIT = 5;
+const CONNECTOR_TYPES: Item<string>[] = [
+  { label: 'OpenAI-compatible', description: 'openai-connector', detail: 'OpenAI, Ollama, LM Studio, vLLM, llama.cpp, and any server with /v1/chat/completions', value: 'openai-connector' },
+  { label: 'Azure OpenAI', description: 'azure-openai-connector', detail: 'A deployment on an Azure OpenAI resource', value: 'azure-openai-connector' },
+];
+
+/** The model lists one flow fetched, by URL and token: going Back to the model step does not wait for the server again. */
+class ModelLists {
+  private readonly lists = new Map<string, Promise<ModelList>>();
+
+  get(uri: string, token: string): Promise<ModelList> {
+    const key = JSON.stringify([uri, token]);
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = fetchModels(uri, token)));
+    return list;
+  }
 }
 
 export class EndpointCommands {
@@ -36,140 +58,315 @@ export class EndpointCommands {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  register(): vscode.Disposable[] {
-    const c = <A extends unknown[]>(id: string, fn: (...args: A) => unknown) => registerCommand(id, fn, this.log);
-    return [
-      c('addEndpoint', () => this.addEndpoint()),
-      c('setEndpointToken', (id?: string) => this.setEndpointToken(id)),
-      c('removeEndpoint', (id?: string) => this.removeEndpoint(id)),
-      c('testEndpoint', (id?: string) => this.testEndpoint(id)),
-    ];
+  handlers(): Pick<CommandTable, 'addEndpoint' | 'editEndpoint' | 'setEndpointToken' | 'removeEndpoint' | 'testEndpoint'> {
+    return {
+      addEndpoint: () => this.addEndpoint(),
+      editEndpoint: (arg?: EndpointArg, field?: EndpointField) => this.editEndpoint(arg, field),
+      setEndpointToken: (arg?: EndpointArg) => this.setEndpointToken(arg),
+      removeEndpoint: (arg?: EndpointArg) => this.removeEndpoint(arg),
+      testEndpoint: (arg?: EndpointArg) => this.testEndpoint(arg),
+    };
   }
 
-  private async pickEndpoint(placeHolder: string, filter: (v: EndpointView) => boolean = () => true): Promise<EndpointView | undefined> {
+  private entry(id: string): EndpointEntry {
+    const entry = this.core.endpoints.get(id);
+    if (!entry) throw new Error(`Endpoint "${id}" is not configured (any more)`);
+    return entry;
+  }
+
+  /** The endpoint the command was given, if any. */
+  private async given(arg: EndpointArg): Promise<EndpointView | undefined> {
+    if (typeof arg === 'string') return this.core.endpoints.view(arg);
+    if (arg?.kind === 'endpoint') return this.core.endpoints.view(arg.id);
+    return undefined;
+  }
+
+  /** Asks for an endpoint among those `filter` keeps; undefined (and a hint) when there is none. */
+  private async askEndpoint(ask: Ask, placeHolder: string, filter: (v: EndpointView) => boolean): Promise<EndpointView | undefined> {
     const views = (await this.core.endpoints.list()).filter(filter);
     if (views.length === 0) {
-      void vscode.window.showInformationMessage('No endpoint to choose from: add one with "Moonshot: Add Endpoint".');
+      notify(this.input(), 'info', 'No endpoint to choose from: add one with "Moonshot: Add Endpoint".', offerCommand('Add Endpoint', 'addEndpoint'));
       return undefined;
     }
-    const picked = await this.input().pick(
-      views.map((v): Item<EndpointView> => ({
+    const picked = await ask.pick({
+      placeHolder,
+      matchOnDescription: true,
+      items: views.map((v): Item<EndpointView> => ({
         label: v.name,
         description: v.id,
         detail: [v.connector_type, v.model, v.uri, v.token ? 'token set' : '', v.supported ? '' : 'not supported by this build'].filter(Boolean).join(' · '),
         value: v,
       })),
-      { placeHolder, matchOnDescription: true },
-    );
-    return picked?.value;
+    });
+    return picked.value;
+  }
+
+  /** The given endpoint, or one the user picks (a one-question flow). */
+  private async endpointFrom(arg: EndpointArg, placeHolder: string, filter: (v: EndpointView) => boolean): Promise<EndpointView | undefined> {
+    return (await this.given(arg)) ?? (arg ? undefined : (await askOnce(this.input(), (ask) => this.askEndpoint(ask, placeHolder, filter))) ?? undefined);
+  }
+
+  /** Asks for a model: picked from the server's list when it has one, else typed, saying why there is no list. */
+  private async askModel(ask: Ask, lists: ModelLists, title: string, connectorType: string, uri: string, token: string, current: string): Promise<string> {
+    const list = connectorType === 'openai-connector' ? await lists.get(uri, token) : undefined;
+    if (list?.ok && list.models.length > 0) {
+      const picked = await ask.pick({
+        title,
+        placeHolder: `Model: pick one of the ${list.models.length} the server lists, or type its name`,
+        items: [
+          // The model it has now stays one Enter away, even when the server does not list it.
+          ...(current && !list.models.includes(current) ? [{ label: current, description: 'current (the server does not list it)', value: current, picked: true }] : []),
+          ...list.models.map((m): Item<string> => ({ label: m, value: m, ...(m === current ? { description: 'current', picked: true } : {}) })),
+        ],
+        typed: (value) => (list.models.includes(value) ? undefined : { label: value, description: 'use this model name', value }),
+      });
+      return picked.value;
+    }
+    const why = list === undefined ? '' : list.ok ? 'The server lists no models. ' : `Could not list the server's models: ${list.reason}. `;
+    const what = connectorType === 'azure-openai-connector' ? 'deployment' : 'model';
+    return ask.input({
+      title,
+      placeHolder: `${what[0]?.toUpperCase()}${what.slice(1)} name`,
+      prompt: `${why}Type the ${what} name, e.g. gpt-4o, llama3.2`,
+      value: current,
+      validate: (v) => (v.trim() ? undefined : 'A model name is needed'),
+    });
+  }
+
+  private takenNames(): Set<string> {
+    return new Set([...this.core.endpoints.ids(), ...this.core.endpoints.ids().map((id) => this.core.endpoints.get(id)?.config.name.toLowerCase() ?? '')]);
   }
 
   async addEndpoint(): Promise<AddedEndpoint | undefined> {
-    const ui = this.input();
-    const type = await ui.pick(
-      [
-        { label: 'OpenAI-compatible', description: 'openai-connector', detail: 'OpenAI, Ollama, LM Studio, vLLM, llama.cpp, and any server with /v1/chat/completions', value: 'openai-connector' },
-        { label: 'Azure OpenAI', description: 'azure-openai-connector', detail: 'A deployment on an Azure OpenAI resource', value: 'azure-openai-connector' },
-      ],
-      { title: 'Add Endpoint (1/5): connector type' },
-    );
-    if (!type) return undefined;
+    const lists = new ModelLists();
+    const d = { type: 'openai-connector', preset: undefined as BaseUrlPreset | undefined, customUrl: false, uri: '', token: '', model: '', name: '' };
+    const taken = this.takenNames();
 
-    let uri: string | undefined;
-    let needsToken = true;
-    if (type.value === 'openai-connector') {
-      const preset = await ui.pick(
-        [
-          ...BASE_URL_PRESETS.map((p): Item<(typeof BASE_URL_PRESETS)[number] | null> => ({ label: p.label, description: p.uri || 'default base URL', detail: p.detail, value: p })),
+    const typeStep: Step = async (ask) => {
+      d.type = (await ask.pick({ title: 'Add Endpoint', placeHolder: 'Connector type', items: CONNECTOR_TYPES.map((t) => ({ ...t, picked: t.value === d.type })) })).value;
+      return d.type === 'openai-connector' ? presetStep : urlStep;
+    };
+    const presetStep: Step = async (ask) => {
+      const picked = await ask.pick<Item<BaseUrlPreset | string | null>>({
+        title: 'Add Endpoint',
+        placeHolder: 'Base URL: pick a server, or type its URL (e.g. http://localhost:8080/v1)',
+        items: [
+          ...BASE_URL_PRESETS.map((p): Item<BaseUrlPreset | string | null> => ({ label: p.label, description: p.uri || 'default base URL', detail: p.detail, value: p })),
           { label: 'Other…', detail: 'Type the base URL of an OpenAI-compatible server', value: null },
         ],
-        { title: 'Add Endpoint (2/5): base URL' },
-      );
-      if (!preset) return undefined;
-      needsToken = preset.value?.needsToken ?? false;
-      uri = preset.value ? preset.value.uri : await ui.input({ title: 'Add Endpoint (2/5): base URL', prompt: 'e.g. http://localhost:8080/v1', validateInput: validateUrl });
-    } else {
-      uri = await ui.input({ title: 'Add Endpoint (2/5): Azure OpenAI endpoint', prompt: 'https://<resource>.openai.azure.com', validateInput: validateUrl });
-    }
-    if (uri === undefined) return undefined;
-
-    const token = await ui.input({
-      title: 'Add Endpoint (3/5): API key',
-      prompt: needsToken ? 'Kept in VS Code secret storage, never in settings' : 'Leave empty if the server needs none (kept in secret storage)',
-      password: true,
-    });
-    if (token === undefined) return undefined;
-
-    const models = type.value === 'openai-connector' && uri ? await listModels(uri, token) : undefined;
-    let model: string | undefined;
-    if (models && models.length > 0) {
-      const picked = await ui.pick([...models.map((m): Item<string | null> => ({ label: m, value: m })), { label: 'Other…', detail: 'Type a model name', value: null }], {
-        title: `Add Endpoint (4/5): model (${models.length} listed by the server)`,
+        typed: (value) => {
+          const url = typedUrl(value);
+          return url ? { label: url, description: 'use this base URL', value: url } : undefined;
+        },
       });
-      if (!picked) return undefined;
-      model = picked.value ?? undefined;
-    }
-    model ??= await ui.input({
-      title: type.value === 'azure-openai-connector' ? 'Add Endpoint (4/5): deployment name' : 'Add Endpoint (4/5): model',
-      prompt: 'e.g. gpt-4o, llama3.1',
-      validateInput: (v) => (v.trim() ? undefined : 'A model name is needed'),
-    });
-    if (model === undefined) return undefined;
+      d.customUrl = picked.value === null;
+      if (picked.value === null) return urlStep;
+      if (typeof picked.value === 'string') {
+        d.preset = undefined;
+        d.uri = picked.value;
+      } else {
+        d.preset = picked.value;
+        d.uri = picked.value.uri;
+      }
+      return tokenStep;
+    };
+    const urlStep: Step = async (ask) => {
+      const azure = d.type === 'azure-openai-connector';
+      d.uri = (
+        await ask.input({
+          title: 'Add Endpoint',
+          placeHolder: azure ? 'Azure OpenAI endpoint' : 'Base URL',
+          prompt: azure ? 'The resource endpoint, https://<resource>.openai.azure.com' : 'The base URL of an OpenAI-compatible server, e.g. http://localhost:8080/v1',
+          value: d.uri,
+          validate: validateUrl,
+        })
+      ).trim();
+      d.preset = undefined;
+      return tokenStep;
+    };
+    const tokenStep: Step = async (ask) => {
+      const needsToken = d.type === 'azure-openai-connector' || (d.preset?.needsToken ?? false);
+      d.token = await ask.input({
+        title: 'Add Endpoint',
+        placeHolder: 'API key',
+        prompt: needsToken ? 'Kept in VS Code secret storage, never in settings' : 'Leave empty if the server needs none (kept in secret storage)',
+        value: d.token,
+        password: true,
+      });
+      return modelStep;
+    };
+    const modelStep: Step = async (ask) => {
+      d.model = (await this.askModel(ask, lists, 'Add Endpoint', d.type, d.uri, d.token, d.model)).trim();
+      return nameStep;
+    };
+    const nameStep: Step = async (ask) => {
+      d.name = (
+        await ask.input({
+          title: 'Add Endpoint',
+          placeHolder: 'Name',
+          prompt: 'Shown in the chat panel and the tree; the id is made from it',
+          value: suggestEndpointName(d.type, d.uri, d.model, taken),
+          validate: (v) => validateEndpointName(v, taken),
+        })
+      ).trim();
+    };
 
-    const taken = new Set((await this.core.endpoints.list()).map((v) => v.name.toLowerCase()));
-    const ids = new Set(this.core.endpoints.ids());
-    const name = await ui.input({
-      title: 'Add Endpoint (5/5): name',
-      value: `${type.value === 'azure-openai-connector' ? 'Azure' : (BASE_URL_PRESETS.find((p) => p.uri === uri)?.label ?? 'Local')} ${model.trim()}`,
-      validateInput: (v) => (!slugify(v) ? 'The name needs a letter or digit' : taken.has(v.trim().toLowerCase()) || ids.has(slugify(v)) ? 'An endpoint with this name exists' : undefined),
-    });
-    if (name === undefined) return undefined;
+    const done = await runFlow(this.input(), typeStep, { totalSteps: () => (d.customUrl ? 6 : 5) });
+    if (!done) return undefined;
 
-    const id = slugify(name);
-    const entry = { id, name: name.trim(), connector_type: type.value, uri: uri.trim(), model: model.trim(), max_calls_per_second: 5, max_concurrency: 5, params: {} };
-    if (token) await this.secrets.set(endpointTokenKey(id), token);
+    const entry = { id: settingEntryId({ name: d.name }), name: d.name, connector_type: d.type, uri: d.uri, model: d.model, max_calls_per_second: DEFAULT_LIMIT, max_concurrency: DEFAULT_LIMIT, params: {} };
+    if (d.token) await this.secrets.set(endpointTokenKey(entry.id), d.token);
     await writeEndpointSetting([...endpointSettingEntries(), entry]);
     await this.core.endpoints.setSources(readEndpointSources());
-    this.log.info(`Added endpoint ${id} (${type.value}, ${uri || 'default base URL'}, ${model})`);
-    void vscode.window.showInformationMessage(`Added endpoint "${entry.name}".`, 'Test Endpoint').then((a) => a && vscode.commands.executeCommand('moonshotSessions.testEndpoint', id));
-    return { id, name: entry.name };
+    this.log.info(`Added endpoint ${entry.id} (${d.type}, ${d.uri || 'default base URL'}, ${d.model})`);
+    notify(this.input(), 'info', `Added endpoint "${entry.name}".`, offerCommand('Test Endpoint', 'testEndpoint', entry.id));
+    return { id: entry.id, name: entry.name };
   }
 
-  async setEndpointToken(endpointId?: string): Promise<boolean> {
-    const view = endpointId ? await this.core.endpoints.view(endpointId) : await this.pickEndpoint('Set the token of which endpoint?', (v) => v.connector_type !== 'echo');
-    if (!view) return false;
-    const token = await this.input().input({ title: `Token for "${view.name}"`, prompt: 'Kept in VS Code secret storage. Leave empty to remove it.', password: true });
-    if (token === undefined) return false;
+  /** Edits one field (or asks which); returns the endpoint as it is afterwards. */
+  async editEndpoint(arg?: EndpointArg, field?: EndpointField): Promise<EndpointView | undefined> {
+    let view = await this.given(arg);
+    const lists = new ModelLists();
+    let chosen = field;
+    let change: Partial<Record<EndpointField, unknown>> = {};
+    if (view && !isEditable(originOf(this.entry(view.id)))) {
+      this.explainReadOnly(view);
+      return undefined;
+    }
+
+    const endpointStep: Step = async (ask) => {
+      view = await this.askEndpoint(ask, 'Edit which endpoint? (Endpoints from folders are edited in their files.)', (v) => isEditable(originOf(this.entry(v.id))));
+      if (view) return chosen ? valueStep : fieldStep;
+    };
+    const fieldStep: Step = async (ask) => {
+      const v = view as EndpointView;
+      const items: Item<EndpointField>[] = [
+        { label: 'URL', description: v.uri || 'default (OpenAI)', value: 'uri' },
+        { label: 'Model', description: v.model || 'none', value: 'model' },
+        { label: 'Params', description: JSON.stringify(v.params), detail: 'JSON: temperature, max_tokens, timeout, max_attempts, system_prompt …', value: 'params' },
+        { label: 'Max calls per second', description: String(v.max_calls_per_second), value: 'max_calls_per_second' },
+        { label: 'Max concurrency', description: String(v.max_concurrency), detail: 'calls in flight at once', value: 'max_concurrency' },
+      ];
+      chosen = (await ask.pick({ title: `Edit "${v.name}"`, placeHolder: 'What to change', items: items.map((i) => ({ ...i, picked: i.value === chosen })) })).value;
+      return valueStep;
+    };
+    const valueStep: Step = async (ask) => {
+      const v = view as EndpointView;
+      const title = `Edit "${v.name}"`;
+      switch (chosen) {
+        case 'uri': {
+          const azure = v.connector_type === 'azure-openai-connector';
+          const uri = await ask.input({
+            title,
+            placeHolder: 'URL',
+            prompt: azure ? 'https://<resource>.openai.azure.com' : 'The base URL, e.g. http://localhost:11434/v1 (empty: OpenAI)',
+            value: v.uri,
+            validate: (u) => (!azure && u.trim() === '' ? undefined : validateUrl(u)),
+          });
+          change = { uri: uri.trim() };
+          break;
+        }
+        case 'model': {
+          const token = (await this.core.endpoints.resolve(v.id)).token;
+          change = { model: (await this.askModel(ask, lists, title, v.connector_type, v.uri, token, v.model)).trim() };
+          break;
+        }
+        case 'params': {
+          const problem = (t: string) => {
+            const parsed = parseParams(t);
+            return parsed.ok ? undefined : parsed.problem;
+          };
+          const parsed = parseParams(await ask.input({ title, placeHolder: 'Params (JSON)', prompt: 'A JSON object, e.g. {"temperature": 0.5, "timeout": 60}', value: JSON.stringify(v.params), validate: problem }));
+          if (parsed.ok) change = { params: parsed.params };
+          break;
+        }
+        case 'max_calls_per_second':
+        case 'max_concurrency': {
+          const label = chosen === 'max_concurrency' ? 'max concurrency (calls in flight at once)' : 'max calls per second';
+          change = { [chosen]: Number((await ask.input({ title, placeHolder: label, prompt: `A number greater than 0 (now ${v[chosen]})`, value: String(v[chosen]), validate: validateLimit })).trim()) };
+          break;
+        }
+      }
+    };
+
+    const first = view ? (chosen ? valueStep : fieldStep) : endpointStep;
+    const done = await runFlow(this.input(), first, { totalSteps: () => (arg ? 0 : 1) + (field ? 1 : 2) });
+    if (!done || !view || Object.keys(change).length === 0) return undefined;
+    const updated = await this.applyChange(view, change);
+    const [[key, value]] = Object.entries(change) as [[string, unknown]];
+    this.log.info(`Edited endpoint ${view.id}: ${key} = ${JSON.stringify(value)}`);
+    this.input().status(`Endpoint "${view.name}": ${key} is now ${typeof value === 'string' ? `"${value}"` : JSON.stringify(value)}`);
+    return updated;
+  }
+
+  private async applyChange(view: EndpointView, change: Partial<Record<EndpointField, unknown>>): Promise<EndpointView> {
+    const origin = originOf(this.entry(view.id));
+    if (origin.kind === 'api') return this.core.endpoints.update(view.id, change);
+    const entries = endpointSettingEntries();
+    const index = entries.findIndex((e) => settingEntryId(e) === view.id);
+    if (index < 0) throw new Error(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
+    await writeEndpointSetting(entries.map((e, i) => (i === index ? { ...e, ...change } : e)));
+    await this.core.endpoints.setSources(readEndpointSources());
+    return this.core.endpoints.view(view.id);
+  }
+
+  /** Endpoints from files (and the built-in one) are changed where they come from: say where. */
+  private explainReadOnly(view: EndpointView): void {
+    const origin = originOf(this.entry(view.id));
+    if (origin.kind === 'file') {
+      notify(this.input(), 'info', `"${view.name}" comes from the file ${origin.path}: change it there (the view follows the file).`, offerOpen('Open File', vscode.Uri.file(origin.path)));
+    } else {
+      notify(this.input(), 'info', `"${view.name}" is built in and cannot be changed. Add Endpoint adds one you can edit.`, offerCommand('Add Endpoint', 'addEndpoint'));
+    }
+  }
+
+  async setEndpointToken(arg?: EndpointArg): Promise<boolean> {
+    let view = await this.given(arg);
+    let token = '';
+    const tokenStep: Step = async (ask) => {
+      token = await ask.input({ title: `Token for "${view?.name}"`, prompt: 'Kept in VS Code secret storage. Leave empty to remove it.', password: true });
+    };
+    const endpointStep: Step = async (ask) => {
+      view = await this.askEndpoint(ask, 'Set the token of which endpoint?', (v) => v.connector_type !== 'echo');
+      if (view) return tokenStep;
+    };
+    const done = await runFlow(this.input(), view ? tokenStep : endpointStep, { totalSteps: () => (arg ? 1 : 2) });
+    if (!done || !view) return false;
     await this.core.endpoints.update(view.id, { token });
     this.log.info(`${token ? 'Set' : 'Removed'} the token of endpoint ${view.id}`);
+    this.input().status(`${token ? 'Token set' : 'Token removed'} for "${view.name}"`);
     return true;
   }
 
-  async removeEndpoint(endpointId?: string): Promise<boolean> {
-    const inSettings = new Set(endpointSettingEntries().map((e) => (typeof e.id === 'string' && e.id ? e.id : slugify(String(e.name ?? '')))));
-    const removable = (v: EndpointView) => inSettings.has(v.id) || this.core.endpoints.get(v.id)?.editable === true;
-    const view = endpointId ? await this.core.endpoints.view(endpointId) : await this.pickEndpoint('Remove which endpoint? (Endpoints from folders are removed by deleting their files.)', removable);
+  async removeEndpoint(arg?: EndpointArg): Promise<boolean> {
+    const removable = (v: EndpointView) => isRemovable(originOf(this.entry(v.id)));
+    const view = await this.endpointFrom(arg, 'Remove which endpoint? (Endpoints from folders are removed by deleting their files.)', removable);
     if (!view) return false;
     if (!removable(view)) {
-      void vscode.window.showWarningMessage(`"${view.name}" comes from ${this.core.endpoints.get(view.id)?.origin}; remove it there.`);
+      this.explainReadOnly(view);
       return false;
     }
     const ok = await this.input().confirm(`Remove endpoint "${view.name}"?`, 'Sessions that use it keep their history; new prompts to it will fail until it is added again.', 'Remove');
     if (!ok) return false;
-    if (inSettings.has(view.id)) {
-      await writeEndpointSetting(endpointSettingEntries().filter((e) => (typeof e.id === 'string' && e.id ? e.id : slugify(String(e.name ?? ''))) !== view.id));
+    if (originOf(this.entry(view.id)).kind === 'settings') {
+      await writeEndpointSetting(endpointSettingEntries().filter((e) => settingEntryId(e) !== view.id));
       await this.secrets.delete(endpointTokenKey(view.id));
       await this.core.endpoints.setSources(readEndpointSources());
     } else {
       await this.core.endpoints.delete(view.id);
     }
     this.log.info(`Removed endpoint ${view.id}`);
+    this.input().status(`Removed endpoint "${view.name}"`);
     return true;
   }
 
-  async testEndpoint(endpointId?: string): Promise<ProbeResult | undefined> {
-    const view = endpointId ? await this.core.endpoints.view(endpointId) : await this.pickEndpoint('Test which endpoint?', (v) => v.supported);
+  async testEndpoint(arg?: EndpointArg): Promise<ProbeResult | undefined> {
+    const view = await this.endpointFrom(arg, 'Test which endpoint?', (v) => v.supported);
     if (!view) return undefined;
+    if (!view.supported) {
+      notify(this.input(), 'warning', `"${view.name}" cannot be called: ${view.unsupported_reason ?? 'not supported'}`);
+      return undefined;
+    }
     const endpoint = await this.core.endpoints.resolve(view.id);
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing "${view.name}"…`, cancellable: true }, (_p, token) => {
       const controller = new AbortController();
@@ -179,20 +376,18 @@ export class EndpointCommands {
     const ms = Math.round(result.ms);
     if (result.ok) {
       this.log.info(`Test of ${view.id}: answered in ${ms} ms`);
-      void vscode.window.showInformationMessage(`"${view.name}" answered in ${ms} ms: ${result.text.slice(0, 80)}`);
+      notify(this.input(), 'info', `"${view.name}" answered in ${ms} ms: ${result.text.slice(0, 80)}`);
     } else {
       this.log.warn(`Test of ${view.id} failed after ${ms} ms: ${result.error}`);
-      void vscode.window.showErrorMessage(`"${view.name}" failed after ${ms} ms: ${result.error}`, 'Set Endpoint Token').then((a) => a && vscode.commands.executeCommand('moonshotSessions.setEndpointToken', view.id));
+      const offers = fixesFor(result).map((fix) => this.fixOffer(view.id, fix));
+      notify(this.input(), 'error', `"${view.name}" failed after ${ms} ms: ${result.error}`, ...offers);
     }
     return result;
   }
-}
 
-function validateUrl(v: string): string | undefined {
-  try {
-    const url = new URL(v.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'Use an http:// or https:// URL';
-  } catch {
-    return 'Not a URL';
+  private fixOffer(id: string, fix: EndpointFix): Offer {
+    const title = FIX_TITLES[fix];
+    if (fix === 'setToken') return offerCommand(title, 'setEndpointToken', id);
+    return offerCommand(title, 'editEndpoint', id, fix === 'editUrl' ? 'uri' : 'model');
   }
 }

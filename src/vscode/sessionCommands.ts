@@ -1,6 +1,6 @@
 // Commands on sessions: create, send a prompt, open, delete, export, and
 // the session's prompt template and context strategy. Each returns what it
-// did, so tests (and other extensions) can follow up.
+// did, so tests (and other extensions) can follow up, and says what it did.
 import * as vscode from 'vscode';
 import type { Core } from '../core/core';
 import type { SessionMetadata, PromptTemplate } from '../core/schemas';
@@ -11,143 +11,218 @@ import { sessionToJson, sessionToMarkdown } from '../core/exportFormats';
 import type { UserInput } from './userInput';
 import type { TreeNode } from './sessionsTree';
 import { historyUri } from './historyDocument';
-import { registerCommand } from './registerCommand';
-import type { ChatPanel, ChatPanels } from './chatPanel';
+import { notify, offerCommand, offerOpen, type CommandTable } from './commands';
+import { askOnce, runFlow, type Ask, type Step } from './flow';
+import type { ChatPanel } from './chatPanel';
 
 /** What a session command may be called with: a tree node, a session id, or nothing (ask). */
 export type SessionArg = TreeNode | string | undefined;
+
+/** What these commands need of the chat panels. */
+export interface ChatPanelHost {
+  open(sessionId: string, options?: { focusPrompt?: boolean }): Promise<ChatPanel>;
+  /** False when no chat panel is open. */
+  focusPromptBox(): boolean;
+  /** Stops the calls in flight of the active panel's session; false when no panel is open. */
+  stopAll(): boolean;
+}
 
 interface Item<T> extends vscode.QuickPickItem {
   value: T;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export class SessionCommands {
   constructor(
     private readonly core: Core,
-    private readonly panels: ChatPanels,
+    private readonly panels: ChatPanelHost,
     private readonly input: () => UserInput,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  register(): vscode.Disposable[] {
-    const c = <A extends unknown[]>(id: string, fn: (...args: A) => unknown) => registerCommand(id, fn, this.log);
-    return [
-      c('createSession', () => this.createSession()),
-      c('sendPrompt', (arg?: SessionArg, prompt?: string) => this.sendPrompt(arg, prompt)),
-      c('openSession', (arg?: SessionArg) => this.openSession(arg)),
-      c('openSessionMarkdown', (arg?: SessionArg) => this.openSessionMarkdown(arg)),
-      c('deleteSession', (arg?: SessionArg) => this.deleteSession(arg)),
-      c('exportSession', (arg?: SessionArg) => this.exportSession(arg)),
-      c('setPromptTemplate', (arg?: SessionArg) => this.setPromptTemplate(arg)),
-      c('clearPromptTemplate', (arg?: SessionArg) => this.clearPromptTemplate(arg)),
-      c('setContextStrategy', (arg?: SessionArg) => this.setContextStrategy(arg)),
-      c('clearContextStrategy', (arg?: SessionArg) => this.clearContextStrategy(arg)),
-      c('copySessionId', (arg?: SessionArg) => this.copySessionId(arg)),
-    ];
+  handlers(): Pick<
+    CommandTable,
+    | 'createSession'
+    | 'sendPrompt'
+    | 'openSession'
+    | 'openSessionMarkdown'
+    | 'deleteSession'
+    | 'exportSession'
+    | 'setPromptTemplate'
+    | 'clearPromptTemplate'
+    | 'setContextStrategy'
+    | 'clearContextStrategy'
+    | 'copySessionId'
+    | 'focusPromptBox'
+    | 'stopAll'
+  > {
+    return {
+      createSession: () => this.createSession(),
+      sendPrompt: (arg?: SessionArg, prompt?: string) => this.sendPrompt(arg, prompt),
+      openSession: (arg?: SessionArg) => this.openSession(arg),
+      openSessionMarkdown: (arg?: SessionArg) => this.openSessionMarkdown(arg),
+      deleteSession: (arg?: SessionArg) => this.deleteSession(arg),
+      exportSession: (arg?: SessionArg) => this.exportSession(arg),
+      setPromptTemplate: (arg?: SessionArg) => this.setPromptTemplate(arg),
+      clearPromptTemplate: (arg?: SessionArg) => this.clearPromptTemplate(arg),
+      setContextStrategy: (arg?: SessionArg) => this.setContextStrategy(arg),
+      clearContextStrategy: (arg?: SessionArg) => this.clearContextStrategy(arg),
+      copySessionId: (arg?: SessionArg) => this.copySessionId(arg),
+      focusPromptBox: () => this.whenPanelOpen(this.panels.focusPromptBox()),
+      stopAll: () => this.whenPanelOpen(this.panels.stopAll()),
+    };
   }
 
-  private async resolveSession(arg: SessionArg, placeHolder = 'Pick a session'): Promise<SessionMetadata | undefined> {
+  private whenPanelOpen(done: boolean): boolean {
+    if (!done) notify(this.input(), 'info', 'No chat panel is open.', offerCommand('Open Session', 'openSession'));
+    return done;
+  }
+
+  /** The session the command was given, if any. */
+  private async given(arg: SessionArg): Promise<SessionMetadata | undefined> {
     if (typeof arg === 'string') return this.core.sessions.get(arg);
     if (arg?.kind === 'session') return this.core.sessions.get(arg.session.session_id);
     if (arg?.kind === 'chat') return this.core.sessions.get(arg.sessionId);
+    return undefined;
+  }
+
+  /** Asks for a session; undefined (and a hint) when there is none. */
+  private async askSession(ask: Ask, placeHolder: string): Promise<SessionMetadata | undefined> {
     const sessions = await this.core.sessions.list();
     if (sessions.length === 0) {
-      void vscode.window.showInformationMessage('There are no sessions yet.', 'Create Session').then((a) => a && vscode.commands.executeCommand('moonshotSessions.createSession'));
+      notify(this.input(), 'info', 'There are no sessions yet.', offerCommand('Create Session', 'createSession'));
       return undefined;
     }
-    const picked = await this.input().pick(
-      sessions.map((s): Item<SessionMetadata> => ({ label: s.name, description: s.session_id, detail: s.endpoints.join(', '), value: s })),
-      { placeHolder, matchOnDescription: true },
-    );
-    return picked?.value;
+    const picked = await ask.pick({
+      placeHolder,
+      matchOnDescription: true,
+      items: sessions.map((s): Item<SessionMetadata> => ({ label: s.name, description: s.session_id, detail: s.endpoints.join(', '), value: s })),
+    });
+    return picked.value;
+  }
+
+  /** The given session, or one the user picks. */
+  private async resolveSession(arg: SessionArg, placeHolder = 'Pick a session'): Promise<SessionMetadata | undefined> {
+    return (await this.given(arg)) ?? (arg ? undefined : (await askOnce(this.input(), (ask) => this.askSession(ask, placeHolder))) ?? undefined);
+  }
+
+  /**
+   * A flow that starts by picking the session unless the command was given
+   * one; `after` is the step that follows. Resolves with the session, or
+   * undefined when the user left the flow.
+   */
+  private async withSession(arg: SessionArg, placeHolder: string, after: (s: SessionMetadata) => Step, steps: number): Promise<SessionMetadata | undefined> {
+    let session = await this.given(arg);
+    const pick: Step = async (ask) => {
+      session = await this.askSession(ask, placeHolder);
+      if (session) return after(session);
+    };
+    const done = await runFlow(this.input(), session ? after(session) : pick, { totalSteps: () => steps + (arg ? 0 : 1) });
+    return done ? session : undefined;
   }
 
   async createSession(): Promise<SessionMetadata | undefined> {
-    const ui = this.input();
-    const name = await ui.input({
-      title: 'Create Session (1/5): name',
-      prompt: 'A name for the session; its id is made from it',
-      validateInput: (v) => (v.trim() === '' ? 'Give the session a name' : slugify(v) === '' ? 'The name needs at least one letter or digit' : v.trim().length > 100 ? 'At most 100 characters' : undefined),
-    });
-    if (name === undefined) return undefined;
-    const description = await ui.input({ title: 'Create Session (2/5): description', prompt: 'Optional: what this session is for' });
-    if (description === undefined) return undefined;
+    const d = { name: '', description: '', endpoints: [] as string[], template: null as string | null, strategy: null as string | null, noEndpoint: false };
+    const usable = (await this.core.endpoints.list()).filter((v) => v.supported);
 
-    const views = await this.core.endpoints.list();
-    const usable = views.filter((v) => v.supported);
-    const endpoints = await ui.pickMany(
-      usable.map((v): Item<string> => ({ label: v.name, description: v.id, detail: [v.connector_type, v.model, v.uri].filter(Boolean).join(' · '), value: v.id, picked: v.id === 'echo' && usable.length === 1 })),
-      { title: 'Create Session (3/5): endpoints', placeHolder: 'Pick the endpoints every prompt goes to (Add Endpoint adds more)' },
-    );
-    if (!endpoints || endpoints.length === 0) return undefined;
+    const nameStep: Step = async (ask) => {
+      d.name = await ask.input({
+        title: 'Create Session',
+        placeHolder: 'Session name',
+        prompt: 'A name for the session; its id is made from it',
+        value: d.name,
+        validate: (v) => (v.trim() === '' ? 'Give the session a name' : slugify(v) === '' ? 'The name needs at least one letter or digit' : v.trim().length > 100 ? 'At most 100 characters' : undefined),
+      });
+      return descriptionStep;
+    };
+    const descriptionStep: Step = async (ask) => {
+      d.description = await ask.input({ title: 'Create Session', placeHolder: 'Description (optional)', prompt: 'Optional: what this session is for', value: d.description });
+      return endpointsStep;
+    };
+    const endpointsStep: Step = async (ask) => {
+      const picked = await ask.pickMany({
+        title: 'Create Session',
+        placeHolder: d.noEndpoint ? 'Pick at least one endpoint (Space to select), then Enter' : 'Pick the endpoints every prompt goes to (Add Endpoint adds more)',
+        items: usable.map((v): Item<string> => ({
+          label: v.name,
+          description: v.id,
+          detail: [v.connector_type, v.model, v.uri].filter(Boolean).join(' · '),
+          value: v.id,
+          picked: d.endpoints.length ? d.endpoints.includes(v.id) : v.id === 'echo' && usable.length === 1,
+        })),
+      });
+      // Nothing picked is a slip (Enter before Space), not a wish to stop: ask again.
+      d.noEndpoint = picked.length === 0;
+      if (d.noEndpoint) return endpointsStep;
+      d.endpoints = picked.map((p) => p.value);
+      return templateStep;
+    };
+    const templateStep: Step = async (ask) => {
+      d.template = (await this.askTemplate(ask, 'Create Session', true, d.template)) ?? null;
+      return strategyStep;
+    };
+    const strategyStep: Step = async (ask) => {
+      d.strategy = await this.askStrategy(ask, 'Create Session', true, d.strategy);
+    };
 
-    const template = await this.pickTemplate('Create Session (4/5): prompt template', true);
-    if (template === undefined) return undefined;
-    const strategy = await this.pickStrategy('Create Session (5/5): context strategy', true);
-    if (strategy === undefined) return undefined;
-
-    const session = await this.core.sessions.create({
-      name,
-      description,
-      endpoints: endpoints.map((e) => e.value),
-      prompt_template: template,
-      context_strategy: strategy,
-    });
+    if (!(await runFlow(this.input(), nameStep, { totalSteps: () => 5 }))) return undefined;
+    const session = await this.core.sessions.create({ name: d.name, description: d.description, endpoints: d.endpoints, prompt_template: d.template, context_strategy: d.strategy });
     this.log.info(`Created session ${session.session_id}`);
-    void vscode.window.showInformationMessage(`Created session "${session.name}".`, 'Send Prompt').then((a) => a && vscode.commands.executeCommand('moonshotSessions.sendPrompt', session.session_id));
+    this.input().status(`Created session "${session.name}" with ${plural(session.endpoints.length, 'endpoint')}`);
+    await this.panels.open(session.session_id, { focusPrompt: true });
     return session;
   }
 
-  /** The template's name, null for none, undefined when the user cancelled. */
-  private async pickTemplate(title: string, offerNone: boolean): Promise<string | null | undefined> {
+  /** The template's name, or null for none. */
+  private async askTemplate(ask: Ask, title: string, offerNone: boolean, current: string | null): Promise<string | null> {
     const templates = this.core.templates.list();
     const items: Item<PromptTemplate | null>[] = [
-      ...(offerNone ? [{ label: 'None', description: 'send prompts as they are', value: null }] : []),
-      ...templates.map((t) => ({ label: t.name, detail: t.description, value: t })),
+      ...(offerNone ? [{ label: 'None', description: 'send prompts as they are', value: null, picked: current === null }] : []),
+      ...templates.map((t) => ({ label: t.name, detail: t.description, value: t, picked: t.name === current })),
     ];
-    if (!offerNone && templates.length === 0) {
-      void vscode.window.showInformationMessage('No prompt templates found. Add a folder of Moonshot prompt templates in the setting moonshotSessions.promptTemplateFolders.');
-      return undefined;
-    }
-    const picked = await this.input().pick(items, { title, placeHolder: templates.length ? 'Wraps every prompt ({{ prompt }} is replaced)' : 'No templates configured (setting moonshotSessions.promptTemplateFolders)' });
-    return picked === undefined ? undefined : (picked.value?.name ?? null);
+    const picked = await ask.pick({ title, items, placeHolder: templates.length ? 'Prompt template: wraps every prompt ({{ prompt }} is replaced)' : 'Prompt template: none configured (setting moonshotSessions.promptTemplateFolders)' });
+    return picked.value?.name ?? null;
   }
 
-  private async pickStrategy(title: string, offerNone: boolean): Promise<string | null | undefined> {
+  private async askStrategy(ask: Ask, title: string, offerNone: boolean, current: string | null): Promise<string | null> {
     const items: Item<string | null>[] = [
-      ...(offerNone ? [{ label: 'None', description: 'each prompt on its own', value: null }] : []),
-      ...[...CONTEXT_STRATEGIES.values()].map((s) => ({ label: s.name, detail: s.description, value: s.name })),
+      ...(offerNone ? [{ label: 'None', description: 'each prompt on its own', value: null, picked: current === null }] : []),
+      ...[...CONTEXT_STRATEGIES.values()].map((s) => ({ label: s.name, detail: s.description, value: s.name, picked: s.name === current })),
     ];
-    const picked = await this.input().pick(items, { title, placeHolder: 'How earlier exchanges are sent with a new prompt' });
-    return picked === undefined ? undefined : picked.value;
+    return (await ask.pick({ title, items, placeHolder: 'Context strategy: how earlier exchanges are sent with a new prompt' })).value;
   }
 
   async sendPrompt(arg?: SessionArg, promptText?: string): Promise<PromptResult | undefined> {
-    const session = await this.resolveSession(arg, 'Send a prompt to which session?');
+    let prompt = promptText ?? '';
+    const promptStep = (s: SessionMetadata): Step => async (ask) => {
+      if (promptText !== undefined) return;
+      prompt = await ask.input({
+        title: `Send Prompt to "${s.name}"`,
+        prompt: `Goes to ${plural(s.endpoints.length, 'endpoint')} at once: ${s.endpoints.join(', ')}`,
+        value: prompt,
+        validate: (v) => (v.trim() === '' ? 'Type a prompt' : undefined),
+      });
+    };
+    const session = await this.withSession(arg, 'Send a prompt to which session?', promptStep, promptText === undefined ? 1 : 0);
     if (!session) return undefined;
-    const prompt =
-      promptText ??
-      (await this.input().input({
-        title: `Send Prompt to "${session.name}"`,
-        prompt: `Goes to ${session.endpoints.length} endpoint${session.endpoints.length === 1 ? '' : 's'} at once: ${session.endpoints.join(', ')}`,
-        validateInput: (v) => (v.trim() === '' ? 'Type a prompt' : undefined),
-      }));
-    if (prompt === undefined) return undefined;
     const controller = new AbortController();
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Moonshot: "${session.name}"`, cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        progress.report({ message: `waiting for ${session.endpoints.length} endpoint${session.endpoints.length === 1 ? '' : 's'}…` });
+        progress.report({ message: `waiting for ${plural(session.endpoints.length, 'endpoint')}…` });
         return this.core.sessions.prompt(session.session_id, prompt, { signal: controller.signal });
       },
     );
     const records = Object.values(result).flat();
     const failed = records.filter((r) => r.error !== null);
-    const summary = `${records.length - failed.length} of ${records.length} endpoint${records.length === 1 ? '' : 's'} answered`;
-    const show = failed.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(`${summary}${failed.length ? `; failed: ${failed.map((r) => `${r.conn_id} (${r.error})`).join(', ')}` : ''}.`, 'Open Session').then(
-      (a) => a && vscode.commands.executeCommand('moonshotSessions.openSession', session.session_id),
+    const summary = `${records.length - failed.length} of ${plural(records.length, 'endpoint')} answered`;
+    notify(
+      this.input(),
+      failed.length ? 'warning' : 'info',
+      `${summary}${failed.length ? `; failed: ${failed.map((r) => `${r.conn_id} (${r.error})`).join(', ')}` : ''}.`,
+      offerCommand('Open Session', 'openSession', session.session_id),
     );
     return result;
   }
@@ -155,7 +230,7 @@ export class SessionCommands {
   /** Opens (or reveals) the session's chat panel. */
   async openSession(arg?: SessionArg): Promise<ChatPanel | undefined> {
     const session = await this.resolveSession(arg, 'Open which session?');
-    return session ? this.panels.open(session) : undefined;
+    return session ? this.panels.open(session.session_id) : undefined;
   }
 
   /** The history as a read-only Markdown document that follows new records. */
@@ -170,73 +245,104 @@ export class SessionCommands {
   async deleteSession(arg?: SessionArg): Promise<boolean> {
     const session = await this.resolveSession(arg, 'Delete which session?');
     if (!session) return false;
-    const ok = await this.input().confirm(`Delete session "${session.name}"?`, `Its history with ${session.endpoints.length} endpoint(s) is deleted for good.`, 'Delete');
+    const ok = await this.input().confirm(`Delete session "${session.name}"?`, `Its history with ${plural(session.endpoints.length, 'endpoint')} is deleted for good.`, 'Delete');
     if (!ok) return false;
     await this.core.sessions.delete(session.session_id);
     this.log.info(`Deleted session ${session.session_id}`);
+    this.input().status(`Deleted session "${session.name}"`);
     return true;
   }
 
   async exportSession(arg?: SessionArg): Promise<vscode.Uri | undefined> {
-    const session = await this.resolveSession(arg, 'Export which session?');
+    let format: 'md' | 'json' = 'md';
+    const formatStep = (s: SessionMetadata): Step => async (ask) => {
+      const items: Item<'md' | 'json'>[] = [
+        { label: 'Markdown', description: 'to read: prompt by prompt, every endpoint\'s answer under it', value: 'md' },
+        { label: 'JSON', description: "the API's shape, with every stored field", value: 'json' },
+      ];
+      format = (await ask.pick({ title: `Export "${s.name}"`, items: items.map((i) => ({ ...i, picked: i.value === format })) })).value;
+    };
+    const session = await this.withSession(arg, 'Export which session?', formatStep, 1);
     if (!session) return undefined;
-    const format = await this.input().pick(
-      [
-        { label: 'Markdown', description: 'readable, one section per endpoint', value: 'md' as const },
-        { label: 'JSON', description: "the API's shape, with the whole history", value: 'json' as const },
-      ],
-      { title: `Export "${session.name}"` },
-    );
-    if (!format) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await this.input().saveLocation({
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${session.session_id}.${format.value}`) } : {}),
-      filters: format.value === 'md' ? { Markdown: ['md'] } : { JSON: ['json'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${session.session_id}.${format}`) } : {}),
+      filters: format === 'md' ? { Markdown: ['md'] } : { JSON: ['json'] },
       saveLabel: 'Export',
     });
     if (!target) return undefined;
     const full = await this.core.sessions.get(session.session_id, { includeHistory: true });
-    const text = format.value === 'md' ? sessionToMarkdown(full) : sessionToJson(full);
+    const text = format === 'md' ? sessionToMarkdown(full, { endpointName: (id) => this.core.endpoints.get(id)?.config.name }) : sessionToJson(full);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
-    void vscode.window.showInformationMessage(`Exported "${session.name}" to ${vscode.workspace.asRelativePath(target)}.`);
+    this.log.info(`Exported ${session.session_id} to ${target.toString()}`);
+    notify(this.input(), 'info', `Exported "${session.name}" to ${vscode.workspace.asRelativePath(target)}.`, offerOpen('Open', target));
     return target;
   }
 
   async setPromptTemplate(arg?: SessionArg): Promise<string | undefined> {
-    const session = await this.resolveSession(arg);
-    if (!session) return undefined;
-    const name = await this.pickTemplate(`Prompt template for "${session.name}"`, false);
-    if (!name) return undefined;
+    if (this.core.templates.list().length === 0) {
+      notify(this.input(), 'info', 'No prompt templates found. Add a folder of Moonshot prompt templates (prompt-templates/*.json) in the setting moonshotSessions.promptTemplateFolders.', {
+        title: 'Open Settings',
+        run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'moonshotSessions.promptTemplateFolders'),
+      });
+      return undefined;
+    }
+    let name: string | null = null;
+    const templateStep = (s: SessionMetadata): Step => async (ask) => {
+      name = await this.askTemplate(ask, `Prompt template for "${s.name}"`, false, s.prompt_template);
+    };
+    const session = await this.withSession(arg, 'Set the prompt template of which session?', templateStep, 1);
+    if (!session || !name) return undefined;
     await this.core.sessions.setPromptTemplate(session.session_id, name);
+    this.input().status(`"${session.name}" now wraps prompts in the template "${name}"`);
     return name;
   }
 
   async clearPromptTemplate(arg?: SessionArg): Promise<boolean> {
-    const session = await this.resolveSession(arg);
-    if (!session?.prompt_template) return false;
+    const session = await this.resolveSession(arg, 'Clear the prompt template of which session?');
+    if (!session) return false;
+    if (!session.prompt_template) {
+      this.input().status(`"${session.name}" has no prompt template`);
+      return false;
+    }
     await this.core.sessions.clearPromptTemplate(session.session_id, session.prompt_template);
+    this.input().status(`"${session.name}" sends prompts without a template now`);
     return true;
   }
 
   async setContextStrategy(arg?: SessionArg): Promise<string | undefined> {
-    const session = await this.resolveSession(arg);
-    if (!session) return undefined;
-    const name = await this.pickStrategy(`Context strategy for "${session.name}"`, false);
-    if (!name) return undefined;
-    const count = await this.input().input({
-      title: 'How many earlier prompts?',
-      value: '5',
-      validateInput: (v) => (/^[1-9]\d{0,2}$/.test(v.trim()) ? undefined : 'A whole number from 1 to 999'),
-    });
-    if (count === undefined) return undefined;
+    let name: string | null = null;
+    let count = '5';
+    const countStep: Step = async (ask) => {
+      count = (
+        await ask.input({
+          title: 'How many earlier prompts?',
+          prompt: 'The number of earlier exchanges sent with each new prompt',
+          value: count,
+          validate: (v) => (/^[1-9]\d{0,2}$/.test(v.trim()) ? undefined : 'A whole number from 1 to 999'),
+        })
+      ).trim();
+    };
+    const strategyStep = (s: SessionMetadata): Step => async (ask) => {
+      name = await this.askStrategy(ask, `Context strategy for "${s.name}"`, false, s.context_strategy);
+      return countStep;
+    };
+    const session = await this.withSession(arg, 'Set the context strategy of which session?', strategyStep, 2);
+    if (!session || !name) return undefined;
     await this.core.sessions.setContextStrategy(session.session_id, name, Number(count));
+    this.input().status(`"${session.name}" now sends the last ${plural(Number(count), 'prompt')} as context (${name})`);
     return name;
   }
 
   async clearContextStrategy(arg?: SessionArg): Promise<boolean> {
-    const session = await this.resolveSession(arg);
-    if (!session?.context_strategy) return false;
+    const session = await this.resolveSession(arg, 'Clear the context strategy of which session?');
+    if (!session) return false;
+    if (!session.context_strategy) {
+      this.input().status(`"${session.name}" has no context strategy`);
+      return false;
+    }
     await this.core.sessions.clearContextStrategy(session.session_id, session.context_strategy);
+    this.input().status(`"${session.name}" sends each prompt on its own now`);
     return true;
   }
 
@@ -244,6 +350,7 @@ export class SessionCommands {
     const session = await this.resolveSession(arg);
     if (!session) return undefined;
     await vscode.env.clipboard.writeText(session.session_id);
+    this.input().status(`Copied the session id ${session.session_id}`);
     return session.session_id;
   }
 }

@@ -1,16 +1,23 @@
 // The Sessions view: each session, and under it one node per endpoint chat
-// with its record count and last duration. Chat counts are read from the
-// ends of the chat files when a session is expanded, never at activation.
+// with its record count and last duration, and whether it is answering a
+// prompt now or has prompts waiting for an earlier one. Chat counts are read
+// from the ends of the chat files when a session is expanded, never at
+// activation.
 import * as vscode from 'vscode';
 import type { SessionMetadata, StoredChatRecord } from '../core/schemas';
 import type { SessionService } from '../core/sessions';
 import type { EndpointRegistry } from '../core/endpoints';
+import { escapeMarkdown } from '../core/markdownText';
+import { STOPPED_ERROR } from '../core/exportFormats';
+import { COMMAND_IDS } from './commands';
 
 export type SessionNode = { kind: 'session'; session: SessionMetadata };
 export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: StoredChatRecord };
 export type TreeNode = SessionNode | ChatNode;
 
 const REFRESH_DELAY_MS = 50;
+
+export type ChatActivity = { answering: boolean; queued: number };
 
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -23,8 +30,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     private readonly endpoints: EndpointRegistry,
   ) {
     this.disposables.push(
+      // Every event but a streamed piece changes what the tree shows (counts, queued, answering).
       sessions.onDidChange((e) => {
-        if (e.type !== 'delta' && e.type !== 'promptStarted') this.refresh();
+        if (e.type !== 'delta') this.refresh();
       }),
       endpoints.onDidChange(() => this.refresh()),
     );
@@ -53,7 +61,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.contextValue = 'session';
     item.iconPath = new vscode.ThemeIcon('comment-discussion');
     const extras = [s.prompt_template && `template ${s.prompt_template}`, s.context_strategy && `strategy ${s.context_strategy}`].filter(Boolean);
-    item.description = [`${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`, ...extras].join(' · ');
+    const busy = this.sessions.activePrompts(s.session_id).length > 0 ? ['answering…'] : [];
+    item.description = [...busy, `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`, ...extras].join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(s.name)}**\n\n`);
     if (s.description) tooltip.appendMarkdown(`${escapeMarkdown(s.description)}\n\n`);
@@ -63,22 +72,39 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     return item;
   }
 
+  /** From the service's snapshot of the prompts accepted and not finished. */
+  private activityOf(sessionId: string, chatId: string): ChatActivity {
+    const states = this.sessions.activePrompts(sessionId).map((p) => p.chats[chatId]?.state);
+    return { answering: states.includes('running'), queued: states.filter((state) => state === 'queued').length };
+  }
+
   private chatItem(c: ChatNode): vscode.TreeItem {
     const entry = this.endpoints.get(c.endpoint);
-    const item = new vscode.TreeItem(entry?.config.name ?? c.endpoint, vscode.TreeItemCollapsibleState.None);
+    const name = entry?.config.name ?? c.endpoint;
+    const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
     item.id = `chat:${c.sessionId}/${c.chatId}`;
     item.contextValue = 'chat';
-    const failed = Boolean(c.last?.error);
-    item.iconPath = new vscode.ThemeIcon(!entry ? 'warning' : failed ? 'error' : 'hubot');
-    item.description = [`${c.count} record${c.count === 1 ? '' : 's'}`, c.last && `last ${c.last.duration}`].filter(Boolean).join(' · ');
+    const activity = this.activityOf(c.sessionId, c.chatId);
+    const stopped = c.last?.error === STOPPED_ERROR;
+    const failed = Boolean(c.last?.error) && !stopped;
+    const icon = !entry ? 'warning' : activity.answering ? 'loading~spin' : activity.queued ? 'clock' : failed ? 'error' : stopped ? 'debug-stop' : 'hubot';
+    item.iconPath = new vscode.ThemeIcon(icon);
+    const now = activity.answering ? 'answering…' : activity.queued ? 'queued' : undefined;
+    const more = activity.answering && activity.queued ? `${activity.queued} queued` : undefined;
+    item.description = [now, more, `${c.count} record${c.count === 1 ? '' : 's'}`, c.last && `last ${c.last.duration}`, !now && stopped && 'stopped'].filter(Boolean).join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${escapeMarkdown(entry?.config.name ?? c.endpoint)}** (\`${c.endpoint}\`)\n\n`);
+    tooltip.appendMarkdown(`**${escapeMarkdown(name)}** (\`${c.endpoint}\`)\n\n`);
     if (!entry) tooltip.appendMarkdown('This endpoint is no longer configured.\n\n');
+    if (activity.answering) tooltip.appendMarkdown(`Answering a prompt now${activity.queued ? `; ${activity.queued} more waiting` : ''}.\n\n`);
+    else if (activity.queued) tooltip.appendMarkdown(`Queued: ${activity.queued} prompt${activity.queued === 1 ? '' : 's'} waiting for an earlier one to ${escapeMarkdown(name)}.\n\n`);
     if (entry?.config.model) tooltip.appendMarkdown(`- model: \`${entry.config.model}\`\n`);
     tooltip.appendMarkdown(`- chat: \`${c.chatId}\`\n- records: ${c.count}\n`);
-    if (c.last) tooltip.appendMarkdown(`- last: ${c.last.prompt_time}, ${c.last.duration}${failed ? `, failed: ${escapeMarkdown(c.last.error ?? '')}` : ''}`);
+    if (c.last) {
+      const outcome = stopped ? ', stopped by the user' : failed ? `, failed: ${escapeMarkdown(c.last.error ?? '')}` : '';
+      tooltip.appendMarkdown(`- last: ${c.last.prompt_time}, ${c.last.duration}${outcome}`);
+    }
     item.tooltip = tooltip;
-    item.command = { command: 'moonshotSessions.openSession', title: 'Open Session', arguments: [c.sessionId] };
+    item.command = { command: COMMAND_IDS.openSession, title: 'Open Session', arguments: [c.sessionId] };
     return item;
   }
 
@@ -86,8 +112,4 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

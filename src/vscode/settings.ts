@@ -1,9 +1,13 @@
 // Reads the extension's settings into what the core and the API take.
 import * as vscode from 'vscode';
+import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { EndpointSource } from '../core/endpoints';
+import { slugify } from '../core/ids';
 
 export const SECTION = 'moonshotSessions';
+/** The `origin` of endpoints from the `endpoints` setting (followed by `[index]` in the registry). */
+export const ENDPOINT_SETTING_ORIGIN = `setting ${SECTION}.endpoints`;
 
 export interface ApiSettings {
   enabled: boolean;
@@ -13,7 +17,9 @@ export interface ApiSettings {
   allowedOrigins: string[];
 }
 
+/** A folder setting as a path: `~/` is the home folder, relative paths start at the first workspace folder. */
 function resolveFolder(folder: string): string {
+  if (folder === '~' || folder.startsWith('~/')) return join(homedir(), folder.slice(1));
   if (isAbsolute(folder)) return folder;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return root ? join(root, folder) : folder;
@@ -33,7 +39,7 @@ export function readApiSettings(): ApiSettings {
 export function readEndpointSources(): EndpointSource[] {
   const c = vscode.workspace.getConfiguration(SECTION);
   return [
-    { kind: 'inline', origin: `setting ${SECTION}.endpoints`, endpoints: c.get<unknown[]>('endpoints', []) },
+    { kind: 'inline', origin: ENDPOINT_SETTING_ORIGIN, endpoints: c.get<unknown[]>('endpoints', []) },
     ...c.get<string[]>('endpointFolders', []).map((f): EndpointSource => ({ kind: 'folder', path: resolveFolder(f) })),
   ];
 }
@@ -45,6 +51,11 @@ export function readPromptTemplateFolders(): string[] {
 /** Endpoint objects of the `endpoints` setting, to add to or remove from. */
 export function endpointSettingEntries(): Record<string, unknown>[] {
   return vscode.workspace.getConfiguration(SECTION).get<Record<string, unknown>[]>('endpoints', []);
+}
+
+/** The id the registry gives an object of the `endpoints` setting. */
+export function settingEntryId(entry: Record<string, unknown>): string {
+  return typeof entry.id === 'string' && entry.id ? entry.id : slugify(String(entry.name ?? ''));
 }
 
 /** Writes the `endpoints` setting where the user keeps it (workspace if set there, else user settings). */

@@ -4,7 +4,7 @@
 // page as a person would: clicks, typing, the command palette.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -81,6 +81,10 @@ export interface E2E {
 export interface StartOptions {
   endpoints: EndpointConfig[];
   theme?: string;
+  /** More user settings (e.g. moonshotSessions.endpointFolders). */
+  settings?: Record<string, unknown>;
+  /** Files to put in the workspace before VS Code starts, by path relative to it. */
+  workspaceFiles?: Record<string, string>;
 }
 
 /** Starts everything and opens the workbench; resolves once the activity bar shows the Moonshot view. */
@@ -96,6 +100,10 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
   mkdirSync(dirs.workspace, { recursive: true });
   writeFileSync(join(dirs.workspace, 'README.md'), '# End-to-end test workspace\n\nMade by test/e2e/harness.ts.\n');
+  for (const [path, text] of Object.entries(options.workspaceFiles ?? {})) {
+    mkdirSync(dirname(join(dirs.workspace, path)), { recursive: true });
+    writeFileSync(join(dirs.workspace, path), text);
+  }
 
   let fake: FakeOpenAI | undefined;
   let server: RunningCodeServer | undefined;
@@ -141,6 +149,7 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
         // One try: a failure must show as a failure, not a retry.
         params: { max_attempts: 1, timeout: 30 },
       })),
+      ...options.settings,
     };
     writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
 
@@ -249,4 +258,28 @@ export function readApiDiscovery(dirs: Dirs): { url: string; token: string | nul
 
 export function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+}
+
+/**
+ * Registers the hooks every suite wants: a screenshot of the page after a
+ * failed test, and VS Code's logs kept after the run when any test failed.
+ * Call inside `describe`; `get` returns the running E2E (undefined before it started).
+ */
+export function keepFailureArtifacts(get: () => E2E | undefined): void {
+  let anyFailed = false;
+  afterEach(async function () {
+    const page = get()?.page;
+    const test = this.currentTest;
+    if (test?.state !== 'failed' || !page) return;
+    anyFailed = true;
+    mkdirSync(RESULTS, { recursive: true });
+    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
+    console.log(`      screenshot: ${file}`);
+  });
+  after(function () {
+    if (!anyFailed) return;
+    const logs = get()?.saveLogs();
+    if (logs) console.log(`      VS Code logs: ${logs}`);
+  });
 }

@@ -256,3 +256,16 @@ export async function sendFromPanel(panel: FrameLocator, prompt: string): Promis
   if (typed !== prompt) throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
   await input.press('Enter');
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Endpoints view and guided flows
+
+/** A row of the Endpoints view, by the endpoint's name. */
+export function endpointRow(page: Page, name: string): Locator {
+  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: 'Endpoints' }) }).locator('.monaco-list-row[role="treeitem"]').filter({ hasText: name });
+}
+
+/** Clicks the Back button of the quick input (a step of a guided flow). */
+export async function pressBack(page: Page): Promise<void> {
+  await quickInput(page).widget.getByRole('button', { name: 'Back' }).click();
+}

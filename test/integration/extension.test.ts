@@ -16,27 +16,18 @@ import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
 import type { HostMessage } from '../../src/shared/chatProtocol';
 import type { SessionNode, ChatNode } from '../../src/vscode/sessionsTree';
-import { ScriptedInput, type Answer } from './scriptedInput';
+import { COMMAND_IDS } from '../../src/vscode/commands';
+import { commandRunner, setting, EXTENSION_ID, workspaceFolder as workspace } from './helpers';
+import { freePort } from '../support/ports';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
 const phase = process.env.MOONSHOT_IT_PHASE ?? '1';
-const EXTENSION_ID = 'moonshot-sessions.moonshot-sessions';
 const PERSISTED = 'Persisted Session';
 
 let ext: vscode.Extension<MoonshotSessionsApi>;
 let api: MoonshotSessionsApi;
 
-async function run<T>(command: string, answers: Answer[], ...args: unknown[]): Promise<T> {
-  const script = new ScriptedInput(answers);
-  api.setUserInput(script);
-  try {
-    const result = await vscode.commands.executeCommand<T>(`moonshotSessions.${command}`, ...args);
-    assert.equal(script.remaining, 0, `${command} asked fewer questions than scripted`);
-    return result;
-  } finally {
-    api.setUserInput(undefined);
-  }
-}
+const run = commandRunner(() => api);
 
 /** Collects the messages the chat panels post to their webviews from now on. */
 function watchPanels(): { messages: HostMessage[]; dispose(): void } {
@@ -47,10 +38,6 @@ function watchPanels(): { messages: HostMessage[]; dispose(): void } {
 
 async function treeSessions(): Promise<SessionNode[]> {
   return (await api.tree.getChildren()) as SessionNode[];
-}
-
-async function setting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('moonshotSessions').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 function nextApiState(predicate: (s: ApiState) => boolean): Promise<ApiState> {
@@ -83,16 +70,7 @@ function requestFromOutside(url: string, headers: Record<string, string> = {}, b
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 const running = (s: ApiState) => (s.running ? s : assert.fail(`API not running: ${s.reason}`));
-const workspace = () => vscode.workspace.workspaceFolders![0]!.uri;
 const tokenFile = () => vscode.Uri.joinPath(workspace(), '.phase1-api-token');
 
 describe(`Moonshot Sessions extension (phase ${phase})`, function () {
@@ -106,9 +84,18 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
   });
 
   it('activates: commands registered, storage in workspace storage, API running', async () => {
-    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const contributes = ext.packageJSON.contributes;
+    const contributed = (contributes.commands as { command: string }[]).map((c) => c.command);
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
+    // One table of commands: package.json contributes exactly the ids the code registers and runs.
+    assert.deepEqual([...contributed].sort(), Object.values(COMMAND_IDS).sort());
+    const referenced = [
+      ...Object.values(contributes.menus as Record<string, { command: string }[]>).flat().map((m) => m.command),
+      ...(contributes.keybindings as { command: string }[]).map((k) => k.command),
+      ...(contributes.walkthroughs as { steps: { completionEvents: string[] }[] }[]).flatMap((w) => w.steps.flatMap((s) => s.completionEvents)).filter((e) => e.startsWith('onCommand:')).map((e) => e.slice('onCommand:'.length)),
+    ];
+    assert.deepEqual(referenced.filter((c) => !contributed.includes(c)), [], 'menus, keybindings and the walkthrough name only contributed commands');
     assert.match(api.core.storageDir, /workspaceStorage/);
     const state = running(api.api.state);
     assert.match(state.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -137,6 +124,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
           { pick: 'None' },
         ]))!;
         assert.match(session.session_id, /^persisted-session_\d{8}-\d{6}$/);
+        assert.ok(api.panels.get(session.session_id), 'its chat panel opened, for the first prompt');
         const nodes = await treeSessions();
         const node = nodes.find((n) => n.session.session_id === session.session_id)!;
         assert.ok(node);
@@ -187,6 +175,8 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
       });
 
       it('Open Session opens one chat panel per session, and reveals it when opened again', async () => {
+        // Create Session opened it already: start from a closed panel.
+        api.panels.get(session.session_id)?.panel.dispose();
         const posted = watchPanels();
         const panel = (await run<ChatPanel>('openSession', [], session.session_id))!;
         await panel.whenReady();

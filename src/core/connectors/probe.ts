@@ -1,8 +1,11 @@
 // One small call to an endpoint, to tell the user whether it works.
-import { createConnector, describeError } from './index';
+import { createConnector, toConnectorError, type FailureKind } from './index';
 import type { Connector, ResolvedEndpoint } from './types';
 
-export type ProbeResult = { ok: true; ms: number; text: string } | { ok: false; ms: number; error: string };
+export type ProbeResult =
+  | { ok: true; ms: number; text: string }
+  /** `kind` and `status` say what failed, so the UI can offer the fix that fits. */
+  | { ok: false; ms: number; error: string; kind: FailureKind; status?: number };
 
 export async function probeEndpoint(endpoint: ResolvedEndpoint, connectorFor: (e: ResolvedEndpoint) => Connector = createConnector, signal?: AbortSignal): Promise<ProbeResult> {
   const started = performance.now();
@@ -12,6 +15,7 @@ export async function probeEndpoint(endpoint: ResolvedEndpoint, connectorFor: (e
     const result = await connector.complete({ messages: [{ role: 'user', content: 'Reply with the word OK.' }], ...(signal ? { signal } : {}) });
     return { ok: true, ms: performance.now() - started, text: result.text };
   } catch (err) {
-    return { ok: false, ms: performance.now() - started, error: describeError(err) };
+    const failure = toConnectorError(err);
+    return { ok: false, ms: performance.now() - started, error: failure.message, kind: failure.kind, ...(failure.status === undefined ? {} : { status: failure.status }) };
   }
 }
