@@ -8,12 +8,13 @@ import { openCore, type Core } from '../src/core/core';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import { createConnector } from '../src/core/connectors';
-import type { ChatRecord } from '../src/core/schemas';
+import type { StoredChatRecord } from '../src/core/schemas';
 import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
 import { measurePanelRender } from './panelRender';
 import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
+import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 
@@ -113,7 +114,7 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const small = await measure(session.session_id);
     const chat = session.chat_ids[0]!;
     const [last] = await core.store.readTail(session.session_id, chat, 1);
-    const filler = (n: number): ChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null });
+    const filler = (n: number): StoredChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '' });
     const lines: string[] = [];
     for (let id = (last?.chat_record_id ?? 0) + 1; id <= 4000; id++) lines.push(`${JSON.stringify(filler(id))}\n`);
     // Written as another process would: the store notices the file grew and reads the last id from its end.
@@ -174,6 +175,8 @@ async function main() {
       rows.push({ name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`, value: t.perVariantMs, unit: 'ms', target: '< 1', ok: t.perVariantMs < 1 });
     }
     rows.push(await fanOut(fake));
+    rows.push(...(await measureAttackRun()));
+    rows.push(...(await measureEventStreamCost()));
     rows.push(await apiOverhead(fake));
     rows.push(...(await historyIndependence(fake)));
     const panel = await panelOpen();

@@ -3,7 +3,7 @@ import { openCore, type Core } from '../../src/core/core';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { buildInit, orderRows, promptTimeValue, RowPager } from '../../src/vscode/chatPanelData';
 import { HostMessageSchema, PAGE_ROWS, type PromptRow } from '../../src/shared/chatProtocol';
-import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';
+import type { SessionMetadata, StoredChatRecord } from '../../src/core/schemas';
 import { useTempDir } from '../support/tempDir';
 
 /** Prompt n was sent at second n of the day (so times order rows the way the ids do). */
@@ -15,7 +15,7 @@ const time = (n: number) => {
   return `01/01/2024, ${pad(h)}:${pad(m)}:${pad(s)}`;
 };
 
-const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): ChatRecord => ({
+const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): StoredChatRecord => ({
   chat_record_id: id,
   ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
   conn_id: 'echo',
@@ -27,6 +27,7 @@ const record = (id: number, fields: { prompt: string; promptId?: string; at: num
   duration: '0 secs',
   prompt_time: time(fields.at),
   error: fields.error ?? null,
+  attack_module: '',
 });
 
 /** Appends records to a chat as a session would have written them (ids 1, 2, 3 ...). */
@@ -61,7 +62,7 @@ describe('chat panel data (rows by prompt)', () => {
       promptTemplateFolders: [],
       secrets: new MemorySecretStore(),
     }));
-  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.store.readTail(s.session_id, chatId, count), pageRows);
+  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
 
   it('opens with the newest page of rows, one prompt per row across the chats, and pages back to the first', async () => {
     await open();
@@ -156,7 +157,7 @@ describe('chat panel data (rows by prompt)', () => {
       [0, record(12, { prompt: 'p2', promptId: 'id-2', at: 12 })],
     ] as const) {
       await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, () => r);
-      pager.noteRecord(s.chat_ids[chat]!, r);
+      pager.noteRecord(s.chat_ids[chat]!, { ...r, metric: null });
     }
     pager.noteLive('id-2');
     const rest = [];

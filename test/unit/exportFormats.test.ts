@@ -8,7 +8,7 @@ const A = 'a_20240101-000000';
 const B = 'b_20240101-000000';
 
 function record(id: number, prompt: string, fields: Partial<ChatRecord> & { prompt_id?: string } = {}): ChatRecord {
-  return { chat_record_id: id, conn_id: 'x', context_strategy: '', prompt_template: '', prompt, prepared_prompt: prompt, predicted_result: `answer to ${prompt}`, duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null, ...fields };
+  return { chat_record_id: id, conn_id: 'x', context_strategy: '', prompt_template: '', prompt, prepared_prompt: prompt, predicted_result: `answer to ${prompt}`, duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '', metric: null, ...fields };
 }
 
 function session(history: Record<string, ChatRecord[]>): SessionMetadata {

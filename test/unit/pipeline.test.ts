@@ -4,10 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_STRATEGIES, buildMessages, preparePrompt, renderPromptTemplate } from '../../src/core/pipeline';
 import { isCoreError } from '../../src/core/errors';
-import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
+import { MAX_PREPARED_PROMPT_CHARS, type StoredChatRecord } from '../../src/core/schemas';
 import { TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
 
-function record(id: number, prepared: string, answer: string, error: string | null = null): ChatRecord {
+function record(id: number, prepared: string, answer: string, error: string | null = null): StoredChatRecord {
   return {
     chat_record_id: id,
     conn_id: 'echo',
@@ -19,6 +19,7 @@ function record(id: number, prepared: string, answer: string, error: string | nu
     duration: '0 secs',
     prompt_time: '01/01/2024, 00:00:00',
     error,
+    attack_module: '',
   };
 }
 
@@ -111,7 +112,7 @@ describe('messages', () => {
 });
 
 describe('preparePrompt', () => {
-  const record = (prepared: string) => ({ prepared_prompt: prepared, predicted_result: 'a', error: null }) as ChatRecord;
+  const record = (prepared: string) => ({ prepared_prompt: prepared, predicted_result: 'a', error: null }) as StoredChatRecord;
 
   it('applies the strategy, then the template, then the endpoint prompts, with no I/O', () => {
     const out = preparePrompt({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/store';
-import type { ChatRecord, StoredSession } from '../../src/core/schemas';
+import type { StoredChatRecord, StoredSession } from '../../src/core/schemas';
 import { ConflictError, NotFoundError, isCoreError } from '../../src/core/errors';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
@@ -19,9 +19,10 @@ const session = (id = 's_20240101-000000'): StoredSession => ({
   context_strategy: null,
   filename: null,
   num_of_prev_prompts: 5,
+  metric: null,
 });
 
-const record = (id: number, text = `r${id}`): ChatRecord => ({
+const record = (id: number, text = `r${id}`): StoredChatRecord => ({
   chat_record_id: id,
   conn_id: 'echo',
   context_strategy: '',
@@ -32,6 +33,7 @@ const record = (id: number, text = `r${id}`): ChatRecord => ({
   duration: '0 secs',
   prompt_time: '01/01/2024, 00:00:00',
   error: null,
+  attack_module: '',
 });
 
 describe('SessionStore', () => {
@@ -94,7 +96,7 @@ describe('SessionStore', () => {
     const fresh = new SessionStore(dir());
     await append(fresh);
     const lines = (await fs.readFile(chatFile(), 'utf8')).split('\n').filter(Boolean);
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as ChatRecord).chat_record_id), [1, 2]);
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as StoredChatRecord).chat_record_id), [1, 2]);
   });
 
   it('cuts a torn last line another process leaves at any time, not only before its own first append', async () => {
