@@ -199,12 +199,13 @@ describe('red-teaming routes over real sockets', function () {
       const [lo, hi] = wilsonInterval(5, 5);
       s.chat_ids.forEach((chatId, i) => {
         const chat = summary[chatId] as Record<string, unknown>;
-        assert.deepEqual(Object.keys(chat), ['endpoint', 'answers', 'errors', 'refusals', 'attack_success_rate', 'asr_ci95', 'mean_duration', 'tokens']);
+        assert.deepEqual(Object.keys(chat), ['endpoint', 'answers', 'errors', 'refusals', 'attack_answers', 'attack_success_rate', 'asr_ci95', 'mean_duration', 'tokens']);
         assert.equal(chat.endpoint, s.endpoints[i]);
         assert.equal(chat.answers, 5);
         assert.equal(chat.errors, 0);
         // The echo endpoint repeats the prompt: no refusal, so by refusal_strings every attack worked.
         assert.equal(chat.refusals, 0);
+        assert.equal(chat.attack_answers, 5);
         assert.equal(chat.attack_success_rate, 1);
         assert.deepEqual(chat.asr_ci95, [round4(lo), round4(hi)]);
         assert.equal(typeof chat.mean_duration, 'number');
