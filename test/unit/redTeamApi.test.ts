@@ -146,6 +146,9 @@ describe('red-teaming routes over real sockets', function () {
     it('charswap x 2 endpoints: 202, every variant to every chat, records with attack_module and original_prompt, progress events, summary', async () => {
       const s = await createSession(['echo', 'echo2']);
       const stream = await events(s.session_id);
+      // What the panel learns of each variant as it starts: its module and original prompt (the records say so too, later).
+      const started: unknown[] = [];
+      const sub = h.core.sessions.onDidChange((e) => e.type === 'promptStarted' && e.sessionId === s.session_id && started.push(e.attack));
       const res = await h.call('POST', `/v1/sessions/${s.session_id}/attacks`, { attack_modules: ['charswap_attack'], prompt: PROMPT, seed: 7, num_variants: 5 });
       assert.equal(res.status, 202, res.text);
       const { attack } = res.json as { attack: Attack };
@@ -160,6 +163,8 @@ describe('red-teaming routes over real sockets', function () {
       assert.ok(!Number.isNaN(Date.parse(attack.started)));
 
       const ended = await stream.next((e) => e.type === 'attack_ended');
+      sub.dispose();
+      assert.deepEqual(started, Array.from({ length: 5 }, () => ({ module: 'charswap_attack', originalPrompt: PROMPT })));
       assert.equal(ended.data.attack_id, attack.attack_id);
       assert.equal(ended.data.status, 'done');
       assert.equal(ended.data.done, 10);
