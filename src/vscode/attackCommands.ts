@@ -134,7 +134,8 @@ export class AttackCommands {
         title = `Start Attack on "${s.name}"`;
         return first;
       },
-      () => d.chain.length + (d.chain.length < MAX_ATTACK_CHAIN ? 1 : 0) + 2 + (needsModel() ? 1 : 0),
+      // A module at least, "use this chain" (unless the chain is full), the prompt, the options.
+      () => Math.max(1, d.chain.length) + (d.chain.length < MAX_ATTACK_CHAIN ? 1 : 0) + 2 + (needsModel() ? 1 : 0),
     );
     if (!session) return undefined;
     const body = attackBody({ chain: d.chain, ...(fromTopic() ? { topic: d.topic } : { prompt: d.prompt }), ...(needsModel() && d.attacker ? { attacker: d.attacker } : {}), choices: d.choices });

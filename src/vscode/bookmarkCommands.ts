@@ -57,6 +57,7 @@ export class BookmarkCommands {
       const answered = await askOnce(this.input(), (ask) =>
         ask.input({
           title: 'Bookmark Answer',
+          placeHolder: 'Bookmark name',
           prompt,
           value: name,
           validate: (v) => (v.trim() === '' ? 'Give the bookmark a name' : v.trim().length > MAX_BOOKMARK_NAME ? `At most ${MAX_BOOKMARK_NAME} characters` : taken.has(v.trim()) ? `A bookmark named "${v.trim()}" exists: choose another name` : undefined),

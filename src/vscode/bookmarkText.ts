@@ -13,14 +13,14 @@ export function firstLine(text: string, max = 80): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** What a bookmark's row says after its name: the prompt's first line, the attack module, the verdict. */
+/** What a bookmark's row says after its name: the attack module and the verdict (short, so they show), then the prompt's first line. */
 export function bookmarkDescription(b: Bookmark): string {
-  return [firstLine(b.prompt, 60), b.attack_module, b.metric].filter(Boolean).join(' · ');
+  return [b.attack_module, b.metric, firstLine(b.prompt, 60)].filter(Boolean).join(' · ');
 }
 
-/** "<endpoint>: <the prompt's first line>", made unique among `taken` with " (2)", " (3)" ... */
+/** "<endpoint>: <the start of the prompt's first line>", short enough for a tree row, made unique among `taken` with " (2)", " (3)" ... */
 export function suggestBookmarkName(endpointName: string, record: Pick<ChatRecord, 'prompt'>, taken: ReadonlySet<string>): string {
-  const base = `${endpointName}: ${firstLine(record.prompt, 60)}`.slice(0, MAX_BOOKMARK_NAME - 6).trim();
+  const base = `${endpointName}: ${firstLine(record.prompt, 32)}`.slice(0, MAX_BOOKMARK_NAME - 6).trim();
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
 }

@@ -175,7 +175,17 @@ export class GridView {
     if (!row) return;
     row.finishCall();
     if (!row.hasLive) this.liveRows.delete(row);
+    // A prompt that left no record anywhere (an attack's variant cancelled before it went out) is not in the history: its row goes.
+    if (row.isEmpty) this.remove(row);
     this.afterChange();
+  }
+
+  private remove(row: RowView): void {
+    row.dispose();
+    row.element.remove();
+    this.rows = this.rows.filter((r) => r !== row);
+    this.byKey.delete(row.key);
+    this.liveRows.delete(row);
   }
 
   /** A judge's score for a record: into the row of its prompt (any row, for records older than prompt ids). */

@@ -78,6 +78,14 @@ export class RowView {
     return false;
   }
 
+  /** No answer in it and none coming: a prompt that ended without any (an attack's variant cancelled before it was sent). */
+  get isEmpty(): boolean {
+    if (this.hasLive) return false;
+    for (const c of this.cells.values()) if (c.newestRecordId !== undefined) return false;
+    for (const records of this.unbuilt?.values() ?? []) if (records.length > 0) return false;
+    return true;
+  }
+
   /** Hidden by "Clear view": nothing in it is newer than what was cleared, and nothing is coming. */
   clearedBy(clearedThrough: Readonly<Record<string, number>>): boolean {
     for (const c of this.columns) {
