@@ -163,6 +163,22 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await bar().waitFor({ state: 'hidden' });
   });
 
+  it("cancels an attack from its progress notification's Cancel button", async () => {
+    await panel().locator(tid('attack-button')).click();
+    await pickItem(page, { placeholder: 'The first attack module' }, 'homoglyph_attack');
+    await pickItem(page, { placeholder: 'Chain so far: homoglyph_attack' }, 'Use this chain');
+    await answerInput(page, { placeholder: 'Prompt to attack with' }, 'Which locks are easiest to open?');
+    await pickItem(page, { placeholder: 'Start, or change an option first' }, 'Start the attack');
+    const toast = notification(page, /attack homoglyph_attack on "Red Team Session"/);
+    await toast.filter({ hasText: /[1-9]\d* of 40 answers/ }).waitFor({ timeout: 30_000 });
+    await toast.getByRole('button', { name: 'Cancel' }).click();
+    await panel().locator(tid('attack-status')).filter({ hasText: /^cancelled at \d+ of 40 answers$/ }).waitFor({ timeout: 30_000 });
+    await toast.waitFor({ state: 'detached', timeout: 15_000 });
+    const attacks = (await call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}/attacks`)).json as { status: string }[];
+    assert.deepEqual(attacks.map((a) => a.status), ['cancelled', 'cancelled', 'done']);
+    await panel().locator(tid('attack-dismiss')).click();
+  });
+
   it('bookmarks an answer from the panel, and the Bookmarks view uses its prompt in the prompt box', async () => {
     const answer = cells(variantRows().first(), idOf(REFUSER)).locator(tid('exchange')).first();
     await answer.hover();
