@@ -57,6 +57,21 @@ export async function makeFolder(path: string): Promise<void> {
   }
 }
 
+/**
+ * Makes the storage folder and checks that this process may write to it, so
+ * that a host which cannot keep sessions says so when it starts (a `storage`
+ * error) rather than at the first prompt.
+ */
+export async function checkStorageFolder(path: string): Promise<void> {
+  await makeFolder(path);
+  try {
+    await fs.access(path, fsConstants.W_OK);
+    if (!(await isFolder(path))) throw Object.assign(new Error(`${path} is not a folder`), { code: 'ENOTDIR', path });
+  } catch (err) {
+    throw asStorageError(err, path);
+  }
+}
+
 function errnoCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' ? code : undefined;

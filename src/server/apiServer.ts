@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { Core } from '../core/core';
-import { CoreError } from '../core/errors';
+import { ConflictError, CoreError } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
@@ -79,7 +79,8 @@ export class ApiServer {
     const host = this.options.host ?? '127.0.0.1';
     const first = this.options.port ?? 5000;
     const tries = this.options.fallbackToFreePort && first !== 0 ? FALLBACK_PORT_TRIES : 1;
-    for (let i = 0; i < tries; i++) {
+    // Returns on the first port it binds; throws on the last try.
+    for (let i = 0; ; i++) {
       const port = first === 0 ? 0 : first + i;
       try {
         await this.listen(host, port);
@@ -88,12 +89,11 @@ export class ApiServer {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' || i === tries - 1) {
-          if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
+          if (code === 'EADDRINUSE') throw new ConflictError(`Port ${port} on ${host} is already in use.`);
           throw err;
         }
       }
     }
-    throw new Error('unreachable');
   }
 
   private listen(host: string, port: number): Promise<void> {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { Core } from '../core/core';
 import type { EndpointEntry } from '../core/endpoints';
+import { NotFoundError } from '../core/errors';
 import { endpointTokenKey, type SecretStore } from '../core/secrets';
 import { fetchModels, type ModelList } from '../core/connectors/models';
 import { probeEndpoint, type ProbeResult } from '../core/connectors/probe';
@@ -70,7 +71,7 @@ export class EndpointCommands {
 
   private entry(id: string): EndpointEntry {
     const entry = this.core.endpoints.get(id);
-    if (!entry) throw new Error(`Endpoint "${id}" is not configured (any more)`);
+    if (!entry) throw new NotFoundError(`Endpoint "${id}" is not configured (any more)`);
     return entry;
   }
 
@@ -304,7 +305,7 @@ export class EndpointCommands {
     if (origin.kind === 'api') return this.core.endpoints.update(view.id, change);
     const entries = endpointSettingEntries();
     const index = entries.findIndex((e) => settingEntryId(e) === view.id);
-    if (index < 0) throw new Error(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
+    if (index < 0) throw new NotFoundError(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
     await writeEndpointSetting(entries.map((e, i) => (i === index ? { ...e, ...change } : e)));
     await this.core.endpoints.setSources(readEndpointSources());
     return this.core.endpoints.view(view.id);
