@@ -15,6 +15,7 @@ import { ChatRecordSchema, StoredSessionSchema, type ChatRecord, type StoredSess
 import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
+import { formatIssues } from './validation';
 import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
@@ -246,7 +247,7 @@ export class SessionStore {
     }
     const parsed = StoredSessionSchema.safeParse(data);
     if (!parsed.success) {
-      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')})`);
+      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${formatIssues(parsed.error)})`);
       return undefined;
     }
     // Readable again: should it break later, say so again.

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Core } from '../core/core';
 import type { EndpointEntry } from '../core/endpoints';
 import { NotFoundError } from '../core/errors';
+import { endpointIdOf } from '../core/endpointConfig';
 import { endpointTokenKey, type SecretStore } from '../core/secrets';
 import { fetchModels, type ModelList } from '../core/connectors/models';
 import { probeEndpoint, type ProbeResult } from '../core/connectors/probe';
@@ -12,7 +13,7 @@ import type { EndpointView } from '../core/schemas';
 import type { UserInput } from './userInput';
 import { notify, offerCommand, offerOpen, type CommandTable, type Offer } from './commands';
 import { runFlow, askOnce, type Ask, type Step } from './flow';
-import { endpointSettingEntries, readEndpointSources, settingEntryId, writeEndpointSetting } from './settings';
+import { endpointSettingEntries, readEndpointSources, writeEndpointSetting } from './settings';
 import { BASE_URL_PRESETS, parseParams, suggestEndpointName, typedUrl, validateEndpointName, validateLimit, validateUrl, type BaseUrlPreset } from './endpointForm';
 import { FIX_TITLES, fixesFor, type EndpointFix } from './endpointFixes';
 import { isEditable, isRemovable, originOf } from './endpointOrigin';
@@ -215,7 +216,7 @@ export class EndpointCommands {
     const done = await runFlow(this.input(), typeStep, { totalSteps: () => (d.customUrl ? 6 : 5) });
     if (!done) return undefined;
 
-    const entry = { id: settingEntryId({ name: d.name }), name: d.name, connector_type: d.type, uri: d.uri, model: d.model, max_calls_per_second: DEFAULT_LIMIT, max_concurrency: DEFAULT_LIMIT, params: {} };
+    const entry = { id: endpointIdOf({ name: d.name }), name: d.name, connector_type: d.type, uri: d.uri, model: d.model, max_calls_per_second: DEFAULT_LIMIT, max_concurrency: DEFAULT_LIMIT, params: {} };
     if (d.token) await this.secrets.set(endpointTokenKey(entry.id), d.token);
     await writeEndpointSetting([...endpointSettingEntries(), entry]);
     await this.core.endpoints.setSources(readEndpointSources());
@@ -304,7 +305,7 @@ export class EndpointCommands {
     const origin = originOf(this.entry(view.id));
     if (origin.kind === 'api') return this.core.endpoints.update(view.id, change);
     const entries = endpointSettingEntries();
-    const index = entries.findIndex((e) => settingEntryId(e) === view.id);
+    const index = entries.findIndex((e) => endpointIdOf(e) === view.id);
     if (index < 0) throw new NotFoundError(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
     await writeEndpointSetting(entries.map((e, i) => (i === index ? { ...e, ...change } : e)));
     await this.core.endpoints.setSources(readEndpointSources());
@@ -350,7 +351,7 @@ export class EndpointCommands {
     const ok = await this.input().confirm(`Remove endpoint "${view.name}"?`, 'Sessions that use it keep their history; new prompts to it will fail until it is added again.', 'Remove');
     if (!ok) return false;
     if (originOf(this.entry(view.id)).kind === 'settings') {
-      await writeEndpointSetting(endpointSettingEntries().filter((e) => settingEntryId(e) !== view.id));
+      await writeEndpointSetting(endpointSettingEntries().filter((e) => endpointIdOf(e) !== view.id));
       await this.secrets.delete(endpointTokenKey(view.id));
       await this.core.endpoints.setSources(readEndpointSources());
     } else {

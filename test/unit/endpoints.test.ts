@@ -6,6 +6,8 @@ import { MemorySecretStore, endpointTokenKey } from '../../src/core/secrets';
 import { ConflictError, ValidationError } from '../../src/core/errors';
 import { ENDPOINTS_DIR, requireMoonshotData } from '../support/moonshotData';
 import { useTempDir } from '../support/tempDir';
+import { startTestApi } from '../support/testApi';
+import { PromptTemplateRegistry } from '../../src/core/templates';
 
 describe('EndpointRegistry', () => {
   const dir = useTempDir();
@@ -50,6 +52,41 @@ describe('EndpointRegistry', () => {
       assert.equal(bedrock.supported, false);
       assert.match(bedrock.unsupported_reason!, /amazon-bedrock-connector/);
       assert.equal(views.filter((v) => v.supported).length, 1 + views.filter((v) => ['openai-connector', 'azure-openai-connector'].includes(v.connector_type)).length);
+    });
+  });
+
+  describe('files nested deeper than 64 levels', () => {
+    const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+    it('lists an endpoint file with 20,000-deep params as a problem, and the API still lists the endpoints', async () => {
+      const api = await startTestApi();
+      try {
+        await fs.mkdir(join(api.dir, 'endpoints'), { recursive: true });
+        await fs.writeFile(join(api.dir, 'endpoints', 'deep.json'), `{"name":"Deep","connector_type":"echo","params":${deep(20_000)}}`);
+        await fs.writeFile(join(api.dir, 'endpoints', 'shallow.json'), `{"name":"Shallow","connector_type":"echo","params":${deep(60)}}`);
+        await api.core.endpoints.load();
+        assert.deepEqual(
+          api.core.endpoints.problems.map((p) => [p.origin, p.message]),
+          [[join(api.dir, 'endpoints', 'deep.json'), 'nests arrays and objects deeper than 64 levels']],
+        );
+        const res = await api.call('GET', '/v1/llm_endpoints');
+        assert.equal(res.status, 200);
+        assert.deepEqual((res.json as any[]).map((e) => e.id), ['echo', 'shallow']);
+      } finally {
+        await api.stop();
+      }
+    });
+
+    it('lists such an array file and prompt template as problems too', async () => {
+      await fs.writeFile(join(dir(), 'list.json'), `[{"name":"Deep","connector_type":"echo","params":${deep(100)}}]`);
+      await fs.mkdir(join(dir(), 'templates'));
+      await fs.writeFile(join(dir(), 'templates', 'deep.json'), `{"name":"deep","template":"{{ prompt }}","x":${deep(20_000)}}`);
+      const endpoints = new EndpointRegistry([{ kind: 'file', path: join(dir(), 'list.json') }], new MemorySecretStore());
+      const templates = new PromptTemplateRegistry([join(dir(), 'templates')]);
+      await Promise.all([endpoints.load(), templates.load()]);
+      assert.deepEqual(endpoints.problems, [{ origin: join(dir(), 'list.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
+      assert.deepEqual(templates.problems, [{ origin: join(dir(), 'templates', 'deep.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
+      assert.deepEqual(templates.list(), []);
     });
   });
 
