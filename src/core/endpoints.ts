@@ -9,10 +9,8 @@ import {
   CreateEndpointBodySchema,
   EndpointFileSchema,
   UpdateEndpointBodySchema,
-  type CreateEndpointBody,
   type EndpointFile,
   type EndpointView,
-  type UpdateEndpointBody,
 } from './schemas';
 import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
 import { endpointIdOf, modelOf } from './endpointConfig';
@@ -218,8 +216,8 @@ export class EndpointRegistry {
     await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
   }
 
-  /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
-  async create(body: CreateEndpointBody | unknown): Promise<EndpointView> {
+  /** Validates `body` against CreateEndpointBodySchema (its shape is CreateEndpointBody): API bodies arrive here unparsed. */
+  async create(body: unknown): Promise<EndpointView> {
     const input = parseOrThrow(CreateEndpointBodySchema, body);
     const reason = unsupportedReason(input.connector_type);
     if (reason) throw new ValidationError(reason, [{ loc: ['body', 'connector_type'], msg: reason, type: 'value_error' }]);
@@ -253,7 +251,8 @@ export class EndpointRegistry {
     return this.view(id);
   }
 
-  async update(id: string, body: UpdateEndpointBody | unknown): Promise<EndpointView> {
+  /** Validates `body` against UpdateEndpointBodySchema (its shape is UpdateEndpointBody). */
+  async update(id: string, body: unknown): Promise<EndpointView> {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     const input = parseOrThrow(UpdateEndpointBodySchema, body);

@@ -8,7 +8,6 @@ import {
   DEFAULT_NUM_OF_PREV_PROMPTS,
   PromptBodySchema,
   type ChatRecord,
-  type CreateSessionBody,
   type SessionMetadata,
   type StoredSession,
 } from './schemas';
@@ -233,29 +232,30 @@ export class SessionService {
     if (issues.length) throw new ValidationError(issues.map((i) => i.msg).join('; '), issues);
   }
 
-  async create(body: CreateSessionBody | unknown): Promise<SessionMetadata> {
-    const input = parseOrThrow(CreateSessionBodySchema, body);
-    this.checkEndpoints(input.endpoints);
-    if (input.prompt_template !== null && !this.templates.get(input.prompt_template)) {
-      const msg = `Prompt template "${input.prompt_template}" not found`;
+  /** Validates `input` against CreateSessionBodySchema (its shape is CreateSessionBody): API bodies arrive here unparsed. */
+  async create(input: unknown): Promise<SessionMetadata> {
+    const body = parseOrThrow(CreateSessionBodySchema, input);
+    this.checkEndpoints(body.endpoints);
+    if (body.prompt_template !== null && !this.templates.get(body.prompt_template)) {
+      const msg = `Prompt template "${body.prompt_template}" not found`;
       throw new ValidationError(msg, [{ loc: ['body', 'prompt_template'], msg, type: 'value_error' }]);
     }
-    if (input.context_strategy !== null && !CONTEXT_STRATEGIES.has(input.context_strategy)) {
-      const msg = `Context strategy "${input.context_strategy}" not found (known: ${[...CONTEXT_STRATEGIES.keys()].join(', ')})`;
+    if (body.context_strategy !== null && !CONTEXT_STRATEGIES.has(body.context_strategy)) {
+      const msg = `Context strategy "${body.context_strategy}" not found (known: ${[...CONTEXT_STRATEGIES.keys()].join(', ')})`;
       throw new ValidationError(msg, [{ loc: ['body', 'context_strategy'], msg, type: 'value_error' }]);
     }
     const created = this.now();
     const createdDatetime = formatCreatedDatetime(created);
     const session: StoredSession = {
-      session_id: sessionIdFor(input.name, createdDatetime),
-      name: input.name,
-      description: input.description,
+      session_id: sessionIdFor(body.name, createdDatetime),
+      name: body.name,
+      description: body.description,
       created_epoch: epochSeconds(created),
       created_datetime: createdDatetime,
-      chat_ids: input.endpoints.map((e) => chatIdFor(e, createdDatetime)),
-      endpoints: input.endpoints,
-      prompt_template: input.prompt_template,
-      context_strategy: input.context_strategy,
+      chat_ids: body.endpoints.map((e) => chatIdFor(e, createdDatetime)),
+      endpoints: body.endpoints,
+      prompt_template: body.prompt_template,
+      context_strategy: body.context_strategy,
       filename: null,
       num_of_prev_prompts: DEFAULT_NUM_OF_PREV_PROMPTS,
     };
@@ -325,7 +325,8 @@ export class SessionService {
    * failed call still makes a record, with the reason in `error`. Each chat
    * has its own queue, so a fast endpoint answers this prompt while a slow
    * one still works on an earlier one; in every chat, records follow the
-   * order in which prompts were accepted.
+   * order in which prompts were accepted. `prompt` is validated here
+   * (PromptBodySchema's rules), whoever sends it.
    */
   async prompt(sessionId: string, prompt: unknown, options: PromptOptions = {}): Promise<PromptResult> {
     const { prompt: text } = parseOrThrow(PromptBodySchema, { prompt });

@@ -1,8 +1,7 @@
 // Every route of the local API: what it takes, what it answers, and how it
 // is described in the OpenAPI document. Handlers only translate between
 // HTTP and the core; all rules live in the core's schemas and services.
-import type { z } from 'zod';
-import { z as zod } from 'zod';
+import { z } from 'zod';
 import type { Core } from '../core/core';
 import {
   BooleanQuerySchema,
@@ -25,6 +24,7 @@ import {
 import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
 import { parseOrThrow } from '../core/validation';
+import { invalidField } from '../core/errors';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -48,6 +48,13 @@ export interface Route {
   summary: string;
   /** Answers without a token (a health check). */
   public?: boolean;
+  /**
+   * The JSON body the route takes: it documents the body (the OpenAPI
+   * document) and tells the server to read one, but it is not parsed here.
+   * The core validates what it is given, where it is used, so the API, the
+   * VS Code commands and the headless CLI meet the same rules in one place;
+   * handlers pass `ctx.body` (or one field of it) on unparsed.
+   */
   body?: z.ZodType;
   query?: QueryDoc[];
   response: z.ZodType;
@@ -65,12 +72,17 @@ function queryParam<S extends z.ZodType>(ctx: RequestContext, name: string, sche
 const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
 const endpointId = (ctx: RequestContext) => parseOrThrow(EndpointIdSchema, ctx.params.endpoint_id, ['path', 'endpoint_id']);
 /** Template and strategy names are file stems: never a path, never a control character. */
-const NameSchema = zod
+const NameSchema = z
   .string()
   .min(1)
   .max(200)
   // eslint-disable-next-line no-control-regex
   .refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), 'must not contain "/", "\\" or control characters');
+/** The body as an object whose fields the core then validates; any other JSON is a 422 naming the body. */
+function objectBody(ctx: RequestContext): Record<string, unknown> {
+  if (typeof ctx.body === 'object' && ctx.body !== null && !Array.isArray(ctx.body)) return ctx.body as Record<string, unknown>;
+  throw invalidField(['body'], 'must be a JSON object');
+}
 const nameParam = (ctx: RequestContext) => parseOrThrow(NameSchema, ctx.params.name, ['path', 'name']);
 
 export function buildRoutes(core: Core): Route[] {
@@ -81,21 +93,21 @@ export function buildRoutes(core: Core): Route[] {
       path: '/',
       summary: 'Health check (no token needed)',
       public: true,
-      response: zod.object({ status: zod.string() }),
+      response: z.object({ status: z.string() }),
       handle: async () => ({ status: 'web api is up and running' }),
     },
     {
       method: 'GET',
       path: '/v1/sessions',
       summary: 'All sessions, newest first, without history',
-      response: zod.array(SessionMetadataSchema),
+      response: z.array(SessionMetadataSchema),
       handle: () => sessions.list(),
     },
     {
       method: 'GET',
       path: '/v1/sessions/name',
       summary: 'The ids of all sessions, newest first',
-      response: zod.array(zod.string()),
+      response: z.array(z.string()),
       handle: async () => (await sessions.list()).map((s) => s.session_id),
     },
     {
@@ -103,7 +115,7 @@ export function buildRoutes(core: Core): Route[] {
       path: '/v1/sessions/{session_id}',
       summary: 'One session, with its chat history if asked',
       query: [{ name: 'include_history', schema: BooleanQuerySchema, description: 'true/false (also 1/0); default false' }],
-      response: zod.object({ session: SessionMetadataSchema }),
+      response: z.object({ session: SessionMetadataSchema }),
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
@@ -115,7 +127,7 @@ export function buildRoutes(core: Core): Route[] {
       path: '/v1/sessions',
       summary: 'Create a session',
       body: CreateSessionBodySchema,
-      response: zod.object({ session: SessionMetadataSchema }),
+      response: z.object({ session: SessionMetadataSchema }),
       handle: async (ctx) => ({ session: await sessions.create(ctx.body) }),
     },
     {
@@ -138,8 +150,7 @@ export function buildRoutes(core: Core): Route[] {
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const which = queryParam(ctx, 'history', HistoryQuerySchema, 'all');
-        const body = parseOrThrow(zod.object({ prompt: zod.unknown() }), ctx.body);
-        const made = await sessions.prompt(id, body.prompt);
+        const made = await sessions.prompt(id, objectBody(ctx).prompt);
         if (which === 'new') return made;
         return (await sessions.get(id, { includeHistory: true })).chat_history ?? {};
       },
@@ -191,7 +202,7 @@ export function buildRoutes(core: Core): Route[] {
       method: 'GET',
       path: '/v1/prompt_templates',
       summary: 'The prompt templates that sessions can use',
-      response: zod.array(PromptTemplateSchema),
+      response: z.array(PromptTemplateSchema),
       handle: async () => templates.list(),
     },
     {
@@ -199,7 +210,7 @@ export function buildRoutes(core: Core): Route[] {
       path: '/v1/context_strategies',
       summary: 'The context strategies: names, or objects with ?detail=true',
       query: [{ name: 'detail', schema: BooleanQuerySchema, description: 'true: objects with name and description' }],
-      response: zod.union([zod.array(zod.string()), zod.array(ContextStrategyInfoSchema)]),
+      response: z.union([z.array(z.string()), z.array(ContextStrategyInfoSchema)]),
       handle: async (ctx) => {
         const detail = queryParam(ctx, 'detail', BooleanQuerySchema, false);
         const all = [...CONTEXT_STRATEGIES.values()];
@@ -210,14 +221,14 @@ export function buildRoutes(core: Core): Route[] {
       method: 'GET',
       path: '/v1/connectors',
       summary: 'The connector types this build can call',
-      response: zod.array(zod.string()),
+      response: z.array(z.string()),
       handle: async () => [...SUPPORTED_CONNECTOR_TYPES],
     },
     {
       method: 'GET',
       path: '/v1/llm_endpoints',
       summary: 'All endpoints (tokens redacted)',
-      response: zod.array(EndpointViewSchema),
+      response: z.array(EndpointViewSchema),
       handle: () => endpoints.list(),
     },
     {
