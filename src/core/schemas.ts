@@ -4,12 +4,11 @@
 import { z } from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
 import { MAX_SEED } from './random';
+import { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS } from './limits';
 
-export const MAX_PROMPT_CHARS = 100_000;
+export { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS };
 /** add_previous_prompt compounds (each prepared prompt holds the earlier ones): past this, a prompt is not sent. */
 export const MAX_PREPARED_PROMPT_CHARS = 1_000_000;
-/** How many earlier records a context strategy uses unless told otherwise. */
-export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
 export const MAX_ENDPOINTS_PER_SESSION = 20;
 
 /** absent, null and "" all mean "none" (Moonshot's web UI sends ""). */

@@ -200,6 +200,11 @@ export class SessionService {
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
   }
 
+  /** How many earlier records the session's context strategy uses: kept with the session, not part of the API's SessionMetadata. */
+  async numOfPrevPrompts(sessionId: string): Promise<number> {
+    return (await this.requireSession(sessionId)).num_of_prev_prompts;
+  }
+
   /** One chat's records, oldest first. */
   async history(sessionId: string, chatId: string): Promise<ChatRecord[]> {
     const session = await this.requireSession(sessionId);

@@ -10,7 +10,7 @@ import { isCoreError } from '../core/errors';
 import type { SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
 import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
-import { buildInit, numOfPrevPrompts, sessionInfo, type RowPager } from './chatPanelData';
+import { buildInit, sessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
@@ -167,7 +167,7 @@ export class ChatPanel implements vscode.Disposable {
       case 'updated':
         if (e.session.session_id !== this.sessionId) return;
         this.panel.title = `Moonshot: ${e.session.name}`;
-        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await numOfPrevPrompts(this.core, this.sessionId)) });
+        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await this.core.sessions.numOfPrevPrompts(this.sessionId)) });
         return;
       case 'deleted':
         if (e.sessionId === this.sessionId) this.markDeleted();

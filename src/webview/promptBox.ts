@@ -4,8 +4,8 @@
 import { button, h } from './dom';
 import { icon } from './icons';
 import { PromptHistory } from './promptHistory';
+import { MAX_PROMPT_CHARS } from '../core/limits';
 
-const MAX_PROMPT_CHARS = 100_000;
 
 export class PromptBox {
   readonly element: HTMLElement;

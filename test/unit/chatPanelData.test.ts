@@ -57,7 +57,10 @@ describe('chat panel data (rows by prompt)', () => {
   const open = async () =>
     (core = await openCore({
       storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 't', endpoints: ['b', 'c'].map((id) => ({ id, name: id.toUpperCase(), connector_type: 'echo' })) }],
+      endpointSources: [{ kind: 'inline', origin: 't', endpoints: [
+        ...['b', 'c'].map((id) => ({ id, name: id.toUpperCase(), connector_type: 'echo' })),
+        { id: 'older', name: 'Older file', connector_type: 'echo', params: { model: 'model-in-params' } },
+      ] }],
       promptTemplateFolders: [],
       secrets: new MemorySecretStore(),
     }));
@@ -81,6 +84,15 @@ describe('chat panel data (rows by prompt)', () => {
     const pages = await allPages(pagerOf(s));
     assert.equal(pages[1]!.length, PAGE_ROWS, 'an older page is a full page too');
     assert.deepEqual(keysOf([...pages].reverse().flat()), Array.from({ length: 120 }, (_, i) => `id-${i + 1}`), 'every row once, in order');
+  });
+
+  it("names each column's model (params.model for older files) and the session's num_of_prev_prompts", async () => {
+    await open();
+    const s = await core.sessions.create({ name: 'columns', endpoints: ['b', 'older'] });
+    await core.sessions.setContextStrategy(s.session_id, 'add_previous_prompt', 3);
+    const { init } = await buildInit(core, await core.sessions.get(s.session_id), 1);
+    assert.deepEqual(init.columns.map((c) => [c.endpointId, c.model]), [['b', ''], ['older', 'model-in-params']]);
+    assert.equal(init.session.numOfPrevPrompts, 3);
   });
 
   it("puts a Retry's answer in the row of the prompt it retries, even after many retries in one chat", async () => {

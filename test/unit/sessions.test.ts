@@ -144,8 +144,11 @@ describe('SessionService', () => {
     await fs.writeFile(join(templates, 't.json'), JSON.stringify({ name: 't', description: '', template: '[{{ prompt }}]' }));
     const { sessions } = await open([], templates);
     const s = await sessions.create({ name: 'st', endpoints: ['echo'] });
+    assert.equal(await sessions.numOfPrevPrompts(s.session_id), 5, 'the default');
     await sessions.setPromptTemplate(s.session_id, 't');
     await sessions.setContextStrategy(s.session_id, 'conversation', 3);
+    assert.equal(await sessions.numOfPrevPrompts(s.session_id), 3);
+    assert.equal('num_of_prev_prompts' in (await sessions.get(s.session_id)), false, "the API's metadata keeps its shape");
     await sessions.clearPromptTemplate(s.session_id, 'other');
     assert.equal((await sessions.get(s.session_id)).prompt_template, 't');
     await sessions.clearPromptTemplate(s.session_id, 't');
@@ -155,6 +158,7 @@ describe('SessionService', () => {
     assert.equal(after.context_strategy, null);
     await assert.rejects(sessions.setPromptTemplate(s.session_id, 'nope'), NotFoundError);
     await assert.rejects(sessions.setContextStrategy(s.session_id, 'nope'), NotFoundError);
+    await assert.rejects(sessions.numOfPrevPrompts('nope_20240101-000000'), NotFoundError);
   });
 
   it('streams deltas and announces records as events', async () => {
