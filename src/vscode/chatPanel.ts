@@ -12,15 +12,17 @@ import type { SessionEvent } from '../core/sessions';
 import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
 import { buildInit, sessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
+import { runCommand, type CommandName } from './commands';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
 
-const COMMANDS: Record<PanelCommand, string> = {
-  export: 'moonshotSessions.exportSession',
-  setTemplate: 'moonshotSessions.setPromptTemplate',
-  clearTemplate: 'moonshotSessions.clearPromptTemplate',
-  setStrategy: 'moonshotSessions.setContextStrategy',
-  clearStrategy: 'moonshotSessions.clearContextStrategy',
+/** The extension's command that each of the panel's header buttons runs. */
+const COMMANDS: Record<PanelCommand, CommandName> = {
+  export: 'exportSession',
+  setTemplate: 'setPromptTemplate',
+  clearTemplate: 'clearPromptTemplate',
+  setStrategy: 'setContextStrategy',
+  clearStrategy: 'clearContextStrategy',
 };
 
 /** A message posted to a panel's webview, as the optional observer of ChatPanels sees it. */
@@ -276,7 +278,7 @@ export class ChatPanel implements vscode.Disposable {
         return;
       }
       case 'command':
-        await vscode.commands.executeCommand(COMMANDS[m.command], this.sessionId);
+        await runCommand(COMMANDS[m.command], this.sessionId);
         return;
     }
   }
