@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, activityBarItem, extensionLogProblems, readApiDiscovery, slug, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
+import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, readApiDiscovery, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
 import {
   answerInput,
   answers,
@@ -79,7 +79,6 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
   this.timeout(60_000);
   let e2e: E2E;
   let page: Page;
-  let anyFailed = false;
   let panelOpened = false;
   const panel = (): FrameLocator => chatPanel(page);
   const col = (e: EndpointConfig): Locator => column(panel(), e.name);
@@ -110,22 +109,10 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     if (this.currentTest?.title !== FIRST_TEST && !panelOpened) throw new Error('the session panel never opened (see the first test)');
   });
 
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed' || !page) return;
-    anyFailed = true;
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    console.log(`      screenshot: ${file}`);
-  });
+  keepFailureArtifacts(() => e2e);
 
   after(async function () {
     this.timeout(60_000);
-    if (anyFailed) {
-      const logs = e2e?.saveLogs();
-      if (logs) console.log(`      VS Code logs: ${logs}`);
-    }
     await e2e?.stop();
   });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, extensionLogProblems, readApiDiscovery, slug, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
+import { RESULTS, extensionLogProblems, keepFailureArtifacts, readApiDiscovery, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
 import {
   answers,
   cellBoxes,
@@ -108,16 +108,7 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     assert.equal(await column(panel(), FAST.name).getAttribute('data-chat-id'), idOf(FAST));
   });
 
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed' || !page) return;
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `e2e-failure-rows-${slug(test.title)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    console.log(`      screenshot: ${file}`);
-    const logs = e2e?.saveLogs();
-    if (logs) console.log(`      VS Code logs: ${logs}`);
-  });
+  keepFailureArtifacts(() => e2e);
 
   after(async function () {
     this.timeout(60_000);
