@@ -86,6 +86,15 @@ describe('following another process through the store', () => {
     const late = await other.sessions.create({ name: 'late', endpoints: ['echo'] });
     await eventually('a session created after the restore is listed', async () => (await mine.sessions.list()).some((s) => s.session_id === late.session_id));
     assert.ok(logged.some((l) => l.level === 'warn' && l.message.includes(sessions) && /gone/.test(l.message)), JSON.stringify(logged));
+    assert.ok(logged.some((l) => l.level === 'info' && l.message.includes(sessions) && /is back/.test(l.message)), JSON.stringify(logged));
+  });
+
+  it('says nothing of the folder being back when it starts on a new storage folder', async () => {
+    const mine = await open(true);
+    // The first look at the folder reads everything in it: the core tells its listeners.
+    await next(mine, 'reloaded');
+    assert.ok((await fs.stat(join(dir(), 'sessions'))).isDirectory());
+    assert.deepEqual(logged, []);
   });
 
   it('logs a failure while following the folder instead of throwing it, and recovers', async () => {
