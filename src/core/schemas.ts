@@ -24,8 +24,9 @@ export const EndpointIdSchema = z
   .regex(ENDPOINT_ID_PATTERN, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]*$')
   .refine((id) => !id.includes('..'), 'must not contain ".."');
 
+// Loose: a field a newer version adds to stored records survives this version's reads and exports.
 export const ChatRecordSchema = z
-  .object({
+  .looseObject({
     chat_record_id: z.number().int().positive(),
     conn_id: z.string(),
     context_strategy: z.string(),

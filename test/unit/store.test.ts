@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/store';
-import type { ChatRecord, StoredSession } from '../../src/core/schemas';
+import type { ChatRecord, SessionMetadata, StoredSession } from '../../src/core/schemas';
+import { sessionToJson } from '../../src/core/exportFormats';
 import { ConflictError, NotFoundError, isCoreError } from '../../src/core/errors';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
@@ -54,6 +55,22 @@ describe('SessionStore', () => {
     assert.deepEqual(await store.readSession('s_20240101-000000'), session());
     assert.equal((await store.listSessions()).length, 1);
     await assert.rejects(store.createSession(session()), ConflictError);
+  });
+
+  it('keeps fields a newer version wrote in a record: they survive a read, a tail read and a JSON export', async () => {
+    const store = new SessionStore(dir());
+    await store.createSession(session());
+    await append(store);
+    const newer = { ...record(2), judged_by: { judge: 'refusal', verdict: 'refused' }, attempt: 3 };
+    await fs.appendFile(chatFile(), `${JSON.stringify(newer)}\n`);
+    const [all, tail] = [await store.readChat('s_20240101-000000', chat), await store.readTail('s_20240101-000000', chat, 1)];
+    assert.deepEqual(all[1], newer);
+    assert.deepEqual(tail, [newer]);
+    const exported = JSON.parse(sessionToJson({ ...session(), chat_history: { [chat]: all } } as unknown as SessionMetadata));
+    assert.deepEqual(exported.session.chat_history[chat][1], newer);
+    // A known field is still checked: a record whose id is not a number is skipped as before.
+    await fs.appendFile(chatFile(), `${JSON.stringify({ ...record(3), chat_record_id: 'three' })}\n`);
+    assert.deepEqual((await store.readChat('s_20240101-000000', chat)).map((r) => r.chat_record_id), [1, 2]);
   });
 
   it('keeps prompts and answers private: files 0600, folders 0700, whatever the umask', async () => {
