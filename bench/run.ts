@@ -16,6 +16,7 @@ import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureDatasetReads } from './datasetRead';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
+import { aRecord } from '../test/support/builders';
 
 interface Row {
   name: string;
@@ -113,7 +114,7 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const small = await measure(session.session_id);
     const chat = session.chat_ids[0]!;
     const [last] = await core.store.readTail(session.session_id, chat, 1);
-    const filler = (n: number): ChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null });
+    const filler = (n: number): ChatRecord => aRecord({ chat_record_id: n, prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs' });
     const lines: string[] = [];
     for (let id = (last?.chat_record_id ?? 0) + 1; id <= 4000; id++) lines.push(`${JSON.stringify(filler(id))}\n`);
     // Written as another process would: the store notices the file grew and reads the last id from its end.
@@ -136,7 +137,8 @@ async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: Row
     for (const chatId of session.chat_ids) {
       const lines: string[] = [];
       for (let id = 1; id <= 10_000; id++) {
-        lines.push(JSON.stringify({ chat_record_id: id, prompt_id: `prompt-${id}`, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: `prompt ${id}`, prepared_prompt: `prompt ${id}`, predicted_result: answer, duration: '0.5 secs', prompt_time: '01/01/2024, 00:00:00', error: null, usage: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 } }));
+        const usage = { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 };
+        lines.push(JSON.stringify(aRecord({ chat_record_id: id, prompt_id: `prompt-${id}`, prompt: `prompt ${id}`, predicted_result: answer, duration: '0.5 secs', usage })));
       }
       writeFileSync(join(dir, 'sessions', session.session_id, `${chatId}.jsonl`), `${lines.join('\n')}\n`);
     }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/core';
 import { buildInit, orderRows, promptTimeValue, RowPager } from '../../src/vscode/chatPanelData';
 import { HostMessageSchema, PAGE_ROWS, type PromptRow } from '../../src/shared/chatProtocol';
 import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';
 import { useTempDir } from '../support/tempDir';
+import { aRecord } from '../support/builders';
+import { openTestCore } from '../support/testCore';
 
 /** Prompt n was sent at second n of the day (so times order rows the way the ids do). */
 const time = (n: number) => {
@@ -15,19 +16,14 @@ const time = (n: number) => {
   return `01/01/2024, ${pad(h)}:${pad(m)}:${pad(s)}`;
 };
 
-const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): ChatRecord => ({
-  chat_record_id: id,
-  ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
-  conn_id: 'echo',
-  context_strategy: '',
-  prompt_template: '',
-  prompt: fields.prompt,
-  prepared_prompt: fields.prompt,
-  predicted_result: `answer to ${fields.prompt}`,
-  duration: '0 secs',
-  prompt_time: time(fields.at),
-  error: fields.error ?? null,
-});
+const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): ChatRecord =>
+  aRecord({
+    chat_record_id: id,
+    ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
+    prompt: fields.prompt,
+    prompt_time: time(fields.at),
+    error: fields.error ?? null,
+  });
 
 /** Appends records to a chat as a session would have written them (ids 1, 2, 3 ...). */
 async function write(core: Core, s: SessionMetadata, chat: number, records: Parameters<typeof record>[1][]): Promise<void> {
@@ -55,14 +51,11 @@ describe('chat panel data (rows by prompt)', () => {
   let core: Core;
 
   const open = async () =>
-    (core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 't', endpoints: [
+    (core = await openTestCore(dir(), {
+      endpoints: [
         ...['b', 'c'].map((id) => ({ id, name: id.toUpperCase(), connector_type: 'echo' })),
         { id: 'older', name: 'Older file', connector_type: 'echo', params: { model: 'model-in-params' } },
-      ] }],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
+      ],
     }));
   const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.store.readTail(s.session_id, chatId, count), pageRows);
 

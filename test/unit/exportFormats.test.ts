@@ -3,29 +3,16 @@ import MarkdownIt from 'markdown-it';
 import { groupByPrompt, sessionToJson, sessionToMarkdown } from '../../src/core/exportFormats';
 import { embedMarkdown } from '../../src/core/markdownText';
 import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';
+import { aRecord, aSession } from '../support/builders';
 
 const A = 'a_20240101-000000';
 const B = 'b_20240101-000000';
 
-function record(id: number, prompt: string, fields: Partial<ChatRecord> & { prompt_id?: string } = {}): ChatRecord {
-  return { chat_record_id: id, conn_id: 'x', context_strategy: '', prompt_template: '', prompt, prepared_prompt: prompt, predicted_result: `answer to ${prompt}`, duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null, ...fields };
-}
+const record = (id: number, prompt: string, fields: Partial<ChatRecord> = {}): ChatRecord =>
+  aRecord({ chat_record_id: id, conn_id: 'x', prompt, duration: '0.1 secs', ...fields });
 
-function session(history: Record<string, ChatRecord[]>): SessionMetadata {
-  return {
-    session_id: 's_20240101-000000',
-    name: 'Export me',
-    description: 'why',
-    created_epoch: 1.5,
-    created_datetime: '20240101-000000',
-    chat_ids: [A, B],
-    endpoints: ['model-a', 'model-b'],
-    prompt_template: null,
-    context_strategy: 'conversation',
-    filename: null,
-    chat_history: history,
-  };
-}
+const session = (history: Record<string, ChatRecord[]>): SessionMetadata =>
+  aSession({ name: 'Export me', description: 'why', chat_ids: [A, B], endpoints: ['model-a', 'model-b'], context_strategy: 'conversation', chat_history: history });
 
 /** The document's outline as a reader's tools see it: every heading, with its level. */
 function outline(md: string): string[] {

@@ -6,21 +6,10 @@ import { CONTEXT_STRATEGIES, buildMessages, preparePrompt, renderPromptTemplate 
 import { isCoreError } from '../../src/core/errors';
 import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
 import { TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
+import { aRecord } from '../support/builders';
 
-function record(id: number, prepared: string, answer: string, error: string | null = null): ChatRecord {
-  return {
-    chat_record_id: id,
-    conn_id: 'echo',
-    context_strategy: '',
-    prompt_template: '',
-    prompt: prepared,
-    prepared_prompt: prepared,
-    predicted_result: answer,
-    duration: '0 secs',
-    prompt_time: '01/01/2024, 00:00:00',
-    error,
-  };
-}
+const record = (id: number, prepared: string, answer: string, error: string | null = null): ChatRecord =>
+  aRecord({ chat_record_id: id, prompt: prepared, predicted_result: answer, error });
 
 /** Renders with the real Jinja2 when this machine has it (Moonshot's own renderer). */
 function renderWithJinja(pairs: { template: string; prompt: string }[]): string[] | undefined {
@@ -111,7 +100,7 @@ describe('messages', () => {
 });
 
 describe('preparePrompt', () => {
-  const record = (prepared: string) => ({ prepared_prompt: prepared, predicted_result: 'a', error: null }) as ChatRecord;
+  const record = (prepared: string) => aRecord({ prompt: prepared, predicted_result: 'a' });
 
   it('applies the strategy, then the template, then the endpoint prompts, with no I/O', () => {
     const out = preparePrompt({

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/core';
 import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
 import type { SessionEvent } from '../../src/core/sessions';
 import { ApiServer } from '../../src/server/apiServer';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
+import { fakeEndpoint, openTestCore } from '../support/testCore';
 
 describe('prompt queues per chat', () => {
   const dir = useTempDir();
@@ -24,27 +24,8 @@ describe('prompt queues per chat', () => {
   });
   after(() => fake.close());
 
-  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => ({
-    id: name,
-    name,
-    connector_type: 'openai-connector',
-    uri: fake.url,
-    token: 'test',
-    max_calls_per_second: 1000,
-    max_concurrency: 100,
-    model,
-    params: { max_attempts: 1, timeout: 30, ...params },
-  });
-
-  async function open(endpoints: object[] = []): Promise<Core> {
-    core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 'test', endpoints }],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
-    });
-    return core;
-  }
+  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => fakeEndpoint(fake.url, name, model, params);
+  const open = async (endpoints: object[] = []): Promise<Core> => (core = await openTestCore(dir(), { endpoints }));
 
   function events(): SessionEvent[] {
     const seen: SessionEvent[] = [];
@@ -157,16 +138,8 @@ describe('prompt queues per chat', () => {
       return { connector, called, answer, calls };
     }
 
-    async function openGated(gate: ReturnType<typeof gatedConnector>): Promise<Core> {
-      core = await openCore({
-        storageDir: dir(),
-        endpointSources: [{ kind: 'inline', origin: 'test', endpoints: [endpoint('gated', 'm')] }],
-        promptTemplateFolders: [],
-        secrets: new MemorySecretStore(),
-        connectorFor: () => gate.connector,
-      });
-      return core;
-    }
+    const openGated = async (gate: ReturnType<typeof gatedConnector>): Promise<Core> =>
+      (core = await openTestCore(dir(), { endpoints: [endpoint('gated', 'm')], connectorFor: () => gate.connector }));
 
     it('runs calls at once when no context strategy needs the earlier answer, and still appends in acceptance order', async () => {
       const gate = gatedConnector();

@@ -1,44 +1,25 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/core';
 import { NotFoundError, ValidationError, isCoreError } from '../../src/core/errors';
 import type { SessionEvent } from '../../src/core/sessions';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
+import { fakeEndpoint, openTestCore } from '../support/testCore';
 
 describe('SessionService', () => {
   const dir = useTempDir();
   let fake: FakeOpenAI;
-  let core: Core;
 
   before(async () => {
     fake = await startFakeOpenAI();
   });
   after(() => fake.close());
 
-  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => ({
-    id: name,
-    name,
-    connector_type: 'openai-connector',
-    uri: fake.url,
-    token: 'test',
-    max_calls_per_second: 100,
-    max_concurrency: 10,
-    model,
-    params: { max_attempts: 1, timeout: 5, ...params },
-  });
-
-  async function open(endpoints: object[] = [], templatesDir?: string): Promise<Core> {
-    core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 'test', endpoints }],
-      promptTemplateFolders: templatesDir ? [templatesDir] : [],
-      secrets: new MemorySecretStore(),
-    });
-    return core;
-  }
+  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => fakeEndpoint(fake.url, name, model, params);
+  const open = (endpoints: object[] = [], templatesDir?: string): Promise<Core> =>
+    openTestCore(dir(), { endpoints, templateFolders: templatesDir ? [templatesDir] : [] });
 
   it('creates a session with the seed shape and ids', async () => {
     const { sessions } = await open([endpoint('openaigpt4test1', 'm')]);

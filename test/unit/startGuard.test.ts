@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import type { Core } from '../../src/core/core';
 import { isCoreError } from '../../src/core/errors';
-import { MemorySecretStore } from '../../src/core/secrets';
 import { checkStorageFolder } from '../../src/core/store';
 import { RETRY, SHOW_LOG, openWithRetry, type StartGuardUi } from '../../src/vscode/startGuard';
 import { useTempDir } from '../support/tempDir';
+import { openTestCore } from '../support/testCore';
 
 describe('opening the core at activation (Show Log / Retry)', () => {
   const dir = useTempDir();
@@ -32,7 +32,7 @@ describe('opening the core at activation (Show Log / Retry)', () => {
 
   const openIn = (storageDir: string) => async (): Promise<Core> => {
     await checkStorageFolder(storageDir);
-    return openCore({ storageDir, endpointSources: [], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+    return openTestCore(storageDir);
   };
 
   it('says why a storage folder under a file cannot be used, shows the log, and opens on Retry once the folder can be made', async () => {

@@ -7,33 +7,10 @@ import { sessionToJson } from '../../src/core/exportFormats';
 import { ConflictError, NotFoundError, isCoreError } from '../../src/core/errors';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
+import { aRecord, aStoredSession } from '../support/builders';
 
-const session = (id = 's_20240101-000000'): StoredSession => ({
-  session_id: id,
-  name: 'S',
-  description: '',
-  created_epoch: 1.5,
-  created_datetime: '20240101-000000',
-  chat_ids: ['echo_20240101_000000'],
-  endpoints: ['echo'],
-  prompt_template: null,
-  context_strategy: null,
-  filename: null,
-  num_of_prev_prompts: 5,
-});
-
-const record = (id: number, text = `r${id}`): ChatRecord => ({
-  chat_record_id: id,
-  conn_id: 'echo',
-  context_strategy: '',
-  prompt_template: '',
-  prompt: text,
-  prepared_prompt: text,
-  predicted_result: text,
-  duration: '0 secs',
-  prompt_time: '01/01/2024, 00:00:00',
-  error: null,
-});
+const session = (id = 's_20240101-000000'): StoredSession => aStoredSession({ session_id: id });
+const record = (id: number, text = `r${id}`): ChatRecord => aRecord({ chat_record_id: id, prompt: text, predicted_result: text });
 
 describe('SessionStore', () => {
   const dir = useTempDir();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/core';
 import type { SessionEvent } from '../../src/core/sessions';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
+import { openTestCore } from '../support/testCore';
 
 /** Polls `check` until it holds: another process's writes give this one no event to await. */
 async function eventually(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -21,11 +21,7 @@ describe('following another process through the store', () => {
   const cores: Core[] = [];
   const logged: { level: LogLevel; message: string }[] = [];
   const open = (watch: boolean) =>
-    openCore({
-      storageDir: dir(),
-      endpointSources: [],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
+    openTestCore(dir(), {
       log: (level, message) => logged.push({ level, message }),
       ...(watch ? { watch: { debounceMs: 30, checkEveryMs: 50 } } : {}),
     }).then((core) => (cores.push(core), core));
