@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core } from '../src/core/core';
+import { openCore, type Core } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import { createConnector } from '../src/core/connectors';

@@ -1,10 +1,10 @@
 // activate() only wires the parts together; each part lives in src/vscode
 // (VS Code adapters) or src/core (everything else).
 import * as vscode from 'vscode';
-import { openCore, type Core } from './core/core';
+import { openCore, type Core } from './core/openCore';
 import { checkStorageFolder } from './core/store';
 import { VscodeSecretStore } from './vscode/secretStorage';
-import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/settings';
+import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/configuration';
 import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';

@@ -41,7 +41,7 @@ export const ChatRecordSchema = z
       .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
       .nullable()
       .optional()
-      .meta({ description: 'Token usage when the model reported it (an addition to the seed).' }),
+      .meta({ description: "Token usage when the model reported it (an addition to Moonshot's web API)." }),
     prompt_id: z
       .string()
       .optional()

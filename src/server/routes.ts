@@ -2,7 +2,7 @@
 // is described in the OpenAPI document. Handlers only translate between
 // HTTP and the core; all rules live in the core's schemas and services.
 import { z } from 'zod';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import {
   BooleanQuerySchema,
   DEFAULT_NUM_OF_PREV_PROMPTS,

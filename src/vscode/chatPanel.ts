@@ -5,7 +5,7 @@
 // messages into core calls.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';

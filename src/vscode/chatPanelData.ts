@@ -12,7 +12,7 @@
 // Rows are ordered as the chats' records are (each chat's records follow the
 // order prompts were accepted): a merge of the chats' sequences of first
 // attempts, the prompt time deciding between rows no chat orders.
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { ActivePrompt } from '../core/sessions';
 import type { ChatRecord, SessionMetadata } from '../core/schemas';
 import { modelOf } from '../core/endpointConfig';

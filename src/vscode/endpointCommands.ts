@@ -2,7 +2,7 @@
 // params, limits), tokens kept in secret storage (never in settings), Remove,
 // and Test (one real call, and the fix that fits when it fails).
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { EndpointEntry } from '../core/endpoints';
 import { NotFoundError } from '../core/errors';
 import { endpointIdOf } from '../core/endpointConfig';
@@ -13,7 +13,7 @@ import type { EndpointView } from '../core/schemas';
 import type { UserInput } from './userInput';
 import { notify, offerCommand, offerOpen, type CommandTable, type Offer } from './commands';
 import { runFlow, askOnce, type Ask, type Step } from './flow';
-import { endpointSettingEntries, readEndpointSources, writeEndpointSetting } from './settings';
+import { endpointSettingEntries, readEndpointSources, writeEndpointSetting } from './configuration';
 import { BASE_URL_PRESETS, parseParams, suggestEndpointName, typedUrl, validateEndpointName, validateLimit, validateUrl, type BaseUrlPreset } from './endpointForm';
 import { FIX_TITLES, fixesFor, type EndpointFix } from './endpointFixes';
 import { isEditable, isRemovable, originOf } from './endpointOrigin';

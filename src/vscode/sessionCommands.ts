@@ -2,7 +2,7 @@
 // the session's prompt template and context strategy. Each returns what it
 // did, so tests (and other extensions) can follow up, and says what it did.
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { SessionMetadata, PromptTemplate } from '../core/schemas';
 import type { PromptResult } from '../core/sessions';
 import { CONTEXT_STRATEGIES } from '../core/pipeline';

@@ -10,7 +10,7 @@ import type { MoonshotSessionsApi } from '../../src/extension';
 import type { EndpointView } from '../../src/core/schemas';
 import type { ProbeResult } from '../../src/core/connectors/probe';
 import type { EndpointNode } from '../../src/vscode/endpointsTree';
-import { readEndpointSources } from '../../src/vscode/settings';
+import { readEndpointSources } from '../../src/vscode/configuration';
 import { runCommand } from '../../src/vscode/commands';
 import { ScriptedInput } from './scriptedInput';
 import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';

@@ -288,7 +288,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.match(ok.text ?? '', /^model says: /);
         assert.equal(fake.requests.at(-1)!.headers.authorization, 'Bearer sk-integration');
         await setting('endpoints', [{ id: 'broken', name: 'Broken', connector_type: 'openai-connector', uri: fake.url, model: 'fail:503', params: { max_attempts: 1 } }, ...vscode.workspace.getConfiguration('moonshotSessions').get<object[]>('endpoints')!]);
-        await api.core.endpoints.setSources((await import('../../src/vscode/settings')).readEndpointSources());
+        await api.core.endpoints.setSources((await import('../../src/vscode/configuration')).readEndpointSources());
         const bad = (await run<{ ok: boolean; error?: string }>('testEndpoint', [], 'broken'))!;
         assert.equal(bad.ok, false);
         assert.match(bad.error ?? '', /HTTP 503/);

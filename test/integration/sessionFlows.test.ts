@@ -10,7 +10,7 @@ import type { SessionMetadata } from '../../src/core/schemas';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatNode, SessionNode } from '../../src/vscode/sessionsTree';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
-import { readEndpointSources } from '../../src/vscode/settings';
+import { readEndpointSources } from '../../src/vscode/configuration';
 import { runCommand } from '../../src/vscode/commands';
 import { ScriptedInput } from './scriptedInput';
 import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';

@@ -4,7 +4,7 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import type { SecretStore } from '../../src/core/secrets';
 import { ApiServer, type ApiServerOptions } from '../../src/server/apiServer';

@@ -1,6 +1,6 @@
 // A core on a temp storage folder, as the unit tests open it, and endpoints
 // of the fake OpenAI server (test/support/fakeOpenAI.ts) for it to call.
-import { openCore, type Core, type CoreOptions } from '../../src/core/core';
+import { openCore, type Core, type CoreOptions } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 
 /** An openai-connector endpoint on the fake server: `model` picks its behaviour (`delay:150`, `hang` ...); one try, limits out of the way. */

@@ -1,5 +1,5 @@
-// The local HTTP API over real sockets on 127.0.0.1: the seed's four calls
-// exactly as the seed shows them, every other route of API.md, every bad
+// The local HTTP API over real sockets on 127.0.0.1: Moonshot's web API's four calls
+// exactly as it answers them (docs/API.md), every other route of API.md, every bad
 // input (status, JSON error body, and nothing stored), the guards (token,
 // Host, Origin/CORS, body limit), and the prompt behaviour (failing and
 // hanging endpoints, concurrent prompts). node:http is used for every call:
@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import type { EndpointSource } from '../../src/core/endpoints';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
@@ -23,9 +23,9 @@ import { ENDPOINTS_DIR, TEMPLATES_DIR, requireMoonshotData } from '../support/mo
 const TOKEN = 'test-token';
 const MiB = 1024 * 1024;
 
-/** The seed's SessionMetadata keys, in the seed's order. */
+/** The SessionMetadata keys of Moonshot's web API, in its order. */
 const SESSION_KEYS = ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history'];
-/** The seed's ChatRecord keys, in the seed's order, plus API.md's `error`. */
+/** The ChatRecord keys of Moonshot's web API, in its order, plus API.md's `error`. */
 const RECORD_KEYS = ['chat_record_id', 'conn_id', 'context_strategy', 'prompt_template', 'prompt', 'prepared_prompt', 'predicted_result', 'duration', 'prompt_time', 'error'];
 const ENDPOINT_KEYS = ['id', 'name', 'connector_type', 'uri', 'token', 'max_calls_per_second', 'max_concurrency', 'model', 'params', 'created_date', 'supported'];
 
@@ -365,13 +365,13 @@ describe('API over real sockets', function () {
     templateFolders: [templatesDir],
   });
 
-  describe("the seed's four calls", () => {
+  describe("Moonshot's web API's four calls", () => {
     const api = useApi(standard, true);
-    const seedBody = { name: 'TestSession1', description: 'Test 1', endpoints: ['openaigpt35turbotest1', 'openaigpt4test1'] };
+    const moonshotBody = { name: 'TestSession1', description: 'Test 1', endpoints: ['openaigpt35turbotest1', 'openaigpt4test1'] };
 
-    it('POST /v1/sessions answers {"session": ...} with exactly the seed\'s keys in order, its ids and types', async () => {
+    it('POST /v1/sessions answers {"session": ...} with exactly Moonshot\'s keys in order, its ids and types', async () => {
       const before = Date.now();
-      const res = await api().call('POST', '/v1/sessions', { body: seedBody });
+      const res = await api().call('POST', '/v1/sessions', { body: moonshotBody });
       const after = Date.now();
       assertJson(res, 200);
       assert.deepEqual(Object.keys(res.json as object), ['session']);
@@ -382,7 +382,7 @@ describe('API over real sockets', function () {
       const time = s.created_datetime.replace('-', '_');
       assert.deepEqual(s.chat_ids, [`openaigpt35turbotest1_${time}`, `openaigpt4test1_${time}`]);
       assert.match(s.chat_ids[0]!, /^openaigpt35turbotest1_\d{8}_\d{6}$/);
-      assert.deepEqual(s.endpoints, seedBody.endpoints);
+      assert.deepEqual(s.endpoints, moonshotBody.endpoints);
       assert.equal(s.name, 'TestSession1');
       assert.equal(s.description, 'Test 1');
       assert.equal(s.prompt_template, null);
@@ -399,7 +399,7 @@ describe('API over real sockets', function () {
 
     it('GET /v1/sessions lists every session as created, newest first, chat_history null', async () => {
       assert.deepEqual(await api().list(), []);
-      const first = await api().createSession(seedBody);
+      const first = await api().createSession(moonshotBody);
       await clockPast(first.created_epoch);
       const second = await api().createSession({ name: 'TestSession2', description: 'Test 2', endpoints: ['openaigpt4test1'] });
       const res = await api().call('GET', '/v1/sessions');
@@ -411,7 +411,7 @@ describe('API over real sockets', function () {
     });
 
     it('GET /v1/sessions/{id}: chat_history null unless include_history is true/1, then {chat_id: []}', async () => {
-      const s = await api().createSession(seedBody);
+      const s = await api().createSession(moonshotBody);
       for (const query of ['', '?include_history=false', '?include_history=0']) {
         const res = await api().call('GET', `/v1/sessions/${s.session_id}${query}`);
         assertJson(res, 200);
@@ -430,8 +430,8 @@ describe('API over real sockets', function () {
       assertIssueAt(bad, ['query', 'include_history']);
     });
 
-    it('POST /v1/sessions/{id}/prompt answers every chat\'s whole history of seed-shaped records; ?history=new only the new ones', async () => {
-      const s = await api().createSession(seedBody);
+    it('POST /v1/sessions/{id}/prompt answers every chat\'s whole history of records shaped as Moonshot\'s; ?history=new only the new ones', async () => {
+      const s = await api().createSession(moonshotBody);
       const sentAt = Math.floor(Date.now() / 1000) * 1000;
       const first = await api().prompt(s.session_id, 'Hello World');
       assert.deepEqual(Object.keys(first), s.chat_ids);
@@ -439,7 +439,7 @@ describe('API over real sockets', function () {
         const records = first[chatId]!;
         assert.equal(records.length, 1);
         const r = records[0]!;
-        // The fake server reports token usage, so `usage` is there, after the seed's fields and `error`, then the prompt's id.
+        // The fake server reports token usage, so `usage` is there, after Moonshot's fields and `error`, then the prompt's id.
         assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage', 'prompt_id']);
         assert.equal(r.chat_record_id, 1);
         assert.equal(r.conn_id, s.endpoints[i]);
@@ -487,7 +487,7 @@ describe('API over real sockets', function () {
     });
 
     it('?history=bogus is a 422 that sends nothing to any endpoint and stores nothing', async () => {
-      const s = await api().createSession(seedBody);
+      const s = await api().createSession(moonshotBody);
       const calls = fake.requests.length;
       const body = await api().expectRejected('POST', `/v1/sessions/${s.session_id}/prompt?history=bogus`, { body: { prompt: 'Hello World' } }, 422);
       assertIssueAt(body, ['query', 'history']);

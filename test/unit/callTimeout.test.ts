@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createConnector } from '../../src/core/connectors';
 import { ConnectorError } from '../../src/core/connectors/errors';
 import type { ResolvedEndpoint } from '../../src/core/connectors/types';
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { buildInit, orderRows, promptTimeValue, RowPager } from '../../src/vscode/chatPanelData';
 import { HostMessageSchema, PAGE_ROWS, type PromptRow } from '../../src/shared/chatProtocol';
 import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
 import type { SessionEvent } from '../../src/core/sessions';
 import { ApiServer } from '../../src/server/apiServer';

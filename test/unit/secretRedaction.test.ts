@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createConnector } from '../../src/core/connectors';
 import { ConnectorError } from '../../src/core/connectors/errors';
 import type { ResolvedEndpoint } from '../../src/core/connectors/types';
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import { request } from '../support/apiClient';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { NotFoundError, ValidationError, isCoreError } from '../../src/core/errors';
 import type { SessionEvent } from '../../src/core/sessions';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -21,7 +21,7 @@ describe('SessionService', () => {
   const open = (endpoints: object[] = [], templatesDir?: string): Promise<Core> =>
     openTestCore(dir(), { endpoints, templateFolders: templatesDir ? [templatesDir] : [] });
 
-  it('creates a session with the seed shape and ids', async () => {
+  it("creates a session with the shape and ids of Moonshot's web API", async () => {
     const { sessions } = await open([endpoint('openaigpt4test1', 'm')]);
     const s = await sessions.create({ name: 'TestSession1', description: 'Test 1', endpoints: ['echo', 'openaigpt4test1'] });
     assert.deepEqual(Object.keys(s), ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { isCoreError } from '../../src/core/errors';
 import { checkStorageFolder } from '../../src/core/store';
 import { RETRY, SHOW_LOG, openWithRetry, type StartGuardUi } from '../../src/vscode/startGuard';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { FileSecretStore, MemorySecretStore, endpointTokenKey, type SecretStore } from '../../src/core/secrets';
 import { asStorageError, isCoreError } from '../../src/core/errors';
 import { ApiServer } from '../../src/server/apiServer';

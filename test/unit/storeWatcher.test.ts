@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import type { SessionEvent } from '../../src/core/sessions';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';

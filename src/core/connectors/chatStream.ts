@@ -8,7 +8,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import type { Stream } from 'openai/streaming';
 import { cancelledError, ConnectorError, timeoutError, toConnectorError, type FailureContext } from './errors';
 import { retryDecision, waitOrCancel } from './retry';
-import type { CallSettings } from './settings';
+import type { CallSettings } from './callSettings';
 import type { CompletionRequest, CompletionResult, Connector, TokenUsage } from './types';
 
 /** Options every SDK client gets, whatever its flavour. */

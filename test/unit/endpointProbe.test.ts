@@ -3,7 +3,7 @@ import { listModels } from '../../src/core/connectors/models';
 import { probeEndpoint } from '../../src/core/connectors/probe';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
-describe('endpoint tools (Add Endpoint, Test Endpoint)', () => {
+describe('probing an endpoint and listing its models (Add Endpoint, Test Endpoint)', () => {
   let fake: FakeOpenAI;
   before(async () => {
     fake = await startFakeOpenAI();
