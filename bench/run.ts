@@ -8,15 +8,16 @@ import { openCore, type Core } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import { createConnector } from '../src/core/connectors';
-import type { ChatRecord } from '../src/core/schemas';
+import type { StoredChatRecord } from '../src/core/schemas';
 import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
 import { measurePanelRender } from './panelRender';
 import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
+import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
-import { aRecord } from '../test/support/builders';
+import { aStoredRecord } from '../test/support/builders';
 
 interface Row {
   name: string;
@@ -114,7 +115,7 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const small = await measure(session.session_id);
     const chat = session.chat_ids[0]!;
     const [last] = await core.store.readTail(session.session_id, chat, 1);
-    const filler = (n: number): ChatRecord => aRecord({ chat_record_id: n, prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs' });
+    const filler = (n: number): StoredChatRecord => aStoredRecord({ chat_record_id: n, prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs' });
     const lines: string[] = [];
     for (let id = (last?.chat_record_id ?? 0) + 1; id <= 4000; id++) lines.push(`${JSON.stringify(filler(id))}\n`);
     // Written as another process would: the store notices the file grew and reads the last id from its end.
@@ -138,7 +139,7 @@ async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: Row
       const lines: string[] = [];
       for (let id = 1; id <= 10_000; id++) {
         const usage = { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 };
-        lines.push(JSON.stringify(aRecord({ chat_record_id: id, prompt_id: `prompt-${id}`, prompt: `prompt ${id}`, predicted_result: answer, duration: '0.5 secs', usage })));
+        lines.push(JSON.stringify(aStoredRecord({ chat_record_id: id, prompt_id: `prompt-${id}`, prompt: `prompt ${id}`, predicted_result: answer, duration: '0.5 secs', usage })));
       }
       writeFileSync(join(dir, 'sessions', session.session_id, `${chatId}.jsonl`), `${lines.join('\n')}\n`);
     }
@@ -176,6 +177,8 @@ async function main() {
       rows.push({ name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`, value: t.perVariantMs, unit: 'ms', target: '< 1', ok: t.perVariantMs < 1 });
     }
     rows.push(await fanOut(fake));
+    rows.push(...(await measureAttackRun()));
+    rows.push(...(await measureEventStreamCost()));
     rows.push(await apiOverhead(fake));
     rows.push(...(await historyIndependence(fake)));
     const panel = await panelOpen();

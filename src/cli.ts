@@ -114,7 +114,7 @@ async function serve(argv: string[]): Promise<void> {
     // Stop accepting first; the server then waits for prompts in flight, whose records are written before they answer.
     await server.stop(SHUTDOWN_GRACE_MS);
     core.dispose();
-    await Promise.race([core.sessions.drain(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
+    await Promise.race([core.drain(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
     await removeDiscoveryFile(storageDir);
     process.exit(0);
   };

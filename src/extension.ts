@@ -108,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const apiReady = api.restart();
   shutdown = async () => {
     await api.stop();
-    await core.sessions.drain();
+    await core.drain();
   };
   return { core, api, tree, endpointsTree, panels, walkthrough, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
 }

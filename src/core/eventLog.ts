@@ -33,8 +33,13 @@ export interface Subscription<T> {
   readonly replay: Replay<T>;
   /** The queued events, oldest first, emptying the queue. */
   take(): LoggedEvent<T>[];
-  /** Resolves when an event is queued or the subscription ends (at once when one is waiting already). */
-  wait(): Promise<void>;
+  /**
+   * Resolves when at least `count` events (default 1) are queued, or the
+   * subscription ends (at once when they are waiting already), or `signal`
+   * aborts (the wait is then forgotten). A writer that batches waits for a
+   * few, so its batch never comes near the bound.
+   */
+  wait(count?: number, signal?: AbortSignal): Promise<void>;
   readonly queued: number;
   /** Whether it ended: closed, or dropped for falling behind. */
   readonly closed: boolean;
@@ -53,7 +58,7 @@ interface Subscriber<T> {
   queue: LoggedEvent<T>[];
   maxQueue: number;
   filter?: (event: LoggedEvent<T>) => boolean;
-  /** Resolves every pending wait(). */
+  /** Resolves the pending waits that have what they wait for. */
   wake(): void;
   end(dropped: boolean): void;
 }
@@ -128,16 +133,17 @@ export class EventLog<T = unknown> {
     const replay: Replay<T> = options.lastEventId === undefined ? { events: [], lost: false } : this.since(options.lastEventId, options.filter);
     let closed = false;
     let dropped = false;
-    let waiters: (() => void)[] = [];
+    let waiters: { count: number; resolve: () => void }[] = [];
     const log = this.subscribers;
     const subscriber: Subscriber<T> = {
       queue: [],
       maxQueue: options.maxQueue ?? this.clientQueue,
       ...(options.filter ? { filter: options.filter } : {}),
       wake() {
-        const woken = waiters;
-        waiters = [];
-        for (const resolve of woken) resolve();
+        const ready = waiters.filter((w) => closed || subscriber.queue.length >= w.count);
+        if (ready.length === 0) return;
+        waiters = waiters.filter((w) => !ready.includes(w));
+        for (const w of ready) w.resolve();
       },
       end(byDrop) {
         if (closed) return;
@@ -158,7 +164,21 @@ export class EventLog<T = unknown> {
     return {
       replay,
       take: () => subscriber.queue.splice(0),
-      wait: () => (closed || subscriber.queue.length > 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+      wait: (count = 1, signal?: AbortSignal) => {
+        if (closed || subscriber.queue.length >= count || signal?.aborted) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const waiter = { count, resolve };
+          waiters.push(waiter);
+          signal?.addEventListener(
+            'abort',
+            () => {
+              waiters = waiters.filter((w) => w !== waiter);
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      },
       get queued() {
         return subscriber.queue.length;
       },

@@ -14,21 +14,11 @@
 // after looking again: the others then find the new owner's lock, which is
 // not stale, instead of removing it.
 import { promises as fs } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { CoreError } from './errors';
+import { isRunning, THIS_PROCESS as ME, type ProcessOwner as LockOwner } from './processOwner';
 
 const STALE_AFTER_MS = 10_000;
 const GIVE_UP_AFTER_MS = 30_000;
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  /** Tells this process from an earlier one that had the same pid (a container restarted). */
-  process: string;
-}
-
-const ME: LockOwner = { pid: process.pid, host: hostname(), process: randomUUID() };
 
 export interface FileLockOptions {
   /** How long to wait for another holder before failing with a `timeout` error. */
@@ -62,17 +52,6 @@ function parseOwner(text: string): LockOwner | undefined {
   } catch {
     // Empty (its owner is between creating and writing it) or not ours: only its age tells.
     return undefined;
-  }
-}
-
-function isRunning(owner: LockOwner): boolean {
-  if (owner.pid === ME.pid) return owner.process === ME.process;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

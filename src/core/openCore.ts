@@ -5,6 +5,10 @@ import { SessionStore } from './store';
 import { EndpointRegistry, type EndpointSource } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { SessionService } from './sessions';
+import { AttackService } from './attackRuns';
+import { BookmarkStore } from './bookmarks';
+import { EventLog, type EventLogOptions } from './eventLog';
+import { feedEventLog, type ApiEventLog } from './apiEvents';
 import { EndpointLimiters } from './connectors';
 import { StoreWatcher, type StoreWatcherOptions } from './storeWatcher';
 import { isCoreError } from './errors';
@@ -26,6 +30,8 @@ export interface CoreOptions {
    * the folder wants it; short-lived cores (tests, benchmarks) leave it off.
    */
   watch?: boolean | Omit<StoreWatcherOptions, 'log'>;
+  /** How many events GET /v1/events keeps for replay, and how many a slow client may have waiting. */
+  eventLog?: EventLogOptions;
 }
 
 export interface Core {
@@ -34,7 +40,15 @@ export interface Core {
   endpoints: EndpointRegistry;
   templates: PromptTemplateRegistry;
   sessions: SessionService;
-  /** Stops following the storage folder. Prompts in flight are not stopped: `sessions.drain()` waits for them. */
+  /** Attack runs on sessions. */
+  attacks: AttackService;
+  /** Bookmarks, in the storage folder. */
+  bookmarks: BookmarkStore;
+  /** What GET /v1/events sends: every session and attack event, with the recent ones kept for replay. */
+  events: ApiEventLog;
+  /** Resolves when prompts, scoring and attack runs in flight have ended. */
+  drain(): Promise<void>;
+  /** Stops following the storage folder. Prompts in flight are not stopped: `drain()` waits for them. */
   dispose(): void;
 }
 
@@ -49,8 +63,12 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     endpoints,
     templates,
     limiters: new EndpointLimiters(),
+    log,
     ...(options.connectorFor ? { connectorFor: options.connectorFor } : {}),
   });
+  const attacks = new AttackService({ sessions, store, log });
+  const events: ApiEventLog = new EventLog(options.eventLog);
+  feedEventLog(events, sessions, attacks);
   const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log }) : undefined;
   watcher?.onDidChange((change) => {
     // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
@@ -59,5 +77,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     });
   });
   watcher?.start();
-  return { storageDir: options.storageDir, store, endpoints, templates, sessions, dispose: () => watcher?.dispose() };
+  return {
+    storageDir: options.storageDir,
+    store,
+    endpoints,
+    templates,
+    sessions,
+    attacks,
+    bookmarks: new BookmarkStore(options.storageDir),
+    events,
+    drain: async () => {
+      await Promise.all([sessions.drain(), attacks.drain()]);
+      // An attack's last records may have started scoring after the first drain looked.
+      await sessions.drain();
+    },
+    dispose: () => watcher?.dispose(),
+  };
 }

@@ -1,7 +1,7 @@
 // What is sent to a model: the context strategy, then the prompt template,
 // then the endpoint's own system/pre/post prompts.
 import type { ChatMessage } from './connectors/types';
-import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from './schemas';
+import { MAX_PREPARED_PROMPT_CHARS, type StoredChatRecord } from './schemas';
 import { CoreError } from './errors';
 
 
@@ -33,7 +33,7 @@ export function renderPromptTemplate(template: string, prompt: string): string {
 export interface ContextInput {
   prompt: string;
   /** This chat's records, oldest first. */
-  history: readonly ChatRecord[];
+  history: readonly StoredChatRecord[];
   numOfPrevPrompts: number;
 }
 
@@ -112,7 +112,7 @@ export function buildMessages(params: EndpointPromptParams, turns: ChatMessage[]
 export interface PrepareInput {
   prompt: string;
   /** The chat's latest records, oldest first (at least `numOfPrevPrompts` when a strategy is set). */
-  history: readonly ChatRecord[];
+  history: readonly StoredChatRecord[];
   strategy?: ContextStrategy | undefined;
   numOfPrevPrompts: number;
   /** The prompt template's text, when the session has one. */

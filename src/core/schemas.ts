@@ -24,8 +24,25 @@ export const EndpointIdSchema = z
   .regex(ENDPOINT_ID_PATTERN, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]*$')
   .refine((id) => !id.includes('..'), 'must not contain ".."');
 
-// Loose: a field a newer version adds to stored records survives this version's reads and exports.
-export const ChatRecordSchema = z
+/** A record's score by one judge; a judge that failed leaves verdict and score null and says why in `error`. */
+export const MetricResultSchema = z
+  .object({
+    name: z.string(),
+    verdict: z.string().nullable(),
+    score: z.number().min(0).max(1).nullable(),
+    reason: z.string(),
+    judge_endpoint: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'MetricResult' });
+export type MetricResult = z.infer<typeof MetricResultSchema>;
+
+/**
+ * One line of a chat file: the record as stored (scores are stored beside
+ * it, never in it). Loose: a field a newer version adds to stored records
+ * survives this version's reads and exports.
+ */
+export const StoredChatRecordSchema = z
   .looseObject({
     chat_record_id: z.number().int().positive(),
     conn_id: z.string(),
@@ -49,8 +66,23 @@ export const ChatRecordSchema = z
         description:
           'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of the prompt it retries. Absent on records written before it existed.',
       }),
-  })
-  .meta({ id: 'ChatRecord' });
+    attack_module: z
+      .string()
+      .default('')
+      .meta({ description: 'The attack chain that made the prompt ("charswap_attack+base64"); "" for a prompt that no attack made (and for records written before the field existed).' }),
+    original_prompt: z
+      .string()
+      .optional()
+      .meta({ description: "An attack's record only: what the attack started from (the prompt, or a generator's topic)." }),
+  });
+export type StoredChatRecord = z.infer<typeof StoredChatRecordSchema>;
+
+/** A record as the API and the UI get it: the stored record with its latest score. */
+export const ChatRecordSchema = StoredChatRecordSchema.extend({
+  metric: MetricResultSchema.nullable()
+    .default(null)
+    .meta({ description: "The record's latest score by a judge (the session's judge, or one asked for with POST .../score); null when it has none." }),
+}).meta({ id: 'ChatRecord' });
 export type ChatRecord = z.infer<typeof ChatRecordSchema>;
 
 export const ChatHistorySchema = z.record(z.string(), z.array(ChatRecordSchema));
@@ -73,9 +105,21 @@ export const SessionMetadataSchema = z
   .meta({ id: 'SessionMetadata' });
 export type SessionMetadata = z.infer<typeof SessionMetadataSchema>;
 
+/** The judge that scores every new record of a session (PUT .../metrics/{name}), as session.json keeps it. */
+export const SessionJudgeSchema = z
+  .object({
+    name: z.string(),
+    judge_endpoint: z.string().nullable(),
+    options: z.record(z.string(), z.unknown()).meta({ description: "The judge's options with defaults filled in." }),
+  })
+  .meta({ id: 'SessionJudge' });
+export type SessionJudge = z.infer<typeof SessionJudgeSchema>;
+
 /** What session.json holds: the metadata without history, plus settings. */
 export const StoredSessionSchema = SessionMetadataSchema.omit({ chat_history: true }).extend({
   num_of_prev_prompts: z.number().int().positive().default(DEFAULT_NUM_OF_PREV_PROMPTS),
+  /** Files written before judges existed have none. */
+  metric: SessionJudgeSchema.nullable().default(null),
 });
 export type StoredSession = z.infer<typeof StoredSessionSchema>;
 
@@ -248,18 +292,6 @@ export const MetricInfoSchema = z
   .meta({ id: 'Metric' });
 export type MetricInfo = z.infer<typeof MetricInfoSchema>;
 
-/** A record's score by one judge; a judge that failed leaves verdict and score null and says why in `error`. */
-export const MetricResultSchema = z
-  .object({
-    name: z.string(),
-    verdict: z.string().nullable(),
-    score: z.number().min(0).max(1).nullable(),
-    reason: z.string(),
-    judge_endpoint: z.string().nullable(),
-    error: z.string().nullable(),
-  })
-  .meta({ id: 'MetricResult' });
-export type MetricResult = z.infer<typeof MetricResultSchema>;
 
 export const TokenTotalsSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
 
@@ -332,6 +364,96 @@ export const JudgeRequestSchema = z
   })
   .meta({ id: 'JudgeRequest' });
 export type JudgeRequest = z.input<typeof JudgeRequestSchema>;
+
+/** One line of `<chat_id>.scores.jsonl`: a score of one record, appended (a later line for a record wins). */
+export const RecordScoreSchema = z.object({
+  chat_record_id: z.number().int().positive(),
+  metric: MetricResultSchema,
+});
+export type RecordScore = z.infer<typeof RecordScoreSchema>;
+
+/** PUT /v1/sessions/{id}/metrics/{name}: the judge's options (the name and judge endpoint are in the path and query). */
+export const SetMetricBodySchema = z
+  .object({
+    options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+  })
+  .meta({ id: 'SetMetricBody' });
+
+/** POST /v1/sessions/{id}/score. */
+export const ScoreBodySchema = JudgeRequestSchema.extend({
+  chat_ids: z
+    .array(z.string().min(1).max(200))
+    .min(1, 'must name at least one chat')
+    .optional()
+    .meta({ description: "The chats whose records are scored (default: every chat of the session)." }),
+}).meta({ id: 'ScoreBody' });
+export type ScoreBody = z.input<typeof ScoreBodySchema>;
+
+export const ScoreAcceptedSchema = z
+  .object({
+    metric: z.string(),
+    judge_endpoint: z.string().nullable(),
+    records: z.number().int().meta({ description: 'How many records will be scored (those whose call worked); each score arrives as a `score` event.' }),
+  })
+  .meta({ id: 'ScoreAccepted' });
+export type ScoreAccepted = z.infer<typeof ScoreAcceptedSchema>;
+
+export const SessionSummarySchema = z.record(z.string(), ChatSummarySchema).meta({ id: 'SessionSummary', description: 'By chat id.' });
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const ATTACK_STATUSES = ['running', 'done', 'cancelled', 'failed', 'interrupted'] as const;
+export type AttackStatus = (typeof ATTACK_STATUSES)[number];
+
+export const AttackIdSchema = z.string().max(200).regex(SESSION_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]*$');
+
+export const AttackSchema = z
+  .object({
+    attack_id: z.string(),
+    session_id: z.string(),
+    attack_modules: z.array(z.string()).meta({ description: 'The chain, one module name per item, in order.' }),
+    status: z.enum(ATTACK_STATUSES).meta({
+      description: 'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended first).',
+    }),
+    done: z.number().int().meta({ description: 'Records made so far: one per variant and chat.' }),
+    total: z.number().int().meta({ description: 'Variants x chats; 0 until the variants are made (an attacker model may still be writing them).' }),
+    started: z.string().meta({ description: 'When it started: ISO 8601, UTC.' }),
+    ended: z.string().nullable().meta({ description: 'When it ended (ISO 8601, UTC); null while it runs.' }),
+    error: z.string().nullable().meta({ description: 'Why it failed or was interrupted; null otherwise.' }),
+    original_prompt: z.string().meta({ description: 'What the attack started from: the prompt, or the topic of a generator.' }),
+    attacker_endpoint: z.string().nullable(),
+    attacker_calls: z.number().int().meta({ description: 'Calls made to the attacker model (GET .../attacks/{id}?detail=true shows them).' }),
+    variants: z.number().int().meta({ description: 'Variants made (0 until they are made).' }),
+    truncated: z.boolean().meta({ description: 'Whether the chain made more than 100 variants and the list was cut.' }),
+  })
+  .meta({ id: 'Attack' });
+export type Attack = z.infer<typeof AttackSchema>;
+
+export const AttackerCallSchema = z
+  .object({
+    attack_module: z.string(),
+    messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })),
+    answer: z.string().nullable(),
+    error: z.string().nullable(),
+    duration: z.number(),
+  })
+  .meta({ id: 'AttackerCall' });
+
+export const AttackVariantSchema = z
+  .object({
+    index: z.number().int(),
+    prompt: z.string(),
+    prompt_id: z.string().meta({ description: 'The prompt_id of the records this variant made.' }),
+  })
+  .meta({ id: 'AttackVariant' });
+
+export const AttackDetailSchema = z
+  .object({
+    attack: AttackSchema,
+    variants: z.array(AttackVariantSchema),
+    attacker_calls: z.array(AttackerCallSchema),
+  })
+  .meta({ id: 'AttackDetail' });
+export type AttackDetail = z.infer<typeof AttackDetailSchema>;
 
 // Datasets and their runs (see docs/datasets.md).
 

@@ -7,20 +7,32 @@ import {
   CreateSessionBodySchema,
   DEFAULT_NUM_OF_PREV_PROMPTS,
   PromptBodySchema,
+  ScoreBodySchema,
   type ChatRecord,
+  type MetricResult,
+  type ScoreAccepted,
+  type SessionJudge,
   type SessionMetadata,
+  type SessionSummary,
+  type StoredChatRecord,
   type StoredSession,
 } from './schemas';
 import { chatIdFor, epochSeconds, formatCreatedDatetime, formatPromptTime, sessionIdFor } from './ids';
-import { CoreError, NotFoundError, ValidationError, isCoreError, type FieldIssue } from './errors';
+import { CoreError, NotFoundError, ValidationError, invalidField, isCoreError, type FieldIssue } from './errors';
 import { parseOrThrow } from './validation';
 import { SessionStore } from './store';
 import { EndpointRegistry } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { CONTEXT_STRATEGIES, preparePrompt } from './pipeline';
 import { createConnector, describeError, EndpointLimiters } from './connectors';
+import { cancelledError } from './connectors/errors';
 import type { Connector, ResolvedEndpoint, TokenUsage } from './connectors/types';
-import { Emitter } from './emitter';
+import type { ChatModel } from './chatModel';
+import { Emitter, type Disposable } from './emitter';
+import { planJudge, type JudgePlan } from './judges';
+import { isScorable, scoreChatRecords } from './recordScoring';
+import { summarize } from './stats';
+import { noLog, type Log } from './log';
 import type { StoreChange } from './storeWatcher';
 
 export type SessionEvent =
@@ -36,6 +48,8 @@ export type SessionEvent =
   | { type: 'delta'; sessionId: string; promptId: string; chatId: string; text: string }
   | { type: 'record'; sessionId: string; promptId: string; chatId: string; record: ChatRecord }
   | { type: 'promptFinished'; sessionId: string; promptId: string }
+  /** A record was scored (after it was written; the session's judge, or a score asked for). */
+  | { type: 'score'; sessionId: string; chatId: string; chatRecordId: number; promptId: string | undefined; metric: MetricResult }
   /** The store changed outside this service (another process): read what you show again. */
   | { type: 'reloaded' }
   | { type: 'recordsChanged'; sessionId: string };
@@ -46,6 +60,21 @@ export interface PromptOptions {
   /** The id of the prompt this one retries, so its records line up with that prompt's; default: a new id. */
   promptId?: string;
   signal?: AbortSignal;
+  /**
+   * The prompt is an attack's variant: its records carry the chain and the
+   * original prompt. A chat's call stopped before it began then leaves no
+   * record (a cancelled attack does not fill the history with variants it
+   * never sent); the prompt rejects for that chat with "cancelled".
+   */
+  attack?: AttackFields;
+}
+
+/** What an attack adds to the records of its variants. */
+export interface AttackFields {
+  /** The chain that made the variant ("a+b"). */
+  module: string;
+  /** What the attack started from: the prompt, or a generator's topic. */
+  originalPrompt: string;
 }
 
 /** A prompt accepted and not finished; a chat leaves `chats` once its record is written. */
@@ -63,6 +92,7 @@ interface ChatJob {
   prompt: string;
   active: ActivePrompt;
   signal: AbortSignal | undefined;
+  attack: AttackFields | undefined;
   /** Stops this job, running or still queued. */
   controller: AbortController;
   /** Settles (never rejects) when the job is over. */
@@ -75,6 +105,8 @@ interface CallOutcome {
   usage: TokenUsage | null;
   error: string | null;
   seconds: number;
+  /** Whether the call began (it left the endpoint's queue). */
+  sent: boolean;
 }
 
 /** The records one prompt made, by chat id. */
@@ -87,6 +119,14 @@ export interface SessionServiceOptions {
   limiters?: EndpointLimiters;
   connectorFor?: (endpoint: ResolvedEndpoint) => Connector;
   now?: () => Date;
+  /** Where failures nobody awaits go (a score that could not be stored). */
+  log?: Log;
+}
+
+/** Background scoring of one session's records. */
+interface ScoringTask {
+  controller: AbortController;
+  done: Promise<void>;
 }
 
 export class SessionService {
@@ -96,6 +136,7 @@ export class SessionService {
   private readonly limiters: EndpointLimiters;
   private readonly connectorFor: (endpoint: ResolvedEndpoint) => Connector;
   private readonly now: () => Date;
+  private readonly log: Log;
 
   private sessions: Map<string, StoredSession> | undefined;
   private loading: Promise<Map<string, StoredSession>> | undefined;
@@ -108,6 +149,10 @@ export class SessionService {
   /** Sessions being deleted: they take no new prompt and write no record. */
   private readonly deleting = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Scoring in the background, by session id, so a delete can stop and wait for it. */
+  private readonly scoring = new Map<string, Set<ScoringTask>>();
+  /** Run by delete() before the files go (an attack stops its runs). */
+  private readonly deleteHooks = new Set<(sessionId: string) => Promise<void>>();
 
   private readonly changed = new Emitter<SessionEvent>();
   readonly onDidChange = this.changed.event;
@@ -119,6 +164,7 @@ export class SessionService {
     this.limiters = options.limiters ?? new EndpointLimiters();
     this.connectorFor = options.connectorFor ?? createConnector;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? noLog;
   }
 
   private async index(): Promise<Map<string, StoredSession>> {
@@ -196,7 +242,7 @@ export class SessionService {
   async get(sessionId: string, options: { includeHistory?: boolean } = {}): Promise<SessionMetadata> {
     const session = await this.requireSession(sessionId);
     if (!options.includeHistory) return this.toMetadata(session);
-    const histories = await Promise.all(session.chat_ids.map((chatId) => this.store.readChat(sessionId, chatId)));
+    const histories = await Promise.all(session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))));
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
   }
 
@@ -205,15 +251,34 @@ export class SessionService {
     return (await this.requireSession(sessionId)).num_of_prev_prompts;
   }
 
-  /** One chat's records, oldest first. */
+  /** One chat's records, oldest first, each with its latest score. */
   async history(sessionId: string, chatId: string): Promise<ChatRecord[]> {
-    const session = await this.requireSession(sessionId);
-    if (!session.chat_ids.includes(chatId)) throw new NotFoundError('Chat not found');
-    return this.store.readChat(sessionId, chatId);
+    await this.requireChat(sessionId, chatId);
+    return this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId));
   }
 
-  /** The number of records of each chat and its last record, read from the files' ends. */
-  async chatSummaries(sessionId: string): Promise<{ chatId: string; endpoint: string; count: number; last?: ChatRecord }[]> {
+  /** A chat's last `count` records, oldest first, each with its latest score (read from the file's end). */
+  async recentRecords(sessionId: string, chatId: string, count: number): Promise<ChatRecord[]> {
+    await this.requireChat(sessionId, chatId);
+    return this.withScores(sessionId, chatId, await this.store.readTail(sessionId, chatId, count));
+  }
+
+  private async requireChat(sessionId: string, chatId: string): Promise<StoredSession> {
+    const session = await this.requireSession(sessionId);
+    if (!session.chat_ids.includes(chatId)) throw new NotFoundError('Chat not found');
+    return session;
+  }
+
+  /** The records with their latest scores (the last line of the chat's score file for each). */
+  private async withScores(sessionId: string, chatId: string, records: StoredChatRecord[]): Promise<ChatRecord[]> {
+    if (records.length === 0) return [];
+    const latest = new Map<number, MetricResult>();
+    for (const { chat_record_id, metric } of await this.store.readScores(sessionId, chatId)) latest.set(chat_record_id, metric);
+    return records.map((record) => withMetric(record, latest.get(record.chat_record_id) ?? null));
+  }
+
+  /** The number of records of each chat and its last record (without its score), read from the files' ends. */
+  async chatSummaries(sessionId: string): Promise<{ chatId: string; endpoint: string; count: number; last?: StoredChatRecord }[]> {
     const session = await this.requireSession(sessionId);
     return Promise.all(
       session.chat_ids.map(async (chatId, i) => {
@@ -263,6 +328,7 @@ export class SessionService {
       context_strategy: body.context_strategy,
       filename: null,
       num_of_prev_prompts: DEFAULT_NUM_OF_PREV_PROMPTS,
+      metric: null,
     };
     const index = await this.index();
     await this.store.createSession(session);
@@ -283,13 +349,27 @@ export class SessionService {
     this.deleting.add(sessionId);
     try {
       this.cancel(sessionId);
+      await Promise.allSettled([...this.deleteHooks].map((hook) => hook(sessionId)));
       await Promise.allSettled([...(this.jobs.get(sessionId) ?? [])].map((job) => job.done));
+      // Records written just before stopped scoring them; what was scored goes with the files.
+      for (const task of this.scoring.get(sessionId) ?? []) task.controller.abort();
+      await Promise.allSettled([...(this.scoring.get(sessionId) ?? [])].map((task) => task.done));
       await this.store.deleteSession(sessionId);
       (await this.index()).delete(sessionId);
     } finally {
       this.deleting.delete(sessionId);
     }
     this.changed.fire({ type: 'deleted', sessionId });
+  }
+
+  /**
+   * Runs `hook` in every delete, after the session's prompts were told to
+   * stop and before its files go; the delete waits for it (whether it
+   * resolves or rejects).
+   */
+  onWillDelete(hook: (sessionId: string) => Promise<void>): Disposable {
+    this.deleteHooks.add(hook);
+    return { dispose: () => this.deleteHooks.delete(hook) };
   }
 
   private async update(sessionId: string, change: (s: StoredSession) => StoredSession): Promise<void> {
@@ -324,6 +404,132 @@ export class SessionService {
     if (session.context_strategy === name) await this.update(sessionId, (s) => ({ ...s, context_strategy: null }));
   }
 
+  /** The session's judge, which scores every new record, or null. */
+  async judge(sessionId: string): Promise<SessionJudge | null> {
+    return (await this.requireSession(sessionId)).metric;
+  }
+
+  /**
+   * Sets the session's judge: from now on every new record whose call
+   * worked is scored in the background, after it is written. NotFoundError
+   * for an unknown metric or judge endpoint; ValidationError (fields under
+   * ['body']) for bad options or a missing judge endpoint. `request` is
+   * validated here (its shape is JudgeRequest): API bodies arrive unparsed.
+   */
+  async setJudge(sessionId: string, request: unknown): Promise<SessionJudge> {
+    await this.requireSession(sessionId);
+    const plan = planJudge(request);
+    this.checkModelEndpoint(plan.judge_endpoint, ['body', 'judge_endpoint']);
+    const judge: SessionJudge = { name: plan.name, judge_endpoint: plan.judge_endpoint, options: plan.options };
+    await this.update(sessionId, (s) => ({ ...s, metric: judge }));
+    return judge;
+  }
+
+  /** Clears the judge if it is the session's current one; otherwise changes nothing. */
+  async clearJudge(sessionId: string, name: string): Promise<void> {
+    const session = await this.requireSession(sessionId);
+    if (session.metric?.name === name) await this.update(sessionId, (s) => ({ ...s, metric: null }));
+  }
+
+  /**
+   * Scores the existing records of the session (or of `chat_ids`) whose
+   * call worked, in the background: each score is a `score` event. Checks
+   * the request first (as setJudge; an unknown chat is a ValidationError
+   * naming it) and answers how many records will be scored.
+   */
+  async scoreRecords(sessionId: string, body: unknown): Promise<ScoreAccepted> {
+    const session = await this.requireSession(sessionId);
+    const request = parseOrThrow(ScoreBodySchema, body);
+    const plan = planJudge(request);
+    this.checkModelEndpoint(plan.judge_endpoint, ['body', 'judge_endpoint']);
+    const chatIds = [...new Set(request.chat_ids ?? session.chat_ids)];
+    chatIds.forEach((chatId, i) => {
+      if (!session.chat_ids.includes(chatId)) throw invalidField(['body', 'chat_ids', i], `Chat "${chatId}" is not a chat of this session`);
+    });
+    const histories = await Promise.all(chatIds.map((chatId) => this.store.readChat(sessionId, chatId)));
+    let records = 0;
+    chatIds.forEach((chatId, i) => {
+      const scorable = (histories[i] ?? []).filter(isScorable);
+      records += scorable.length;
+      if (scorable.length > 0) this.scoreInBackground(sessionId, chatId, scorable, plan);
+    });
+    return { metric: plan.name, judge_endpoint: plan.judge_endpoint, records };
+  }
+
+  /** Per chat: answers, errors, refusals, attack success rate and its 95% interval, mean duration, tokens (see stats.summarize). */
+  async summary(sessionId: string): Promise<SessionSummary> {
+    const session = await this.requireSession(sessionId);
+    const summaries = await Promise.all(
+      session.chat_ids.map(async (chatId, i) => {
+        const [records, scores] = await Promise.all([this.store.readChat(sessionId, chatId), this.store.readScores(sessionId, chatId)]);
+        return summarize(session.endpoints[i] ?? '', records, scores);
+      }),
+    );
+    return Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, summaries[i]!]));
+  }
+
+  /**
+   * An endpoint as a model for attackers and judges: its calls go through
+   * the endpoint's limits, shared with the sessions that use it.
+   * NotFoundError when it is not configured; `unsupported` when this build
+   * cannot call it.
+   */
+  async modelFor(endpointId: string): Promise<ChatModel> {
+    this.checkModelEndpoint(endpointId);
+    const endpoint = await this.endpoints.resolve(endpointId);
+    const connector = this.connectorFor(endpoint);
+    const limiter = this.limiters.get(endpoint);
+    return {
+      complete: (messages, signal) => limiter.run(async () => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text, signal),
+    };
+  }
+
+  /** NotFoundError for an endpoint that is not configured; a ValidationError (at `loc`) or `unsupported` error for one this build cannot call. */
+  checkModelEndpoint(endpointId: string | null, loc?: (string | number)[]): void {
+    if (endpointId === null) return;
+    if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" not found`);
+    const reason = this.endpoints.unsupportedReason(endpointId);
+    if (reason) throw loc ? invalidField(loc, reason) : new CoreError('unsupported', reason);
+  }
+
+  /** Scores records of one chat in the background; drain() and delete() wait for it. */
+  private scoreInBackground(sessionId: string, chatId: string, records: StoredChatRecord[], plan: JudgePlan): void {
+    const controller = new AbortController();
+    const task: ScoringTask = { controller, done: Promise.resolve() };
+    let tasks = this.scoring.get(sessionId);
+    if (!tasks) this.scoring.set(sessionId, (tasks = new Set()));
+    const set = tasks;
+    task.done = scoreChatRecords(sessionId, chatId, records, plan, {
+      store: this.store,
+      modelFor: (id) => this.modelFor(id),
+      log: this.log,
+      signal: controller.signal,
+      onScore: (record, metric) =>
+        this.changed.fire({ type: 'score', sessionId, chatId, chatRecordId: record.chat_record_id, promptId: record.prompt_id, metric }),
+    }).finally(() => {
+      set.delete(task);
+      if (set.size === 0 && this.scoring.get(sessionId) === set) this.scoring.delete(sessionId);
+      this.pending.delete(task.done);
+    });
+    set.add(task);
+    this.pending.add(task.done);
+  }
+
+  /** Scores a new record with the session's judge, if it has one. */
+  private scoreNew(sessionId: string, chatId: string, record: StoredChatRecord): void {
+    const judge = this.sessions?.get(sessionId)?.metric;
+    if (!judge || !isScorable(record) || this.deleting.has(sessionId)) return;
+    let plan: JudgePlan;
+    try {
+      plan = planJudge({ metric: judge.name, judge_endpoint: judge.judge_endpoint, options: judge.options });
+    } catch (err) {
+      // A session file edited by hand into a judge that does not exist: said once per record, never a crash.
+      this.log('warn', `The judge of session ${sessionId} cannot be used: ${isCoreError(err) ? err.message : String(err)}`);
+      return;
+    }
+    this.scoreInBackground(sessionId, chatId, [record], plan);
+  }
+
   /**
    * Sends a prompt to every chat of the session at once and resolves with
    * the records it made, when every endpoint has answered or failed. A
@@ -345,7 +551,7 @@ export class SessionService {
     this.active.set(sessionId, [...actives, active]);
     this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
 
-    const runs = chatIds.map((chatId) => this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal }));
+    const runs = chatIds.map((chatId) => this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }));
     const settled = await Promise.allSettled(runs);
     const left = (this.active.get(sessionId) ?? []).filter((a) => a !== active);
     if (left.length > 0) this.active.set(sessionId, left);
@@ -426,10 +632,12 @@ export class SessionService {
         this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
       },
     });
+    // An attack's variant that was never sent leaves no record.
+    if (job.attack && !outcome.sent && job.controller.signal.aborted) throw cancelledError();
     await previous;
     // A delete began while the model answered: its files must not come back.
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
-    const record = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
+    const stored = await this.store.appendNextRecord(sessionId, chatId, (id) => ({
       chat_record_id: id,
       conn_id: endpointOf(session, chatId),
       context_strategy: session.context_strategy ?? '',
@@ -442,9 +650,13 @@ export class SessionService {
       error: outcome.error,
       ...(outcome.usage ? { usage: outcome.usage } : {}),
       prompt_id: promptId,
+      attack_module: job.attack?.module ?? '',
+      ...(job.attack ? { original_prompt: job.attack.originalPrompt } : {}),
     }));
     delete active.chats[chatId];
+    const record = withMetric(stored, null);
     this.changed.fire({ type: 'record', sessionId, promptId, chatId, record });
+    this.scoreNew(sessionId, chatId, stored);
     return record;
   }
 
@@ -457,6 +669,7 @@ export class SessionService {
     const endpointId = endpointOf(session, chatId);
     let preparedPrompt = job.prompt;
     let streamed = '';
+    let sent = false;
     let started = performance.now();
     try {
       const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
@@ -480,6 +693,7 @@ export class SessionService {
       const result = await this.limiters.get(endpoint).run(() => {
         // Time the call itself, not the wait for a free slot.
         started = performance.now();
+        sent = true;
         on.onStart();
         return connector.complete({
           messages: prepared.messages,
@@ -490,7 +704,7 @@ export class SessionService {
           },
         });
       }, controller.signal);
-      return { preparedPrompt, predicted: result.text, usage: result.usage, error: null, seconds: (performance.now() - started) / 1000 };
+      return { preparedPrompt, predicted: result.text, usage: result.usage, error: null, seconds: (performance.now() - started) / 1000, sent };
     } catch (err) {
       // Too large to send: the record keeps no prepared prompt, or the next one would compound it further.
       if (isCoreError(err, 'too-large')) preparedPrompt = '';
@@ -501,6 +715,7 @@ export class SessionService {
         usage: null,
         error: isCoreError(err) ? err.message : describeError(err),
         seconds: (performance.now() - started) / 1000,
+        sent,
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -512,10 +727,15 @@ export class SessionService {
     for (const job of this.jobs.get(sessionId) ?? []) if (chatId === undefined || job.chatId === chatId) job.controller.abort();
   }
 
-  /** Resolves when every accepted prompt has written its records. */
+  /** Resolves when every accepted prompt has written its records, and every record being scored has its score. */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+/** The record as the API and the UI get it: with its latest score (key last, so the stored keys keep their order). */
+function withMetric(record: StoredChatRecord, metric: MetricResult | null): ChatRecord {
+  return { ...record, metric };
 }
 
 function endpointOf(session: StoredSession, chatId: string): string {

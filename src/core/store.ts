@@ -2,6 +2,8 @@
 // leaves either the old or the new state:
 //   sessions/<session_id>/session.json   metadata, replaced atomically
 //   sessions/<session_id>/<chat_id>.jsonl one record per line, append-only
+//   sessions/<session_id>/<chat_id>.scores.jsonl  the records' scores, append-only
+//   sessions/<session_id>/attacks/<attack_id>.json  an attack run's manifest, replaced atomically
 // Appending never rewrites history, so a prompt costs the same at record
 // 4,000 as at record 1. A torn last line (a writer that died mid-append) is
 // ignored on read and cut off before the next append.
@@ -11,14 +13,16 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ChatRecordSchema, StoredSessionSchema, type ChatRecord, type StoredSession } from './schemas';
+import type { z } from 'zod';
+import { RecordScoreSchema, StoredChatRecordSchema, StoredSessionSchema, type RecordScore, type StoredChatRecord, type StoredSession } from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
-import { ConflictError, NotFoundError, asStorageError, writingTo } from './errors';
+import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
 import { formatIssues } from './validation';
 import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
+const ATTACKS_DIR = 'attacks';
 /** Prompts and answers of a red-teaming session are nobody else's business: owner only. */
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_FOLDER = 0o700;
@@ -82,20 +86,22 @@ const isErrno = (err: unknown, code: string) => errnoCode(err) === code;
 
 const isFolder = (path: string) => fs.stat(path).then((st) => st.isDirectory(), () => false);
 
-/** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole chat. */
-function parseRecords(text: string): ChatRecord[] {
-  const records: ChatRecord[] = [];
+/** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole file. */
+function parseLines<T>(text: string, schema: z.ZodType<T>): T[] {
+  const items: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const parsed = ChatRecordSchema.safeParse(JSON.parse(line));
-      if (parsed.success) records.push(parsed.data);
+      const parsed = schema.safeParse(JSON.parse(line));
+      if (parsed.success) items.push(parsed.data);
     } catch {
-      // A line cut short by a crash: the record was never acknowledged.
+      // A line cut short by a crash: it was never acknowledged.
     }
   }
-  return records;
+  return items;
 }
+
+const parseRecords = (text: string): StoredChatRecord[] => parseLines(text, StoredChatRecordSchema);
 
 /**
  * Reads the file's bytes before `end` in chunks that grow from the end
@@ -113,7 +119,7 @@ async function readBackward<T>(handle: fs.FileHandle, end: number, firstChunk: n
 }
 
 /** The last `count` complete records of the first `size` bytes, oldest first. */
-async function tailRecords(handle: fs.FileHandle, size: number, count: number): Promise<ChatRecord[]> {
+async function tailRecords(handle: fs.FileHandle, size: number, count: number): Promise<StoredChatRecord[]> {
   const records = await readBackward(handle, size, 16 * 1024 * Math.max(1, count), (bytes, start) => {
     // The first line of a partial read may be cut; only trust what follows it.
     const found = parseRecords(bytes.toString('utf8', start === 0 ? 0 : bytes.indexOf(0x0a) + 1));
@@ -161,6 +167,8 @@ export class SessionStore {
   private readonly seenSize = new Map<string, number>();
   /** Chat files another process appended to, noticed while this one appended. */
   private readonly foreignWrites = new Set<string>();
+  /** The end of each score file's queue of appends in this process, by path. */
+  private readonly scoreWrites = new Map<string, Promise<void>>();
   /** Odd paths already warned about: once each, not at every listing. */
   private readonly warned = new Set<string>();
 
@@ -305,15 +313,15 @@ export class SessionStore {
     for (const map of [this.lastAppend, this.seenSize]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
   }
 
-  /** A chat file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
-  private unreadableChat(path: string, err: unknown): ChatRecord[] {
+  /** A chat or score file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
+  private unreadableChat<T>(path: string, err: unknown): T[] {
     if (isErrno(err, 'ENOENT')) return [];
     if (!errnoCode(err)) throw err;
     this.warnOnce(path, `Cannot read ${path} (${errnoCode(err)}): its records are left out`);
     return [];
   }
 
-  async readChat(sessionId: string, chatId: string): Promise<ChatRecord[]> {
+  async readChat(sessionId: string, chatId: string): Promise<StoredChatRecord[]> {
     const path = this.chatPath(sessionId, chatId);
     try {
       const records = parseRecords(await fs.readFile(path, 'utf8'));
@@ -329,7 +337,7 @@ export class SessionStore {
    * end of the file so that neither the next record id nor a context
    * strategy costs a read of the whole history.
    */
-  async readTail(sessionId: string, chatId: string, count: number): Promise<ChatRecord[]> {
+  async readTail(sessionId: string, chatId: string, count: number): Promise<StoredChatRecord[]> {
     if (count <= 0) return [];
     const path = this.chatPath(sessionId, chatId);
     try {
@@ -350,7 +358,7 @@ export class SessionStore {
    * file's end and writes the record `make` builds for the next id. So two
    * windows (or a window and `serve`) never give two records one id.
    */
-  async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => ChatRecord): Promise<ChatRecord> {
+  async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => StoredChatRecord): Promise<StoredChatRecord> {
     const path = this.chatPath(sessionId, chatId);
     return this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
@@ -378,6 +386,114 @@ export class SessionStore {
     );
   }
 
+  private scoresPath(sessionId: string, chatId: string): string {
+    if (!SESSION_ID_PATTERN.test(chatId)) throw new NotFoundError('Chat not found');
+    return join(this.sessionDir(sessionId), `${chatId}.scores.jsonl`);
+  }
+
+  /** The chat's scores in the order they were made; a torn or damaged line is skipped. */
+  async readScores(sessionId: string, chatId: string): Promise<RecordScore[]> {
+    const path = this.scoresPath(sessionId, chatId);
+    try {
+      const scores = parseLines(await fs.readFile(path, 'utf8'), RecordScoreSchema);
+      this.warned.delete(path);
+      return scores;
+    } catch (err) {
+      return this.unreadableChat(path, err);
+    }
+  }
+
+  /**
+   * Appends scores to the chat's score file: the history is never
+   * rewritten, a later score of a record wins over an earlier one. Under a
+   * lock shared with other processes, and one at a time in this process; a
+   * torn last line another writer left is cut first.
+   */
+  appendScores(sessionId: string, chatId: string, scores: readonly RecordScore[]): Promise<void> {
+    const path = this.scoresPath(sessionId, chatId);
+    const line = Buffer.from(scores.map((score) => `${JSON.stringify(score)}\n`).join(''), 'utf8');
+    const write = () =>
+      this.inSessionFolder(sessionId, path, () =>
+        withFileLock(`${path}.lock`, async () => {
+          const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+          try {
+            const size = await cutTornTail(handle, (await handle.stat()).size);
+            await appendWhole(handle, line, size);
+          } finally {
+            await handle.close();
+          }
+        }),
+      );
+    const run = (this.scoreWrites.get(path) ?? Promise.resolve()).then(write);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.scoreWrites.set(path, settled);
+    void settled.then(() => {
+      if (this.scoreWrites.get(path) === settled) this.scoreWrites.delete(path);
+    });
+    return run;
+  }
+
+  private attacksDir(sessionId: string): string {
+    return join(this.sessionDir(sessionId), ATTACKS_DIR);
+  }
+
+  /** Replaces an attack run's manifest atomically; NotFoundError when the session is gone (it is never made again). */
+  async writeAttackManifest(sessionId: string, attackId: string, manifest: unknown): Promise<void> {
+    if (!SESSION_ID_PATTERN.test(attackId)) throw new NotFoundError('Attack not found');
+    const dir = this.attacksDir(sessionId);
+    const path = join(dir, `${attackId}.json`);
+    await this.inSessionFolder(sessionId, path, async () => {
+      try {
+        // Not recursive: a session deleted meanwhile must not come back as an empty folder.
+        await fs.mkdir(dir, { mode: PRIVATE_FOLDER });
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      await writeFileAtomic(path, JSON.stringify(manifest, null, 2));
+    });
+  }
+
+  /** Every attack manifest of the session as parsed JSON, by attack id; unreadable ones are skipped (warned about once). */
+  async readAttackManifests(sessionId: string): Promise<Map<string, unknown>> {
+    const dir = this.attacksDir(sessionId);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return new Map();
+      throw asStorageError(err, dir);
+    }
+    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).filter((id) => SESSION_ID_PATTERN.test(id));
+    const found = await Promise.all(ids.map(async (id) => [id, await this.readAttackManifest(sessionId, id)] as const));
+    return new Map(found.filter(([, data]) => data !== undefined));
+  }
+
+  /** One attack manifest as parsed JSON; undefined when there is none or it cannot be read (warned about once). */
+  async readAttackManifest(sessionId: string, attackId: string): Promise<unknown> {
+    if (!SESSION_ID_PATTERN.test(attackId)) return undefined;
+    const path = join(this.attacksDir(sessionId), `${attackId}.json`);
+    let text: string;
+    try {
+      text = await fs.readFile(path, 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+      if (!errnoCode(err)) throw err;
+      this.warnOnce(path, `Cannot read ${path} (${errnoCode(err)}): that attack is left out`);
+      return undefined;
+    }
+    try {
+      const data: unknown = JSON.parse(text);
+      this.warned.delete(path);
+      return data;
+    } catch {
+      this.warnOnce(path, `Skipped ${path}: not valid JSON (cut short or damaged)`);
+      return undefined;
+    }
+  }
+
   /**
    * Runs a write into a session's folder. A refusal is a `storage` error,
    * except that a session folder gone while the storage folder is there
@@ -387,7 +503,9 @@ export class SessionStore {
     try {
       return await write();
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT' && (await isFolder(this.sessionsDir)) && !(await isFolder(this.sessionDir(sessionId)))) {
+      // An atomic write reports a refusal as a storage error already; its cause says what the file system said.
+      const code = errnoCode(err) ?? (err instanceof CoreError ? errnoCode(err.cause) : undefined);
+      if (code === 'ENOENT' && (await isFolder(this.sessionsDir)) && !(await isFolder(this.sessionDir(sessionId)))) {
         throw new NotFoundError('Session not found');
       }
       throw asStorageError(err, path);

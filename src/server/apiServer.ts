@@ -13,6 +13,8 @@ import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
 import { BODY_TIMEOUT_MS, RequestBody } from './requestBody';
 import { buildOpenApiDocument } from './openapi';
+import { JsonReply, StreamingReply } from './reply';
+import type { EventStreamOptions } from './eventStream';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
 const FALLBACK_PORT_TRIES = 50;
@@ -33,6 +35,8 @@ export interface ApiServerOptions {
   bodyTimeoutMs?: number;
   /** How long a request's headers may take to arrive (default 60 s); then 408. */
   headersTimeoutMs?: number;
+  /** GET /v1/events: heartbeat interval and how far a client may fall behind. */
+  eventStream?: EventStreamOptions;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -41,6 +45,9 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private inFlight = 0;
   private idle: (() => void) | undefined;
+  /** Open event streams: stop() ends them first, so they never hold up a shutdown. */
+  private readonly streams = new Set<StreamingReply>();
+  private stopping = false;
   private readonly routes: CompiledRoute[];
   private hosts = new Set<string>();
   private boundPort = 0;
@@ -52,7 +59,7 @@ export class ApiServer {
       throw new TypeError('ApiServer needs a token of printable ASCII with nothing around it, or null to turn auth off');
     }
     const routes: Route[] = [
-      ...buildRoutes(options.core),
+      ...buildRoutes(options.core, { eventStream: options.eventStream ?? {} }),
       {
         method: 'GET',
         path: '/v1/openapi.json',
@@ -136,6 +143,8 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.stopping = true;
+    for (const stream of this.streams) stream.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (this.inFlight > 0) {
@@ -148,6 +157,7 @@ export class ApiServer {
     }
     for (const socket of this.sockets) socket.destroy();
     await closed;
+    this.stopping = false;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -157,6 +167,8 @@ export class ApiServer {
     try {
       const result = await this.dispatch(req, body);
       if (result === PREFLIGHT) this.send(res, 204, undefined);
+      else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
+      else if (result instanceof JsonReply) this.send(res, result.status, result.body);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -203,6 +215,20 @@ export class ApiServer {
     // PUT may come without a body (Moonshot's clients send none): that means "change nothing".
     const parsed = c.route.body ? await body.json(method === 'PUT' ? {} : undefined) : await body.discard();
     return c.route.handle({ params, query, body: parsed });
+  }
+
+  private async serveStream(req: IncomingMessage, res: ServerResponse, stream: StreamingReply): Promise<void> {
+    this.streams.add(stream);
+    if (this.stopping) stream.close();
+    try {
+      await stream.serve(req, res, { 'X-Content-Type-Options': 'nosniff', ...this.corsHeaders(req) });
+    } catch (err) {
+      // The headers are out: all that is left to do is close the connection.
+      this.options.log?.('error', `${req.method} ${req.url} failed while streaming: ${(err as Error)?.stack ?? String(err)}`);
+      res.destroy();
+    } finally {
+      this.streams.delete(stream);
+    }
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -26,8 +26,11 @@ export function buildOpenApiDocument(routes: readonly Route[]): unknown {
       description: q.description,
       schema: jsonSchema(q.schema, 'input'),
     }));
+    const status = route.status ?? 200;
+    const content =
+      route.produces === 'text/event-stream' ? { 'text/event-stream': { schema: jsonSchema(route.response, 'output') } } : json(jsonSchema(route.response, 'output'));
     const responses: Record<string, unknown> = {
-      200: { description: 'Success', content: json(jsonSchema(route.response, 'output')) },
+      [status]: { description: status === 202 ? 'Accepted: the work goes on after the answer' : 'Success', content },
     };
     if (!route.public) responses[401] = { description: 'Missing or wrong token', content: json(error) };
     if (route.body) {
@@ -36,12 +39,14 @@ export function buildOpenApiDocument(routes: readonly Route[]): unknown {
     }
     if (route.body || pathParams.length || queryParams.length) responses[422] = { description: 'Validation failed', content: json(error) };
     if (pathParams.length) responses[404] = { description: 'Not found', content: json(error) };
+    for (const [code, description] of Object.entries(route.errors ?? {})) responses[code] = { description, content: json(error) };
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.public ? { security: [] } : {}),
       parameters: [...pathParams, ...queryParams],
-      ...(route.body ? { requestBody: { required: true, content: json(jsonSchema(route.body, 'input')) } } : {}),
+      // A PUT may come without a body (Moonshot's clients send none).
+      ...(route.body ? { requestBody: { required: route.method !== 'PUT', content: json(jsonSchema(route.body, 'input')) } } : {}),
       responses,
     };
   }

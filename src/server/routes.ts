@@ -16,7 +16,6 @@ import {
   NumOfPrevPromptsQuerySchema,
   PromptBodySchema,
   PromptTemplateSchema,
-  SessionIdSchema,
   SessionMetadataSchema,
   SuccessBodySchema,
   UpdateEndpointBodySchema,
@@ -24,7 +23,9 @@ import {
 import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
 import { parseOrThrow } from '../core/validation';
-import { invalidField } from '../core/errors';
+import { buildRedTeamRoutes } from './redTeamRoutes';
+import { nameParam, objectBody, queryParam, sessionId, success } from './routeParams';
+import { eventStreamRoute, type EventStreamOptions } from './eventStream';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -58,34 +59,22 @@ export interface Route {
   body?: z.ZodType;
   query?: QueryDoc[];
   response: z.ZodType;
+  /** The success status (default 200); a handler answering another one returns a JsonReply with it. */
+  status?: 200 | 202;
+  /** What a success is (default JSON); a `text/event-stream` handler returns a StreamingReply. */
+  produces?: 'application/json' | 'text/event-stream';
+  /** Errors this route answers besides the ones every route can (for the OpenAPI document), by status. */
+  errors?: Partial<Record<404 | 409 | 503, string>>;
   handle(ctx: RequestContext): Promise<unknown>;
 }
 
-const success = { success: true } as const;
-
-/** Validates a query parameter against its schema, or answers 422 naming it. */
-function queryParam<S extends z.ZodType>(ctx: RequestContext, name: string, schema: S, fallback: z.output<S>): z.output<S> {
-  const raw = ctx.query.get(name);
-  return raw === null ? fallback : (parseOrThrow(schema, raw, ['query', name]) as z.output<S>);
+export interface RouteOptions {
+  eventStream?: EventStreamOptions;
 }
 
-const sessionId = (ctx: RequestContext) => parseOrThrow(SessionIdSchema, ctx.params.session_id, ['path', 'session_id']);
 const endpointId = (ctx: RequestContext) => parseOrThrow(EndpointIdSchema, ctx.params.endpoint_id, ['path', 'endpoint_id']);
-/** Template and strategy names are file stems: never a path, never a control character. */
-const NameSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  // eslint-disable-next-line no-control-regex
-  .refine((name) => !/[/\\\u0000-\u001f\u007f]/.test(name), 'must not contain "/", "\\" or control characters');
-/** The body as an object whose fields the core then validates; any other JSON is a 422 naming the body. */
-function objectBody(ctx: RequestContext): Record<string, unknown> {
-  if (typeof ctx.body === 'object' && ctx.body !== null && !Array.isArray(ctx.body)) return ctx.body as Record<string, unknown>;
-  throw invalidField(['body'], 'must be a JSON object');
-}
-const nameParam = (ctx: RequestContext) => parseOrThrow(NameSchema, ctx.params.name, ['path', 'name']);
 
-export function buildRoutes(core: Core): Route[] {
+export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
   const { sessions, endpoints, templates } = core;
   return [
     {
@@ -267,5 +256,7 @@ export function buildRoutes(core: Core): Route[] {
         return success;
       },
     },
+    ...buildRedTeamRoutes(core),
+    eventStreamRoute(core.events, options.eventStream),
   ];
 }

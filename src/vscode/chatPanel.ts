@@ -150,6 +150,10 @@ export class ChatPanel implements vscode.Disposable {
       const { init, pager } = await buildInit(this.core, session, ++this.generation);
       this.pager = pager;
       this.post(init);
+    } catch (err) {
+      // Deleted while the init was being built.
+      if (!isCoreError(err, 'not-found')) throw err;
+      this.markDeleted();
     } finally {
       const held = this.held;
       this.held = undefined;

@@ -1,7 +1,7 @@
 // What the chat panel shows, computed without VS Code: the session's
 // exchanges grouped into rows by prompt (one row per prompt, each chat's
 // answers in it), paged from the newest backwards. Only the chats' ends are
-// read (the store's readTail), more of them as the user scrolls up, so
+// read (from the files' ends), more of them as the user scrolls up, so
 // opening costs the same at 10,000 records as at 10.
 //
 // A row is a prompt id: every record a prompt made (one per chat, more after
@@ -13,6 +13,7 @@
 // order prompts were accepted): a merge of the chats' sequences of first
 // attempts, the prompt time deciding between rows no chat orders.
 import type { Core } from '../core/openCore';
+import { isCoreError } from '../core/errors';
 import type { ActivePrompt } from '../core/sessions';
 import type { ChatRecord, SessionMetadata } from '../core/schemas';
 import { modelOf } from '../core/endpointConfig';
@@ -288,10 +289,20 @@ export class RowPager {
   }
 }
 
+/** A chat's newest records with their scores; none once the session is gone (its panel stays as it was). */
+async function recentRecords(core: Core, sessionId: string, chatId: string, count: number): Promise<ChatRecord[]> {
+  try {
+    return await core.sessions.recentRecords(sessionId, chatId, count);
+  } catch (err) {
+    if (isCoreError(err, 'not-found')) return [];
+    throw err;
+  }
+}
+
 /** Everything a panel needs to draw a session from scratch, with the pager that continues from it. */
 export async function buildInit(core: Core, session: SessionMetadata, generation: number): Promise<{ init: InitMessage; pager: RowPager }> {
   const sessionId = session.session_id;
-  const pager = new RowPager(session.chat_ids, (chatId, count) => core.store.readTail(sessionId, chatId, count));
+  const pager = new RowPager(session.chat_ids, (chatId, count) => recentRecords(core, sessionId, chatId, count));
   const [page, n] = await Promise.all([pager.nextPage(), core.sessions.numOfPrevPrompts(sessionId)]);
   const active = activeView(core.sessions.activePrompts(sessionId));
   for (const a of active) pager.noteLive(a.promptId);

@@ -4,7 +4,7 @@
 // from the ends of the chat files when a session is expanded, never at
 // activation.
 import * as vscode from 'vscode';
-import type { SessionMetadata, ChatRecord } from '../core/schemas';
+import type { SessionMetadata, StoredChatRecord } from '../core/schemas';
 import type { SessionService } from '../core/sessions';
 import type { EndpointRegistry } from '../core/endpoints';
 import { escapeMarkdown } from '../core/markdownText';
@@ -12,7 +12,7 @@ import { STOPPED_ERROR } from '../core/exportFormats';
 import { COMMAND_IDS } from './commands';
 
 export type SessionNode = { kind: 'session'; session: SessionMetadata };
-export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: ChatRecord };
+export type ChatNode = { kind: 'chat'; sessionId: string; chatId: string; endpoint: string; count: number; last?: StoredChatRecord };
 export type TreeNode = SessionNode | ChatNode;
 
 const REFRESH_DELAY_MS = 50;

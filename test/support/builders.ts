@@ -1,10 +1,10 @@
-// Test data builders: the one place that knows every field of a ChatRecord,
-// a stored session and a session's metadata. A test names only the fields
-// it is about; the rest are plain, valid defaults.
-import type { ChatRecord, SessionMetadata, StoredSession } from '../../src/core/schemas';
+// Test data builders: the one place that knows every field of a record, a
+// stored session and a session's metadata. A test names only the fields it
+// is about; the rest are plain, valid defaults.
+import type { ChatRecord, SessionMetadata, StoredChatRecord, StoredSession } from '../../src/core/schemas';
 
-/** An answered record: `prepared_prompt` follows `prompt`, the answer is "answer to <prompt>" unless given. */
-export function aRecord(overrides: Partial<ChatRecord> = {}): ChatRecord {
+/** An answered record as a chat file holds it: `prepared_prompt` follows `prompt`, the answer is "answer to <prompt>". */
+export function aStoredRecord(overrides: Partial<StoredChatRecord> = {}): StoredChatRecord {
   const prompt = overrides.prompt ?? 'prompt';
   return {
     chat_record_id: 1,
@@ -17,11 +17,17 @@ export function aRecord(overrides: Partial<ChatRecord> = {}): ChatRecord {
     duration: '0 secs',
     prompt_time: '01/01/2024, 00:00:00',
     error: null,
+    attack_module: '',
     ...overrides,
   };
 }
 
-/** A session as its session.json holds it: one echo chat, no template or strategy. */
+/** A record as the API and the UI get it: stored, with its latest score (none unless given). */
+export function aRecord(overrides: Partial<ChatRecord> = {}): ChatRecord {
+  return { ...aStoredRecord(overrides), metric: null, ...overrides };
+}
+
+/** A session as its session.json holds it: one echo chat, no template, strategy or judge. */
 export function aStoredSession(overrides: Partial<StoredSession> = {}): StoredSession {
   return {
     session_id: 's_20240101-000000',
@@ -35,12 +41,13 @@ export function aStoredSession(overrides: Partial<StoredSession> = {}): StoredSe
     context_strategy: null,
     filename: null,
     num_of_prev_prompts: 5,
+    metric: null,
     ...overrides,
   };
 }
 
 /** A session as the API answers it (no history unless given). */
 export function aSession(overrides: Partial<SessionMetadata> = {}): SessionMetadata {
-  const { num_of_prev_prompts: _kept, ...stored } = aStoredSession();
-  return { ...stored, chat_history: null, ...overrides };
+  const { num_of_prev_prompts: _n, metric: _judge, ...metadata } = aStoredSession();
+  return { ...metadata, chat_history: null, ...overrides };
 }

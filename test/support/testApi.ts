@@ -4,7 +4,7 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/openCore';
+import { openCore, type Core, type CoreOptions } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import type { SecretStore } from '../../src/core/secrets';
 import { ApiServer, type ApiServerOptions } from '../../src/server/apiServer';
@@ -17,6 +17,10 @@ export interface TestApiOptions {
   templateFolders?: string[];
   secrets?: SecretStore;
   server?: Partial<Omit<ApiServerOptions, 'core'>>;
+  /** The core's event log bounds. */
+  eventLog?: CoreOptions['eventLog'];
+  /** An existing storage folder, kept by stop() (default: a fresh temp one, removed). */
+  storageDir?: string;
 }
 
 export interface TestApi {
@@ -24,7 +28,7 @@ export interface TestApi {
   server: ApiServer;
   dir: string;
   port: number;
-  /** What the server logged, "level: message". */
+  /** What the server logged, "level: message", and the core, "core level: message". */
   logs: string[];
   /** A request with the right token unless `options.token` says otherwise (null: none). */
   call(method: string, path: string, options?: CallOptions): Promise<Res>;
@@ -34,14 +38,16 @@ export interface TestApi {
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const dir = mkdtempSync(join(tmpdir(), 'moonshot-attack-'));
+  const dir = options.storageDir ?? mkdtempSync(join(tmpdir(), 'moonshot-attack-'));
+  const logs: string[] = [];
   const core = await openCore({
     storageDir: dir,
     endpointSources: options.endpoints ? [{ kind: 'inline', origin: 'test', endpoints: options.endpoints }] : [],
     promptTemplateFolders: options.templateFolders ?? [],
     secrets: options.secrets ?? new MemorySecretStore(),
+    log: (level, message) => logs.push(`core ${level}: ${message}`),
+    ...(options.eventLog ? { eventLog: options.eventLog } : {}),
   });
-  const logs: string[] = [];
   const server = new ApiServer({ core, port: 0, token: TEST_TOKEN, log: (level, message) => logs.push(`${level}: ${message}`), ...options.server });
   await server.start();
   return {
@@ -54,7 +60,10 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     files: () => snapshot(dir),
     stop: async () => {
       await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // Scores and attack runs go on after their answers: let them end before the folder goes.
+      await core.drain();
+      core.dispose();
+      if (!options.storageDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -27,6 +27,8 @@ const MiB = 1024 * 1024;
 const SESSION_KEYS = ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history'];
 /** The ChatRecord keys of Moonshot's web API, in its order, plus API.md's `error`. */
 const RECORD_KEYS = ['chat_record_id', 'conn_id', 'context_strategy', 'prompt_template', 'prompt', 'prepared_prompt', 'predicted_result', 'duration', 'prompt_time', 'error'];
+/** The additions every record ends with, in order (`usage` comes before them when the model reported it; an attack's records have `original_prompt` before `metric`). */
+const RECORD_TAIL = ['prompt_id', 'attack_module', 'metric'];
 const ENDPOINT_KEYS = ['id', 'name', 'connector_type', 'uri', 'token', 'max_calls_per_second', 'max_concurrency', 'model', 'params', 'created_date', 'supported'];
 
 interface ChatRecord {
@@ -41,6 +43,9 @@ interface ChatRecord {
   prompt_time: string;
   error: string | null;
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+  prompt_id?: string;
+  attack_module: string;
+  metric: unknown;
 }
 type History = Record<string, ChatRecord[]>;
 interface Session {
@@ -439,8 +444,8 @@ describe('API over real sockets', function () {
         const records = first[chatId]!;
         assert.equal(records.length, 1);
         const r = records[0]!;
-        // The fake server reports token usage, so `usage` is there, after Moonshot's fields and `error`, then the prompt's id.
-        assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage', 'prompt_id']);
+        // The fake server reports token usage, so `usage` is there, after Moonshot's fields and `error`, then the prompt's id, the attack (none) and the score (none yet).
+        assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage', ...RECORD_TAIL]);
         assert.equal(r.chat_record_id, 1);
         assert.equal(r.conn_id, s.endpoints[i]);
         assert.equal(r.context_strategy, '');
@@ -453,6 +458,8 @@ describe('API over real sockets', function () {
         const at = parsePromptTime(r.prompt_time).getTime();
         assert.ok(at >= sentAt && at <= Date.now(), `prompt_time ${r.prompt_time} is not the time of the prompt`);
         assert.deepEqual(r.usage, { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
+        assert.equal(r.attack_module, '');
+        assert.equal(r.metric, null);
       });
 
       const second = await api().prompt(s.session_id, 'Second');
@@ -481,7 +488,7 @@ describe('API over real sockets', function () {
       const s = await api().createSession({ name: 'Echo only', endpoints: ['echo'] });
       const made = await api().prompt(s.session_id, 'Hi there');
       const r = made[s.chat_ids[0]!]![0]!;
-      assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'prompt_id']);
+      assert.deepEqual(Object.keys(r), [...RECORD_KEYS, ...RECORD_TAIL]);
       assert.equal(r.predicted_result, 'Hi there');
       assert.equal(r.conn_id, 'echo');
     });
@@ -814,6 +821,18 @@ describe('API over real sockets', function () {
         '/v1/llm_endpoints': ['get', 'post'],
         '/v1/llm_endpoints/{endpoint_id}': ['delete', 'get', 'put'],
         '/v1/openapi.json': ['get'],
+        // The red-teaming routes (their own tests: redTeamApi.test.ts, eventStream.test.ts).
+        '/v1/attack_modules': ['get'],
+        '/v1/metrics': ['get'],
+        '/v1/sessions/{session_id}/attacks': ['get', 'post'],
+        '/v1/sessions/{session_id}/attacks/{attack_id}': ['delete', 'get'],
+        '/v1/sessions/{session_id}/metrics': ['get'],
+        '/v1/sessions/{session_id}/metrics/{name}': ['delete', 'put'],
+        '/v1/sessions/{session_id}/score': ['post'],
+        '/v1/sessions/{session_id}/summary': ['get'],
+        '/v1/bookmarks': ['delete', 'get', 'post'],
+        '/v1/bookmarks/export': ['get'],
+        '/v1/events': ['get'],
       };
       assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
       for (const [path, methods] of Object.entries(expected)) assert.deepEqual(Object.keys(doc.paths[path]!).sort(), methods, path);

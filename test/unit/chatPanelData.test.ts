@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { Core } from '../../src/core/openCore';
 import { buildInit, orderRows, promptTimeValue, RowPager } from '../../src/vscode/chatPanelData';
 import { HostMessageSchema, PAGE_ROWS, type PromptRow } from '../../src/shared/chatProtocol';
-import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';
+import type { SessionMetadata, StoredChatRecord } from '../../src/core/schemas';
 import { useTempDir } from '../support/tempDir';
-import { aRecord } from '../support/builders';
+import { aStoredRecord } from '../support/builders';
 import { openTestCore } from '../support/testCore';
 
 /** Prompt n was sent at second n of the day (so times order rows the way the ids do). */
@@ -16,8 +16,8 @@ const time = (n: number) => {
   return `01/01/2024, ${pad(h)}:${pad(m)}:${pad(s)}`;
 };
 
-const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): ChatRecord =>
-  aRecord({
+const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): StoredChatRecord =>
+  aStoredRecord({
     chat_record_id: id,
     ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
     prompt: fields.prompt,
@@ -57,7 +57,7 @@ describe('chat panel data (rows by prompt)', () => {
         { id: 'older', name: 'Older file', connector_type: 'echo', params: { model: 'model-in-params' } },
       ],
     }));
-  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.store.readTail(s.session_id, chatId, count), pageRows);
+  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
 
   it('opens with the newest page of rows, one prompt per row across the chats, and pages back to the first', async () => {
     await open();
@@ -161,7 +161,7 @@ describe('chat panel data (rows by prompt)', () => {
       [0, record(12, { prompt: 'p2', promptId: 'id-2', at: 12 })],
     ] as const) {
       await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, () => r);
-      pager.noteRecord(s.chat_ids[chat]!, r);
+      pager.noteRecord(s.chat_ids[chat]!, { ...r, metric: null });
     }
     pager.noteLive('id-2');
     const rest = [];

@@ -57,6 +57,30 @@ describe('EventLog', () => {
     assert.deepEqual(sub.take().map((e) => e.data), ['d']);
   });
 
+  it('wait(count) waits for that many queued events; a wait whose signal aborts resolves and is forgotten', async () => {
+    const log = new EventLog<string>();
+    const sub = log.subscribe();
+    let three = false;
+    const waiting = sub.wait(3).then(() => (three = true));
+    log.append('a', 'a');
+    log.append('b', 'b');
+    await Promise.resolve();
+    assert.equal(three, false, 'two are not three');
+    log.append('c', 'c');
+    await waiting;
+    assert.equal(sub.take().length, 3);
+    const stop = new AbortController();
+    const abandoned = sub.wait(100, stop.signal);
+    stop.abort();
+    await abandoned;
+    // Forgotten: an event now wakes only the waits that want it.
+    const next = sub.wait();
+    log.append('d', 'd');
+    await next;
+    assert.equal(sub.queued, 1);
+    await sub.wait(1, AbortSignal.abort());
+  });
+
   it('replays from Last-Event-ID at subscription, with nothing between replay and queue', () => {
     const log = new EventLog<string>();
     for (const d of ['a', 'b', 'c']) log.append('e', d);

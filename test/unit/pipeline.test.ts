@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_STRATEGIES, buildMessages, preparePrompt, renderPromptTemplate } from '../../src/core/pipeline';
 import { isCoreError } from '../../src/core/errors';
-import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
+import { MAX_PREPARED_PROMPT_CHARS, type StoredChatRecord } from '../../src/core/schemas';
 import { TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
-import { aRecord } from '../support/builders';
+import { aStoredRecord } from '../support/builders';
 
-const record = (id: number, prepared: string, answer: string, error: string | null = null): ChatRecord =>
-  aRecord({ chat_record_id: id, prompt: prepared, predicted_result: answer, error });
+const record = (id: number, prepared: string, answer: string, error: string | null = null): StoredChatRecord =>
+  aStoredRecord({ chat_record_id: id, prompt: prepared, predicted_result: answer, error });
 
 /** Renders with the real Jinja2 when this machine has it (Moonshot's own renderer). */
 function renderWithJinja(pairs: { template: string; prompt: string }[]): string[] | undefined {
@@ -100,7 +100,7 @@ describe('messages', () => {
 });
 
 describe('preparePrompt', () => {
-  const record = (prepared: string) => aRecord({ prompt: prepared, predicted_result: 'a' });
+  const record = (prepared: string) => aStoredRecord({ prompt: prepared, predicted_result: 'a' });
 
   it('applies the strategy, then the template, then the endpoint prompts, with no I/O', () => {
     const out = preparePrompt({

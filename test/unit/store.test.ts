@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/store';
-import type { ChatRecord, SessionMetadata, StoredSession } from '../../src/core/schemas';
+import type { SessionMetadata, StoredChatRecord, StoredSession } from '../../src/core/schemas';
 import { sessionToJson } from '../../src/core/exportFormats';
 import { ConflictError, NotFoundError, isCoreError } from '../../src/core/errors';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
-import { aRecord, aStoredSession } from '../support/builders';
+import { aStoredRecord, aStoredSession } from '../support/builders';
 
 const session = (id = 's_20240101-000000'): StoredSession => aStoredSession({ session_id: id });
-const record = (id: number, text = `r${id}`): ChatRecord => aRecord({ chat_record_id: id, prompt: text, predicted_result: text });
+const record = (id: number, text = `r${id}`): StoredChatRecord => aStoredRecord({ chat_record_id: id, prompt: text, predicted_result: text });
 
 describe('SessionStore', () => {
   const dir = useTempDir();
@@ -88,7 +88,7 @@ describe('SessionStore', () => {
     const fresh = new SessionStore(dir());
     await append(fresh);
     const lines = (await fs.readFile(chatFile(), 'utf8')).split('\n').filter(Boolean);
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as ChatRecord).chat_record_id), [1, 2]);
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as StoredChatRecord).chat_record_id), [1, 2]);
   });
 
   it('cuts a torn last line another process leaves at any time, not only before its own first append', async () => {

@@ -80,13 +80,14 @@ export function planJudge(request: unknown, loc: (string | number)[] = ['body'])
     options,
     judge: run,
     async score(input, context) {
-      const base = { name: judge.name, judge_endpoint: judge.needs_model ? endpoint : null };
+      // In MetricResultSchema's key order, so a score reads the same fresh and from its file.
+      const judgeEndpoint = judge.needs_model ? endpoint : null;
       try {
         const { verdict, score, reason } = await run(input, context);
-        return { ...base, verdict, score, reason, error: null };
+        return { name: judge.name, verdict, score, reason, judge_endpoint: judgeEndpoint, error: null };
       } catch (err) {
         if (!(err instanceof ConnectorError) || err.kind === 'cancelled') throw err;
-        return { ...base, verdict: null, score: null, reason: '', error: err.message };
+        return { name: judge.name, verdict: null, score: null, reason: '', judge_endpoint: judgeEndpoint, error: err.message };
       }
     },
   };
