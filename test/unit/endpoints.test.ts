@@ -107,6 +107,13 @@ describe('EndpointRegistry', () => {
     assert.ok(registry.problems.some((p) => /already used/.test(p.message)));
   });
 
+  it('keeps the model of an API endpoint sent with an empty model and the model in params', async () => {
+    const registry = new EndpointRegistry([], new MemorySecretStore(), join(dir(), 'api'));
+    await registry.load();
+    const view = await registry.create({ name: 'Empty model', connector_type: 'echo', model: '', params: { model: 'in-params', temperature: 0 } });
+    assert.deepEqual([view.model, view.params], ['in-params', { temperature: 0 }]);
+  });
+
   it('creates endpoints through the API with Moonshot web UI inputs; tokens only in the secret store', async () => {
     const secrets = new MemorySecretStore();
     const registry = new EndpointRegistry([], secrets, join(dir(), 'api'));
