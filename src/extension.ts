@@ -57,7 +57,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
         watch: true,
       });
     },
-    { notify: (message, actions) => vscodeUserInput.notify('error', message, actions), showLog: () => log.show(true), log: (level, message) => log[level](message) },
+    {
+      notify: (message, actions) => vscodeUserInput.notify('error', message, actions),
+      showLog: () => log.show(true),
+      log: (level, message) => log[level](message),
+    },
   );
   context.subscriptions.push(core);
   for (const p of [...core.endpoints.problems, ...core.templates.problems]) log.warn(`${p.origin}: ${p.message}`);
@@ -97,9 +101,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     ),
     folders,
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) folders.follow();
+      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`))
+        folders.follow();
       if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
-      if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
+      if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`))
+        void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
     }),
   );

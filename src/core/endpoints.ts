@@ -134,7 +134,12 @@ export class EndpointRegistry {
     return this.readInline(path, Array.isArray(file.value) ? file.value : [file.value], problems, formatCreatedDate(file.modified));
   }
 
-  private readInline(origin: string, items: readonly unknown[], problems: LoadProblem[], created = formatCreatedDate(new Date())): EndpointEntry[] {
+  private readInline(
+    origin: string,
+    items: readonly unknown[],
+    problems: LoadProblem[],
+    created = formatCreatedDate(new Date()),
+  ): EndpointEntry[] {
     const entries: EndpointEntry[] = [];
     items.forEach((item, index) => {
       const parsed = EndpointFileSchema.safeParse(item);
@@ -142,7 +147,13 @@ export class EndpointRegistry {
         problems.push({ origin: `${origin}[${index}]`, message: `not a Moonshot endpoint: ${formatIssues(parsed.error)}` });
         return;
       }
-      entries.push({ id: endpointIdOf(parsed.data), config: parsed.data, origin: `${origin}[${index}]`, editable: false, created_date: created });
+      entries.push({
+        id: endpointIdOf(parsed.data),
+        config: parsed.data,
+        origin: `${origin}[${index}]`,
+        editable: false,
+        created_date: created,
+      });
     });
     return entries;
   }

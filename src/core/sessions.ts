@@ -242,7 +242,9 @@ export class SessionService {
   async get(sessionId: string, options: { includeHistory?: boolean } = {}): Promise<SessionMetadata> {
     const session = await this.requireSession(sessionId);
     if (!options.includeHistory) return this.toMetadata(session);
-    const histories = await Promise.all(session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))));
+    const histories = await Promise.all(
+      session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))),
+    );
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
   }
 
@@ -480,11 +482,15 @@ export class SessionService {
     const connector = this.connectorFor(endpoint);
     const limiter = this.limiters.get(endpoint);
     return {
-      complete: (messages, signal) => limiter.run(async () => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text, signal),
+      complete: (messages, signal) =>
+        limiter.run(async () => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text, signal),
     };
   }
 
-  /** NotFoundError for an endpoint that is not configured; a ValidationError (at `loc`) or `unsupported` error for one this build cannot call. */
+  /**
+   * NotFoundError for an endpoint that is not configured; a ValidationError (at `loc`) or `unsupported`
+   * error for one this build cannot call.
+   */
   checkModelEndpoint(endpointId: string | null, loc?: (string | number)[]): void {
     if (endpointId === null) return;
     if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" not found`);
@@ -551,7 +557,9 @@ export class SessionService {
     this.active.set(sessionId, [...actives, active]);
     this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
 
-    const runs = chatIds.map((chatId) => this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }));
+    const runs = chatIds.map((chatId) =>
+      this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }),
+    );
     const settled = await Promise.allSettled(runs);
     const left = (this.active.get(sessionId) ?? []).filter((a) => a !== active);
     if (left.length > 0) this.active.set(sessionId, left);
@@ -661,7 +669,11 @@ export class SessionService {
   }
 
   /** Prepares the prompt for this chat and calls its endpoint; every failure becomes the outcome's error. */
-  private async callEndpoint(session: StoredSession, job: ChatJob, on: { onStart(): void; onDelta(text: string): void }): Promise<CallOutcome> {
+  private async callEndpoint(
+    session: StoredSession,
+    job: ChatJob,
+    on: { onStart(): void; onDelta(text: string): void },
+  ): Promise<CallOutcome> {
     const { sessionId, chatId, controller, signal } = job;
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort);
@@ -674,7 +686,8 @@ export class SessionService {
     try {
       const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
       const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
-      if (session.prompt_template && !template) throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
+      if (session.prompt_template && !template)
+        throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
       if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" is no longer configured`);
       const unsupported = this.endpoints.unsupportedReason(endpointId);
       if (unsupported) throw new CoreError('unsupported', unsupported);
@@ -704,7 +717,14 @@ export class SessionService {
           },
         });
       }, controller.signal);
-      return { preparedPrompt, predicted: result.text, usage: result.usage, error: null, seconds: (performance.now() - started) / 1000, sent };
+      return {
+        preparedPrompt,
+        predicted: result.text,
+        usage: result.usage,
+        error: null,
+        seconds: (performance.now() - started) / 1000,
+        sent,
+      };
     } catch (err) {
       // Too large to send: the record keeps no prepared prompt, or the next one would compound it further.
       if (isCoreError(err, 'too-large')) preparedPrompt = '';

@@ -14,7 +14,14 @@ import { promises as fs, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { RecordScoreSchema, StoredChatRecordSchema, StoredSessionSchema, type RecordScore, type StoredChatRecord, type StoredSession } from './schemas';
+import {
+  RecordScoreSchema,
+  StoredChatRecordSchema,
+  StoredSessionSchema,
+  type RecordScore,
+  type StoredChatRecord,
+  type StoredSession,
+} from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
@@ -108,7 +115,12 @@ const parseRecords = (text: string): StoredChatRecord[] => parseLines(text, Stor
  * towards the start, handing each (with its offset) to `take` until it
  * returns a value; undefined if it never does.
  */
-async function readBackward<T>(handle: fs.FileHandle, end: number, firstChunk: number, take: (bytes: Buffer, start: number) => T | undefined): Promise<T | undefined> {
+async function readBackward<T>(
+  handle: fs.FileHandle,
+  end: number,
+  firstChunk: number,
+  take: (bytes: Buffer, start: number) => T | undefined,
+): Promise<T | undefined> {
   for (let chunk = firstChunk; ; chunk *= 4) {
     const start = Math.max(0, end - chunk);
     const bytes = Buffer.alloc(end - start);
@@ -466,7 +478,10 @@ export class SessionStore {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return new Map();
       throw asStorageError(err, dir);
     }
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).filter((id) => SESSION_ID_PATTERN.test(id));
+    const ids = names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter((id) => SESSION_ID_PATTERN.test(id));
     const found = await Promise.all(ids.map(async (id) => [id, await this.readAttackManifest(sessionId, id)] as const));
     return new Map(found.filter(([, data]) => data !== undefined));
   }

@@ -106,7 +106,10 @@ export class ApiServer {
   private listen(host: string, port: number): Promise<void> {
     const headersTimeout = this.options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     // Node checks the headers deadline on this interval (30 s by default): a fraction of it keeps the deadline near.
-    const server = createServer({ connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(headersTimeout / 4))) }, (req, res) => void this.handle(req, res));
+    const server = createServer(
+      { connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+      (req, res) => void this.handle(req, res),
+    );
     // A prompt may legitimately take minutes to answer; what bounds a request is its body's deadline (RequestBody).
     server.requestTimeout = 0;
     server.headersTimeout = headersTimeout;
@@ -116,7 +119,9 @@ export class ApiServer {
       if (!socket.writable || started || err.code === 'ECONNRESET') return socket.destroy();
       const [status, reason, detail] = clientErrorAnswer(err.code, headersTimeout);
       const body = JSON.stringify({ detail });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -186,7 +191,10 @@ export class ApiServer {
     }
     const origin = req.headers.origin;
     if (!isAllowedOrigin(origin, this.options.allowedOrigins ?? [])) {
-      throw new CoreError('forbidden', `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
+      throw new CoreError(
+        'forbidden',
+        `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`,
+      );
     }
     const { segments, query } = parseTarget(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -275,7 +283,11 @@ export class ApiServer {
 function clientErrorAnswer(code: string | undefined, headersTimeoutMs: number): [number, string, string] {
   switch (code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'Request Timeout', `Request headers did not arrive completely within ${Number((headersTimeoutMs / 1000).toFixed(3))} s.`];
+      return [
+        408,
+        'Request Timeout',
+        `Request headers did not arrive completely within ${Number((headersTimeoutMs / 1000).toFixed(3))} s.`,
+      ];
     case 'HPE_HEADER_OVERFLOW':
       return [431, 'Request Header Fields Too Large', 'Request headers are too large.'];
     default:

@@ -10,7 +10,12 @@ import type { RequestContext } from './routes';
 export const success = { success: true } as const;
 
 /** Validates a query parameter against its schema, or answers 422 naming it. */
-export function queryParam<S extends z.ZodType, F extends z.output<S> | undefined>(ctx: RequestContext, name: string, schema: S, fallback: F): z.output<S> | F {
+export function queryParam<S extends z.ZodType, F extends z.output<S> | undefined>(
+  ctx: RequestContext,
+  name: string,
+  schema: S,
+  fallback: F,
+): z.output<S> | F {
   const raw = ctx.query.get(name);
   return raw === null ? fallback : (parseOrThrow(schema, raw, ['query', name]) as z.output<S>);
 }

@@ -134,7 +134,13 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions/{session_id}/prompt',
       summary: "Send a prompt to all the session's endpoints at once",
       body: PromptBodySchema,
-      query: [{ name: 'history', schema: HistoryQuerySchema, description: '"all" (default): every chat\'s whole history, as Moonshot; "new": only the records this prompt made' }],
+      query: [
+        {
+          name: 'history',
+          schema: HistoryQuerySchema,
+          description: '"all" (default): every chat\'s whole history, as Moonshot; "new": only the records this prompt made',
+        },
+      ],
       response: ChatHistorySchema,
       handle: async (ctx) => {
         const id = sessionId(ctx);
@@ -168,7 +174,13 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       method: 'PUT',
       path: '/v1/sessions/{session_id}/context_strategies/{name}',
       summary: "Set the session's context strategy",
-      query: [{ name: 'num_of_prev_prompts', schema: NumOfPrevPromptsQuerySchema, description: `How many earlier records it uses (default ${DEFAULT_NUM_OF_PREV_PROMPTS})` }],
+      query: [
+        {
+          name: 'num_of_prev_prompts',
+          schema: NumOfPrevPromptsQuerySchema,
+          description: `How many earlier records it uses (default ${DEFAULT_NUM_OF_PREV_PROMPTS})`,
+        },
+      ],
       response: SuccessBodySchema,
       handle: async (ctx) => {
         const id = sessionId(ctx);

@@ -71,7 +71,10 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('reply'),
     requestId: z.number().int(),
-    outcome: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), page: RowPageSchema }), z.object({ ok: z.literal(false), error: z.string() })]),
+    outcome: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), page: RowPageSchema }),
+      z.object({ ok: z.literal(false), error: z.string() }),
+    ]),
   }),
   z.object({ type: z.literal('promptStarted'), promptId: z.string(), prompt: z.string(), chatIds: z.array(z.string()) }),
   z.object({ type: z.literal('chatQueued'), promptId: z.string(), chatId: z.string() }),

@@ -9,7 +9,14 @@ import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
-import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
+import {
+  HostMessageSchema,
+  PanelStateSchema,
+  WebviewMessageSchema,
+  type HostMessage,
+  type PanelCommand,
+  type WebviewMessage,
+} from '../shared/chatProtocol';
 import { buildInit, sessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
 import { runCommand, type CommandName } from './commands';
@@ -302,7 +309,8 @@ export class ChatPanel implements vscode.Disposable {
     });
     // An untitled scratch editor takes the language of what was put in it.
     const doc = editor.document;
-    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext') await vscode.languages.setTextDocumentLanguage(doc, language);
+    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext')
+      await vscode.languages.setTextDocumentLanguage(doc, language);
   }
 
   dispose(): void {

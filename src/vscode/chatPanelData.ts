@@ -17,7 +17,15 @@ import { isCoreError } from '../core/errors';
 import type { ActivePrompt } from '../core/sessions';
 import type { ChatRecord, SessionMetadata } from '../core/schemas';
 import { modelOf } from '../core/endpointConfig';
-import { PAGE_ROWS, type ActivePromptView, type Column, type InitMessage, type PromptRow, type RowPage, type SessionInfo } from '../shared/chatProtocol';
+import {
+  PAGE_ROWS,
+  type ActivePromptView,
+  type Column,
+  type InitMessage,
+  type PromptRow,
+  type RowPage,
+  type SessionInfo,
+} from '../shared/chatProtocol';
 
 export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number): SessionInfo {
   return {
@@ -34,7 +42,13 @@ export function columnsOf(core: Core, session: SessionMetadata): Column[] {
   return session.chat_ids.map((chatId, i) => {
     const endpointId = session.endpoints[i] ?? '';
     const entry = core.endpoints.get(endpointId);
-    return { chatId, endpointId, endpointName: entry?.config.name ?? endpointId, model: entry ? modelOf(entry.config) : '', missing: !entry };
+    return {
+      chatId,
+      endpointId,
+      endpointName: entry?.config.name ?? endpointId,
+      model: entry ? modelOf(entry.config) : '',
+      missing: !entry,
+    };
   });
 }
 

@@ -16,8 +16,11 @@ export class HistoryDocumentProvider implements vscode.TextDocumentContentProvid
 
   constructor(private readonly sessions: SessionService) {
     this.subscription = sessions.onDidChange((e) => {
-      const id = 'sessionId' in e ? e.sessionId : 'session' in e ? e.session.session_id : undefined;
-      if (id && (e.type === 'record' || e.type === 'updated' || e.type === 'recordsChanged' || e.type === 'deleted')) this.changed.fire(historyUri(id));
+      let id: string | undefined;
+      if ('sessionId' in e) id = e.sessionId;
+      else if ('session' in e) id = e.session.session_id;
+      if (id && (e.type === 'record' || e.type === 'updated' || e.type === 'recordsChanged' || e.type === 'deleted'))
+        this.changed.fire(historyUri(id));
     });
   }
 

@@ -39,7 +39,10 @@ export class SourceFolderWatcher implements vscode.Disposable {
       what,
       setTimeout(() => {
         this.timers.delete(what);
-        const done = what === 'endpoints' ? this.core.endpoints.setSources(readEndpointSources()) : this.core.templates.setFolders(readPromptTemplateFolders());
+        const done =
+          what === 'endpoints'
+            ? this.core.endpoints.setSources(readEndpointSources())
+            : this.core.templates.setFolders(readPromptTemplateFolders());
         void done.then(
           () => this.log.info(`Reloaded the ${what === 'endpoints' ? 'endpoint' : 'prompt template'} folders after a file changed`),
           (err: unknown) => this.log.error(`Reloading the ${what} folders failed: ${(err as Error).message}`),

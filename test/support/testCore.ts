@@ -3,7 +3,10 @@
 import { openCore, type Core, type CoreOptions } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 
-/** An openai-connector endpoint on the fake server: `model` picks its behaviour (`delay:150`, `hang` ...); one try, limits out of the way. */
+/**
+ * An openai-connector endpoint on the fake server: `model` picks its behaviour (`delay:150`, `hang`
+ * ...); one try, limits out of the way.
+ */
 export function fakeEndpoint(url: string, name: string, model: string, params: Record<string, unknown> = {}) {
   return {
     id: name,

@@ -30,7 +30,8 @@ async function write(core: Core, s: SessionMetadata, chat: number, records: Para
   for (const r of records) await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, (id) => record(id, r));
 }
 
-const prompts = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ prompt: `p${from + i}`, promptId: `id-${from + i}`, at: from + i }));
+const prompts = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ prompt: `p${from + i}`, promptId: `id-${from + i}`, at: from + i }));
 
 /** Every page, oldest row first, as the webview ends up with them. */
 async function allPages(pager: RowPager): Promise<PromptRow[][]> {
@@ -57,7 +58,8 @@ describe('chat panel data (rows by prompt)', () => {
         { id: 'older', name: 'Older file', connector_type: 'echo', params: { model: 'model-in-params' } },
       ],
     }));
-  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
+  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) =>
+    new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
 
   it('opens with the newest page of rows, one prompt per row across the chats, and pages back to the first', async () => {
     await open();

@@ -51,7 +51,10 @@ describe('EndpointRegistry', () => {
       const bedrock = views.find((v) => v.connector_type === 'amazon-bedrock-connector')!;
       assert.equal(bedrock.supported, false);
       assert.match(bedrock.unsupported_reason!, /amazon-bedrock-connector/);
-      assert.equal(views.filter((v) => v.supported).length, 1 + views.filter((v) => ['openai-connector', 'azure-openai-connector'].includes(v.connector_type)).length);
+      assert.equal(
+        views.filter((v) => v.supported).length,
+        1 + views.filter((v) => ['openai-connector', 'azure-openai-connector'].includes(v.connector_type)).length,
+      );
     });
   });
 
@@ -91,13 +94,23 @@ describe('EndpointRegistry', () => {
   });
 
   it('reads array files and settings objects, and reports bad ones without failing', async () => {
-    await fs.writeFile(join(dir(), 'list.json'), JSON.stringify([{ name: 'Local A', connector_type: 'openai-connector', uri: 'http://127.0.0.1:1/v1', model: 'm' }, { nope: 1 }]));
+    await fs.writeFile(
+      join(dir(), 'list.json'),
+      JSON.stringify([{ name: 'Local A', connector_type: 'openai-connector', uri: 'http://127.0.0.1:1/v1', model: 'm' }, { nope: 1 }]),
+    );
     await fs.writeFile(join(dir(), 'broken.json'), '{');
     const registry = new EndpointRegistry(
       [
         { kind: 'file', path: join(dir(), 'list.json') },
         { kind: 'file', path: join(dir(), 'broken.json') },
-        { kind: 'inline', origin: 'settings', endpoints: [{ id: 'mine', name: 'Mine', connector_type: 'echo' }, { name: 'Local A', connector_type: 'echo' }] },
+        {
+          kind: 'inline',
+          origin: 'settings',
+          endpoints: [
+            { id: 'mine', name: 'Mine', connector_type: 'echo' },
+            { name: 'Local A', connector_type: 'echo' },
+          ],
+        },
       ],
       new MemorySecretStore(),
     );
@@ -118,7 +131,15 @@ describe('EndpointRegistry', () => {
     const secrets = new MemorySecretStore();
     const registry = new EndpointRegistry([], secrets, join(dir(), 'api'));
     await registry.load();
-    const view = await registry.create({ name: 'My Ollama', connector_type: 'openai-connector', uri: 'http://127.0.0.1:11434/v1', token: 'sk-secret', max_calls_per_second: '2' as never, max_concurrency: '1' as never, params: { model: 'llama3', temperature: 0.2 } });
+    const view = await registry.create({
+      name: 'My Ollama',
+      connector_type: 'openai-connector',
+      uri: 'http://127.0.0.1:11434/v1',
+      token: 'sk-secret',
+      max_calls_per_second: '2' as never,
+      max_concurrency: '1' as never,
+      params: { model: 'llama3', temperature: 0.2 },
+    });
     assert.equal(view.id, 'my-ollama');
     assert.equal(view.token, '****');
     assert.equal(view.model, 'llama3');
@@ -130,9 +151,15 @@ describe('EndpointRegistry', () => {
     assert.equal((await registry.resolve('my-ollama')).token, 'sk-secret');
 
     await assert.rejects(registry.create({ name: 'my ollama', connector_type: 'echo' }), ConflictError);
-    await assert.rejects(registry.create({ name: 'Bedrock', connector_type: 'amazon-bedrock-connector' }), (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message));
+    await assert.rejects(
+      registry.create({ name: 'Bedrock', connector_type: 'amazon-bedrock-connector' }),
+      (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message),
+    );
     await assert.rejects(registry.create({ name: 'Zero', connector_type: 'echo', max_concurrency: 0 }), ValidationError);
-    await assert.rejects(registry.create({ name: 'E', connector_type: 'echo', params: '' as never, max_calls_per_second: 'x' as never }), ValidationError);
+    await assert.rejects(
+      registry.create({ name: 'E', connector_type: 'echo', params: '' as never, max_calls_per_second: 'x' as never }),
+      ValidationError,
+    );
 
     const reloaded = new EndpointRegistry([], secrets, join(dir(), 'api'));
     await reloaded.load();
@@ -146,7 +173,19 @@ describe('EndpointRegistry', () => {
 
   it('lets the API set a token on a file endpoint but not change or delete it', async () => {
     await fs.mkdir(join(dir(), 'files'));
-    await fs.writeFile(join(dir(), 'files', 'ep.json'), JSON.stringify({ name: 'EP', connector_type: 'openai-connector', uri: '', token: '', max_calls_per_second: 1, max_concurrency: 1, model: 'm', params: {} }));
+    await fs.writeFile(
+      join(dir(), 'files', 'ep.json'),
+      JSON.stringify({
+        name: 'EP',
+        connector_type: 'openai-connector',
+        uri: '',
+        token: '',
+        max_calls_per_second: 1,
+        max_concurrency: 1,
+        model: 'm',
+        params: {},
+      }),
+    );
     const registry = new EndpointRegistry([{ kind: 'folder', path: join(dir(), 'files') }], new MemorySecretStore(), join(dir(), 'api'));
     await registry.load();
     await registry.update('ep', { token: 'abc' });

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { chatIdFor, epochSeconds, formatCreatedDatetime, formatPromptTime, isSafeEndpointId, sessionIdFor, slugify } from '../../src/core/ids';
+import {
+  chatIdFor,
+  epochSeconds,
+  formatCreatedDatetime,
+  formatPromptTime,
+  isSafeEndpointId,
+  sessionIdFor,
+  slugify,
+} from '../../src/core/ids';
 
 describe('ids', () => {
   it('slugifies as python-slugify does by default', () => {

@@ -13,7 +13,8 @@ const record = (id: number, prepared: string, answer: string, error: string | nu
 
 /** Renders with the real Jinja2 when this machine has it (Moonshot's own renderer). */
 function renderWithJinja(pairs: { template: string; prompt: string }[]): string[] | undefined {
-  const script = 'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(p["template"]).render(prompt=p["prompt"]) for p in json.load(sys.stdin)]))';
+  const script =
+    'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(p["template"]).render(prompt=p["prompt"]) for p in json.load(sys.stdin)]))';
   for (const python of ['python3', '/usr/bin/python3']) {
     const run = spawnSync(python, ['-c', script], { input: JSON.stringify(pairs), encoding: 'utf8' });
     if (run.status === 0) return JSON.parse(run.stdout) as string[];
@@ -47,7 +48,10 @@ describe('prompt templates', () => {
       const files = readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.json'));
       assert.equal(files.length, 28);
       const prompt = 'What is 2 + 2?\nLine two "quoted" $& \\n';
-      const pairs = files.map((f) => ({ template: (JSON.parse(readFileSync(join(TEMPLATES_DIR, f), 'utf8')) as { template: string }).template, prompt }));
+      const pairs = files.map((f) => ({
+        template: (JSON.parse(readFileSync(join(TEMPLATES_DIR, f), 'utf8')) as { template: string }).template,
+        prompt,
+      }));
       const ours = pairs.map((p) => renderPromptTemplate(p.template, p.prompt));
       for (const [i, text] of ours.entries()) {
         assert.ok(text.includes(prompt), `${files[i]}: the prompt is in the result`);
@@ -129,6 +133,9 @@ describe('preparePrompt', () => {
       () => preparePrompt({ prompt: huge, history: [], numOfPrevPrompts: 5, template: '{{ prompt }}{{ prompt }}!', endpointParams: {} }),
       (e) => isCoreError(e, 'too-large'),
     );
-    assert.equal(preparePrompt({ prompt: 'p', history: [record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }).preparedPrompt.length, 500_002);
+    assert.equal(
+      preparePrompt({ prompt: 'p', history: [record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }).preparedPrompt.length,
+      500_002,
+    );
   });
 });

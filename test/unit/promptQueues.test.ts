@@ -104,7 +104,16 @@ describe('prompt queues per chat', () => {
     assert.equal(again.prompt_id, original.prompt_id);
     assert.equal(again.chat_record_id, 2);
     const kinds = seen.filter((e) => e.type !== 'delta').map((e) => e.type);
-    assert.deepEqual(kinds, ['promptStarted', 'chatStarted', 'record', 'promptFinished', 'promptStarted', 'chatStarted', 'record', 'promptFinished']);
+    assert.deepEqual(kinds, [
+      'promptStarted',
+      'chatStarted',
+      'record',
+      'promptFinished',
+      'promptStarted',
+      'chatStarted',
+      'record',
+      'promptFinished',
+    ]);
   });
 
   it('stops queued prompts too when the user stops a chat', async () => {
@@ -133,7 +142,8 @@ describe('prompt queues per chat', () => {
             arrived.get(prompt)?.();
           }),
       };
-      const called = (prompt: string) => (calls.has(prompt) ? Promise.resolve() : new Promise<void>((resolve) => arrived.set(prompt, resolve)));
+      const called = (prompt: string) =>
+        calls.has(prompt) ? Promise.resolve() : new Promise<void>((resolve) => arrived.set(prompt, resolve));
       const answer = (prompt: string) => calls.get(prompt)!(`answer to ${prompt}`);
       return { connector, called, answer, calls };
     }
@@ -186,7 +196,9 @@ describe('prompt queues per chat', () => {
         const created = await call(server.port, 'POST', '/v1/sessions', { name: 'doomed', endpoints: ['slowish', 'echo'] });
         assert.equal(created.status, 200);
         const id = (created.json as { session: { session_id: string } }).session.session_id;
-        const before = Array.from({ length: 60 }, () => call(server.port, 'POST', `/v1/sessions/${id}/prompt?history=new`, { prompt: 'x' }));
+        const before = Array.from({ length: 60 }, () =>
+          call(server.port, 'POST', `/v1/sessions/${id}/prompt?history=new`, { prompt: 'x' }),
+        );
         // The delete goes out once the first call reached the model, so the others are queued behind it.
         await new Promise((resolve) => fake.events.once('request', resolve));
         const deleted = call(server.port, 'DELETE', `/v1/sessions/${id}`);

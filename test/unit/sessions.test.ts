@@ -24,7 +24,19 @@ describe('SessionService', () => {
   it("creates a session with the shape and ids of Moonshot's web API", async () => {
     const { sessions } = await open([endpoint('openaigpt4test1', 'm')]);
     const s = await sessions.create({ name: 'TestSession1', description: 'Test 1', endpoints: ['echo', 'openaigpt4test1'] });
-    assert.deepEqual(Object.keys(s), ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history']);
+    assert.deepEqual(Object.keys(s), [
+      'session_id',
+      'name',
+      'description',
+      'created_epoch',
+      'created_datetime',
+      'chat_ids',
+      'endpoints',
+      'prompt_template',
+      'context_strategy',
+      'filename',
+      'chat_history',
+    ]);
     assert.match(s.session_id, /^testsession1_\d{8}-\d{6}$/);
     const time = s.created_datetime.replace('-', '_');
     assert.deepEqual(s.chat_ids, [`echo_${time}`, `openaigpt4test1_${time}`]);
@@ -55,7 +67,9 @@ describe('SessionService', () => {
   it('sends a prompt to every endpoint at once; a failing endpoint still makes a record and loses no other', async () => {
     const { sessions } = await open([endpoint('slow-a', 'delay:150'), endpoint('slow-b', 'delay:150'), endpoint('broken', 'fail:500')]);
     const s = await sessions.create({ name: 'fan', endpoints: ['slow-a', 'slow-b', 'broken', 'echo'] });
-    const arrivedBeforeFirstAnswer = new Promise<number>((resolve) => fake.events.once('closed', () => resolve(fake.requests.filter((r) => r.model.startsWith('delay:')).length)));
+    const arrivedBeforeFirstAnswer = new Promise<number>((resolve) =>
+      fake.events.once('closed', () => resolve(fake.requests.filter((r) => r.model.startsWith('delay:')).length)),
+    );
     const before = fake.requests.filter((r) => r.model.startsWith('delay:')).length;
     const made = await sessions.prompt(s.session_id, 'hello');
     assert.equal((await arrivedBeforeFirstAnswer) - before, 2, 'both slow endpoints were called before either answered');

@@ -10,7 +10,8 @@ import { useTempDir } from '../support/tempDir';
 import { aStoredRecord, aStoredSession } from '../support/builders';
 
 const session = (id = 's_20240101-000000'): StoredSession => aStoredSession({ session_id: id });
-const record = (id: number, text = `r${id}`): StoredChatRecord => aStoredRecord({ chat_record_id: id, prompt: text, predicted_result: text });
+const record = (id: number, text = `r${id}`): StoredChatRecord =>
+  aStoredRecord({ chat_record_id: id, prompt: text, predicted_result: text });
 
 describe('SessionStore', () => {
   const dir = useTempDir();
@@ -129,7 +130,12 @@ describe('SessionStore', () => {
     for (let i = 0; i < 3; i++) assert.deepEqual((await store.listSessions()).map((s) => s.session_id), ['s_20240101-000000']);
     const odd = ['notes', 'Notes.txt', 'folder-meta', 'truncated', 'garbage', 'wrong-shape'];
     assert.equal(warnings().length, odd.length, warnings().join('\n'));
-    for (const name of odd) assert.equal(warnings().filter((w) => w.includes(join(sessions, name))).length, 1, `one warning naming ${name}: ${warnings().join('\n')}`);
+    for (const name of odd)
+      assert.equal(
+        warnings().filter((w) => w.includes(join(sessions, name))).length,
+        1,
+        `one warning naming ${name}: ${warnings().join('\n')}`,
+      );
     assert.equal(await store.readSession('notes'), undefined);
     assert.equal(await store.readSession('folder-meta'), undefined);
     assert.equal(warnings().length, odd.length, 'no second warning for a path already reported');
@@ -166,12 +172,20 @@ describe('SessionStore', () => {
     await fs.rename(chatFile(), saved);
     // Every write to /dev/full fails with ENOSPC, as on a full disk.
     await fs.symlink('/dev/full', chatFile());
-    await assert.rejects(append(store), (err) => isCoreError(err, 'storage') && /^Storage is not writable: no space left on the device \(.*\.jsonl\)$/.test((err as Error).message));
+    await assert.rejects(
+      append(store),
+      (err) =>
+        isCoreError(err, 'storage') && /^Storage is not writable: no space left on the device \(.*\.jsonl\)$/.test((err as Error).message),
+    );
     await fs.rm(chatFile());
     await fs.rename(saved, chatFile());
     assert.equal((await append(store)).chat_record_id, 2);
     assert.deepEqual(await ids(store), [1, 2]);
-    assert.deepEqual(await fs.readdir(join(dir(), 'sessions', 's_20240101-000000')), ['session.json', `${chat}.jsonl`].sort(), 'no lock or temporary file left');
+    assert.deepEqual(
+      await fs.readdir(join(dir(), 'sessions', 's_20240101-000000')),
+      ['session.json', `${chat}.jsonl`].sort(),
+      'no lock or temporary file left',
+    );
   });
 
   it('creates a session when the sessions folder was deleted, and reports a folder that cannot be made', async () => {
@@ -184,7 +198,10 @@ describe('SessionStore', () => {
 
     await fs.rm(join(dir(), 'sessions'), { recursive: true });
     await fs.writeFile(join(dir(), 'sessions'), 'a file where the folder should be');
-    await assert.rejects(store.createSession(session('s_20240101-000002')), (err) => isCoreError(err, 'storage') && /^Storage is not writable: a path in it is not a folder/.test((err as Error).message));
+    await assert.rejects(
+      store.createSession(session('s_20240101-000002')),
+      (err) => isCoreError(err, 'storage') && /^Storage is not writable: a path in it is not a folder/.test((err as Error).message),
+    );
     await assert.rejects(store.listSessions(), (err) => isCoreError(err, 'storage'));
     await assert.rejects(store.writeSession(session('s_20240101-000001')), (err) => isCoreError(err, 'storage'));
   });

@@ -103,14 +103,18 @@ describe('following another process through the store', () => {
       await fs.rm(sessions, { recursive: true });
       // A file where the folder should be: listing it fails, and that failure has no caller to go to.
       await fs.writeFile(sessions, 'not a folder');
-      await eventually('the failure is logged', async () => logged.some((l) => l.level === 'error' && l.message.includes('Storage is not writable') && l.message.includes(sessions)));
+      await eventually('the failure is logged', async () =>
+        logged.some((l) => l.level === 'error' && l.message.includes('Storage is not writable') && l.message.includes(sessions)),
+      );
       assert.deepEqual(unhandled, []);
 
       await fs.rm(sessions);
       await fs.mkdir(sessions);
       const other = await open(false);
       const s = await other.sessions.create({ name: 'after', endpoints: ['echo'] });
-      await eventually('followed again once the folder is a folder', async () => (await mine.sessions.list()).some((x) => x.session_id === s.session_id));
+      await eventually('followed again once the folder is a folder', async () =>
+        (await mine.sessions.list()).some((x) => x.session_id === s.session_id),
+      );
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }

@@ -22,7 +22,10 @@ export interface DatasetListing {
 }
 
 export interface ListDatasetsOptions {
-  /** Files up to this many bytes are read whole to count their rows (and find a bad row); larger ones only have their start read. 4 MiB by default. */
+  /**
+   * Files up to this many bytes are read whole to count their rows (and find a bad row); larger ones
+   * only have their start read. 4 MiB by default.
+   */
   countRowsUpTo?: number;
 }
 
@@ -65,7 +68,10 @@ async function describe(path: string, name: string, countRowsUpTo: number): Prom
 }
 
 /** Every dataset file of the folders, by name. */
-export async function listDatasets(folders: readonly string[], { countRowsUpTo = COUNT_ROWS_UP_TO }: ListDatasetsOptions = {}): Promise<DatasetListing> {
+export async function listDatasets(
+  folders: readonly string[],
+  { countRowsUpTo = COUNT_ROWS_UP_TO }: ListDatasetsOptions = {},
+): Promise<DatasetListing> {
   const problems: LoadProblem[] = [];
   const owner = new Map<string, string>();
   const datasets: ListedDataset[] = [];
@@ -87,7 +93,9 @@ export async function findDataset(folders: readonly string[], name: string): Pro
   const found = files.find((f) => f.name === name);
   if (!found) {
     const known = [...new Set(files.map((f) => f.name))];
-    throw new NotFoundError(`Dataset "${name}" not found in the dataset folders${known.length ? `; known: ${known.join(', ')}` : ' (there are none)'}`);
+    throw new NotFoundError(
+      `Dataset "${name}" not found in the dataset folders${known.length ? `; known: ${known.join(', ')}` : ' (there are none)'}`,
+    );
   }
   return found.path;
 }
