@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { ATTACK_MODULES } from '../core/attacks';
 import type { AttackEvent } from '../core/attackRuns';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import { MAX_ATTACK_CHAIN, MAX_PROMPT_CHARS, type Attack, type SessionMetadata } from '../core/schemas';
 import { attackBody, attackFields, fieldValue, noChoices, parseFieldValue, setFieldValue, valueText, type AttackChoices, type AttackField } from './attackForm';
@@ -84,7 +84,10 @@ export class AttackCommands {
           prompt: `What ${FROM_TOPIC} writes questions about (the attacker model writes them)`,
           placeHolder: 'Topic, e.g. picking locks',
           value: d.topic,
-          validate: (v) => (v.trim() === '' ? 'Type a topic' : v.trim().length > 1000 ? 'At most 1000 characters' : undefined),
+          validate: (v) => {
+            if (v.trim() === '') return 'Type a topic';
+            return v.trim().length > 1000 ? 'At most 1000 characters' : undefined;
+          },
         });
       } else {
         d.prompt = await ask.input({
@@ -92,7 +95,10 @@ export class AttackCommands {
           prompt: `The prompt the chain ${d.chain.join(' → ')} turns into variants; each variant goes to every endpoint of the session`,
           placeHolder: 'Prompt to attack with',
           value: d.prompt,
-          validate: (v) => (v.trim() === '' ? 'Type a prompt' : v.length > MAX_PROMPT_CHARS ? `At most ${MAX_PROMPT_CHARS} characters` : undefined),
+          validate: (v) => {
+            if (v.trim() === '') return 'Type a prompt';
+            return v.length > MAX_PROMPT_CHARS ? `At most ${MAX_PROMPT_CHARS} characters` : undefined;
+          },
         });
       }
       return needsModel() ? attackerStep : optionsStep;
@@ -138,7 +144,12 @@ export class AttackCommands {
       () => Math.max(1, d.chain.length) + (d.chain.length < MAX_ATTACK_CHAIN ? 1 : 0) + 2 + (needsModel() ? 1 : 0),
     );
     if (!session) return undefined;
-    const body = attackBody({ chain: d.chain, ...(fromTopic() ? { topic: d.topic } : { prompt: d.prompt }), ...(needsModel() && d.attacker ? { attacker: d.attacker } : {}), choices: d.choices });
+    const body = attackBody({
+      chain: d.chain,
+      ...(fromTopic() ? { topic: d.topic } : { prompt: d.prompt }),
+      ...(needsModel() && d.attacker ? { attacker: d.attacker } : {}),
+      choices: d.choices,
+    });
     let attack: Attack;
     try {
       attack = await this.core.attacks.start(session.session_id, body);
@@ -154,7 +165,13 @@ export class AttackCommands {
   }
 
   /** Asks a value for one option (a pick for yes/no and lists); Back leaves it as it was. */
-  private async askField(ask: Parameters<Step>[0], title: string, field: AttackField, chain: readonly string[], choices: AttackChoices): Promise<void> {
+  private async askField(
+    ask: Parameters<Step>[0],
+    title: string,
+    field: AttackField,
+    chain: readonly string[],
+    choices: AttackChoices,
+  ): Promise<void> {
     const current = fieldValue(choices, field);
     if (field.kind === 'boolean') {
       const on = current === undefined ? field.defaultText === 'yes' : current === true;
@@ -185,10 +202,13 @@ export class AttackCommands {
         }
       }
     }
+    // A shared field starts empty (each module's own default); a module's option at its default.
+    let value = field.module === null ? '' : field.defaultText;
+    if (current !== undefined) value = valueText(current);
     const text = await ask.input({
       title,
       prompt: `${field.label}: ${field.description}`,
-      value: current === undefined ? (field.module === null ? '' : field.defaultText) : valueText(current),
+      value,
       placeHolder: field.module === null ? `default: ${field.defaultText}` : undefined,
       validate: (v) => {
         if (field.module === null && v.trim() === '') return undefined;

@@ -85,9 +85,13 @@ export function attackFields(chain: readonly string[]): AttackField[] {
 
 /** What the number fields accept, said as a person would. */
 function boundsText(schema: JsonSchema, integer: boolean): string {
-  const low = schema.exclusiveMinimum !== undefined ? `more than ${schema.exclusiveMinimum}` : schema.minimum !== undefined ? `from ${schema.minimum}` : undefined;
-  const high = schema.maximum !== undefined ? (low?.startsWith('from') ? `to ${schema.maximum}` : `up to ${schema.maximum}`) : undefined;
-  return [integer ? 'A whole number' : 'A number', low, high].filter(Boolean).join(' ');
+  const parts = [integer ? 'A whole number' : 'A number'];
+  // "from 1 to 25", "more than 0 up to 1".
+  const from = schema.exclusiveMinimum === undefined && schema.minimum !== undefined;
+  if (schema.exclusiveMinimum !== undefined) parts.push(`more than ${schema.exclusiveMinimum}`);
+  else if (schema.minimum !== undefined) parts.push(`from ${schema.minimum}`);
+  if (schema.maximum !== undefined) parts.push(`${from ? 'to' : 'up to'} ${schema.maximum}`);
+  return parts.join(' ');
 }
 
 /** The zod schemas a field's value must pass: the one module's, or each module of the chain that takes a shared option. */
@@ -139,10 +143,19 @@ export function setFieldValue(choices: AttackChoices, field: AttackField, value:
 }
 
 /** The request for AttackService.start: options only for modules still in the chain, and only those set. */
-export function attackBody(input: { chain: readonly string[]; prompt?: string; topic?: string; attacker?: string; choices: AttackChoices }): CreateAttackBody {
+export function attackBody(input: {
+  chain: readonly string[];
+  prompt?: string;
+  topic?: string;
+  attacker?: string;
+  choices: AttackChoices;
+}): CreateAttackBody {
   const { chain, choices } = input;
-  const options = Object.fromEntries(Object.entries(choices.options).filter(([module, values]) => chain.includes(module) && Object.keys(values).length > 0));
-  const shared = Object.fromEntries(SHARED.filter((key) => choices.shared[key] !== undefined && chain.some((m) => key in optionSchemas(m))).map((key) => [key, choices.shared[key]]));
+  const options = Object.fromEntries(
+    Object.entries(choices.options).filter(([module, values]) => chain.includes(module) && Object.keys(values).length > 0),
+  );
+  const taken = SHARED.filter((key) => choices.shared[key] !== undefined && chain.some((m) => key in optionSchemas(m)));
+  const shared = Object.fromEntries(taken.map((key) => [key, choices.shared[key]]));
   return {
     attack_modules: [...chain],
     ...(input.topic !== undefined ? { topic: input.topic } : {}),

@@ -3,7 +3,7 @@
 // prompt box of the open chat panel), copy it, delete it, export them all
 // in Moonshot's shape or delete them all.
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { Bookmark } from '../core/schemas';
 import type { BookmarkNode } from './bookmarksTree';
@@ -60,7 +60,12 @@ export class BookmarkCommands {
           placeHolder: 'Bookmark name',
           prompt,
           value: name,
-          validate: (v) => (v.trim() === '' ? 'Give the bookmark a name' : v.trim().length > MAX_BOOKMARK_NAME ? `At most ${MAX_BOOKMARK_NAME} characters` : taken.has(v.trim()) ? `A bookmark named "${v.trim()}" exists: choose another name` : undefined),
+          validate: (v) => {
+            const n = v.trim();
+            if (n === '') return 'Give the bookmark a name';
+            if (n.length > MAX_BOOKMARK_NAME) return `At most ${MAX_BOOKMARK_NAME} characters`;
+            return taken.has(n) ? `A bookmark named "${n}" exists: choose another name` : undefined;
+          },
         }),
       );
       if (answered === undefined) return undefined;
@@ -98,7 +103,11 @@ export class BookmarkCommands {
     return picked?.value;
   }
 
-  /** Puts the bookmark's prompt into the prompt box of the chat panel in front (or of a session's panel the user picks). Resolves with that session's id. */
+  /**
+   * Puts the bookmark's prompt into the prompt box of the chat panel in
+   * front (or of a session's panel the user picks). Resolves with that
+   * session's id.
+   */
   async useBookmark(arg?: BookmarkArg): Promise<string | undefined> {
     const bookmark = await this.bookmarkOf(arg, 'Use which bookmark?');
     if (!bookmark) return undefined;

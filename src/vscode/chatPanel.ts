@@ -6,17 +6,25 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { AttackEvent } from '../core/attackRuns';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { Attack, SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
-import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
+import {
+  HostMessageSchema,
+  PanelStateSchema,
+  WebviewMessageSchema,
+  type HostMessage,
+  type PanelCommand,
+  type WebviewMessage,
+} from '../shared/chatProtocol';
 import { buildInit, panelSessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
 import { runCommand, type CommandName } from './commands';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
 
+/** The extension's command that each of the panel's header buttons runs. */
 const COMMANDS: Record<PanelCommand, CommandName> = {
   export: 'exportSession',
   setTemplate: 'setPromptTemplate',
@@ -172,6 +180,10 @@ export class ChatPanel implements vscode.Disposable {
       const { init, pager } = await buildInit(this.core, session, ++this.generation);
       this.pager = pager;
       this.post(init);
+    } catch (err) {
+      // Deleted while the init was being built.
+      if (!isCoreError(err, 'not-found')) throw err;
+      this.markDeleted();
     } finally {
       const held = this.held;
       const attack = this.heldAttack;
@@ -365,7 +377,8 @@ export class ChatPanel implements vscode.Disposable {
     });
     // An untitled scratch editor takes the language of what was put in it.
     const doc = editor.document;
-    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext') await vscode.languages.setTextDocumentLanguage(doc, language);
+    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext')
+      await vscode.languages.setTextDocumentLanguage(doc, language);
   }
 
   dispose(): void {

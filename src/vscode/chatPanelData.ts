@@ -12,11 +12,20 @@
 // Rows are ordered as the chats' records are (each chat's records follow the
 // order prompts were accepted): a merge of the chats' sequences of first
 // attempts, the prompt time deciding between rows no chat orders.
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { ActivePrompt } from '../core/sessions';
 import type { ChatRecord, MetricResult, SessionJudge, SessionMetadata } from '../core/schemas';
-import { PAGE_ROWS, type ActivePromptView, type Column, type InitMessage, type PromptRow, type RowPage, type SessionInfo } from '../shared/chatProtocol';
+import { modelOf } from '../core/endpointConfig';
+import {
+  PAGE_ROWS,
+  type ActivePromptView,
+  type Column,
+  type InitMessage,
+  type PromptRow,
+  type RowPage,
+  type SessionInfo,
+} from '../shared/chatProtocol';
 
 export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number, judge: SessionJudge | null = null): SessionInfo {
   return {
@@ -30,14 +39,9 @@ export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number, judge:
   };
 }
 
-/** num_of_prev_prompts lives only in the stored session (the API's metadata leaves it out). */
-export async function numOfPrevPrompts(core: Core, sessionId: string): Promise<number> {
-  return (await core.store.readSession(sessionId))?.num_of_prev_prompts ?? 5;
-}
-
 /** The header's view of the session: with what only the stored session says (the strategy's count, the judge). */
 export async function panelSessionInfo(core: Core, session: SessionMetadata): Promise<SessionInfo> {
-  const [n, judge] = await Promise.all([numOfPrevPrompts(core, session.session_id), core.sessions.judge(session.session_id)]);
+  const [n, judge] = await Promise.all([core.sessions.numOfPrevPrompts(session.session_id), core.sessions.judge(session.session_id)]);
   return sessionInfo(session, n, judge);
 }
 
@@ -45,7 +49,13 @@ export function columnsOf(core: Core, session: SessionMetadata): Column[] {
   return session.chat_ids.map((chatId, i) => {
     const endpointId = session.endpoints[i] ?? '';
     const entry = core.endpoints.get(endpointId);
-    return { chatId, endpointId, endpointName: entry?.config.name ?? endpointId, model: entry?.config.model ?? '', missing: !entry };
+    return {
+      chatId,
+      endpointId,
+      endpointName: entry?.config.name ?? endpointId,
+      model: entry ? modelOf(entry.config) : '',
+      missing: !entry,
+    };
   });
 }
 

@@ -3,7 +3,7 @@
 // picked now). Both ask the same questions: the judge, its endpoint when it
 // needs a model, its rubric (rubric_judge) or threshold (harm_scale).
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { JUDGES } from '../core/judges';
 import type { EndpointView, JudgeRequest, ScoreAccepted, SessionJudge } from '../core/schemas';
 import { notify, offerCommand, type CommandTable } from './commands';
@@ -29,16 +29,37 @@ const needsModel = (metric: string) => JUDGES.find((j) => j.name === metric)?.ne
 
 /** The request for setJudge / scoreRecords from what was answered. */
 function judgeRequest(d: JudgeDraft): JudgeRequest {
-  const options = d.metric === 'rubric_judge' ? { rubric: d.rubric.trim() } : d.metric === 'harm_scale' ? { threshold: Number(d.threshold) } : undefined;
-  return { metric: d.metric, ...(needsModel(d.metric) && d.endpoint ? { judge_endpoint: d.endpoint } : {}), ...(options ? { options } : {}) };
+  const options = OPTIONS_OF[d.metric]?.(d);
+  return {
+    metric: d.metric,
+    ...(needsModel(d.metric) && d.endpoint ? { judge_endpoint: d.endpoint } : {}),
+    ...(options ? { options } : {}),
+  };
 }
 
+/** The options of the judges that have some, from what was answered. */
+const OPTIONS_OF: Readonly<Record<string, (d: JudgeDraft) => Record<string, unknown>>> = {
+  rubric_judge: (d) => ({ rubric: d.rubric.trim() }),
+  harm_scale: (d) => ({ threshold: Number(d.threshold) }),
+};
+
 const judgeText = (j: SessionJudge | { name: string; judge_endpoint: string | null }) => (j.judge_endpoint ? `${j.name} (judge: ${j.judge_endpoint})` : j.name);
+
+interface JudgeStepOptions {
+  title: () => string;
+  placeHolder: string;
+  usable: readonly EndpointView[];
+  current: () => Promise<SessionJudge | null>;
+  /** The answers start from the session's judge (Set Judge). */
+  prefill?: boolean;
+  /** The session's judge is the first item and needs nothing more (Score Records). */
+  offerCurrent?: boolean;
+}
 
 /** The item of Score Records' list that stands for the session's own judge. */
 const SESSION_JUDGE = '\u0000session';
 
-const judgeStepCount = (d: JudgeDraft) => 1 + (needsModel(d.metric) ? 1 : 0) + (d.metric === 'rubric_judge' || d.metric === 'harm_scale' ? 1 : 0);
+const judgeStepCount = (d: JudgeDraft) => 1 + (needsModel(d.metric) ? 1 : 0) + (OPTIONS_OF[d.metric] ? 1 : 0);
 
 /** A draft with the session's judge as it is (a second Set Judge starts from it). */
 function draftOf(judge: SessionJudge | null): JudgeDraft {
@@ -74,7 +95,7 @@ export class JudgeCommands {
    * Judge), with `offerCurrent` it is the first item and needs nothing more
    * (Score Records).
    */
-  private judgeSteps(d: JudgeDraft, o: { title: () => string; placeHolder: string; usable: readonly EndpointView[]; current: () => Promise<SessionJudge | null>; prefill?: boolean; offerCurrent?: boolean }): Step {
+  private judgeSteps(d: JudgeDraft, o: JudgeStepOptions): Step {
     let filled = false;
     const rubricStep: Step = async (ask) => {
       d.rubric = await ask.input({
@@ -82,7 +103,10 @@ export class JudgeCommands {
         prompt: 'The rubric: what a passing answer does (the judge model grades each answer against it)',
         placeHolder: 'e.g. Refuses, and points to professional help',
         value: d.rubric,
-        validate: (v) => (v.trim() === '' ? 'Type the rubric' : v.trim().length > MAX_RUBRIC_CHARS ? `At most ${MAX_RUBRIC_CHARS} characters` : undefined),
+        validate: (v) => {
+          if (v.trim() === '') return 'Type the rubric';
+          return v.trim().length > MAX_RUBRIC_CHARS ? `At most ${MAX_RUBRIC_CHARS} characters` : undefined;
+        },
       });
     };
     const thresholdStep: Step = async (ask) => {
@@ -98,7 +122,8 @@ export class JudgeCommands {
         })
       ).trim();
     };
-    const optionsOf = (metric: string): Step | undefined => (metric === 'rubric_judge' ? rubricStep : metric === 'harm_scale' ? thresholdStep : undefined);
+    const optionSteps: Record<string, Step> = { rubric_judge: rubricStep, harm_scale: thresholdStep };
+    const optionsOf = (metric: string): Step | undefined => optionSteps[metric];
     const endpointStep: Step = async (ask) => {
       const picked = await ask.pick({
         title: o.title(),

@@ -2,7 +2,7 @@
 // or one the user picks, as the first step of a guided flow. Shared by the
 // session, red-teaming and bookmark commands.
 import type * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { SessionMetadata } from '../core/schemas';
 import { notify, offerCommand } from './commands';
 import { askOnce, runFlow, type Ask, type Step } from './flow';
@@ -60,7 +60,12 @@ export class SessionPicker {
    * undefined when the user left the flow. `steps` counts the steps after
    * the pick (a function when a choice changes it).
    */
-  async withSession(arg: SessionArg, placeHolder: string, after: (s: SessionMetadata) => Step, steps: number | (() => number)): Promise<SessionMetadata | undefined> {
+  async withSession(
+    arg: SessionArg,
+    placeHolder: string,
+    after: (s: SessionMetadata) => Step,
+    steps: number | (() => number),
+  ): Promise<SessionMetadata | undefined> {
     let session = await this.given(arg);
     const pick: Step = async (ask) => {
       session = await this.ask(ask, placeHolder);

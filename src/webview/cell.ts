@@ -145,7 +145,8 @@ export class CellView {
 
     const main: HTMLElement[] = [];
     if (latest) {
-      if (this.current?.id !== latest.chat_record_id) this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest) };
+      if (this.current?.id !== latest.chat_record_id)
+        this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest) };
       main.push(this.current.element);
     } else this.current = undefined;
     for (const l of this.live) main.push(l.element);
@@ -163,7 +164,9 @@ export class CellView {
       // Built on first open: most earlier attempts are never looked at again.
       details.addEventListener('toggle', () => {
         // The record as it is now: a score may have come since the attempt was folded.
-        if (details.open && details.childElementCount === 1) details.append(renderExchange(this.chatId, this.findRecord(record.chat_record_id) ?? record));
+        if (details.open && details.childElementCount === 1) {
+          details.append(renderExchange(this.chatId, this.findRecord(record.chat_record_id) ?? record));
+        }
       });
       this.foldedViews.set(record.chat_record_id, (view = details));
     }

@@ -105,7 +105,8 @@ function renderErrorCard(reason: string): HTMLElement {
 function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
   const parts: HTMLElement[] = [];
   if (record.duration) parts.push(h('span', { text: formatDuration(record.duration), attrs: { title: `Duration: ${record.duration}` } }));
-  if (record.prompt_time) parts.push(h('span', { text: formatPromptTime(record.prompt_time), attrs: { title: `Sent ${record.prompt_time}` } }));
+  if (record.prompt_time)
+    parts.push(h('span', { text: formatPromptTime(record.prompt_time), attrs: { title: `Sent ${record.prompt_time}` } }));
   if (record.usage) {
     const usage = formatUsage(record.usage);
     parts.push(h('span', { className: 'usage', text: usage.text, attrs: { title: usage.title } }));

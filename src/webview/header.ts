@@ -67,11 +67,23 @@ export class Header {
     this.attack = button({ label: 'Start an attack: variants of a prompt, sent to every endpoint', text: 'Attack', icon: icon('attack'), testId: 'attack-button', className: 'button secondary small attack-button' });
     this.attack.addEventListener('click', () => post({ type: 'command', command: 'startAttack' }));
 
-    this.stopAll = button({ label: 'Stop all endpoints', text: 'Stop all', icon: icon('stop'), testId: 'stop-all-button', className: 'button secondary small stop-all' });
+    this.stopAll = button({
+      label: 'Stop all endpoints',
+      text: 'Stop all',
+      icon: icon('stop'),
+      testId: 'stop-all-button',
+      className: 'button secondary small stop-all',
+    });
     this.stopAll.addEventListener('click', () => post({ type: 'stop' }));
     const clearView = button({ label: 'Clear view (the history is kept)', icon: icon('clearAll'), testId: 'clear-view-button' });
     clearView.addEventListener('click', () => handlers.clearView());
-    this.showCleared = button({ label: 'Show cleared messages', text: 'Show cleared', icon: icon('eye'), testId: 'show-cleared-button', className: 'link-button show-cleared' });
+    this.showCleared = button({
+      label: 'Show cleared messages',
+      text: 'Show cleared',
+      icon: icon('eye'),
+      testId: 'show-cleared-button',
+      className: 'link-button show-cleared',
+    });
     this.showCleared.addEventListener('click', () => handlers.showCleared());
     const scoreButton = button({ label: 'Score the answers so far with a judge', icon: icon('score'), testId: 'score-button' });
     scoreButton.addEventListener('click', () => post({ type: 'command', command: 'scoreRecords' }));
@@ -169,7 +181,8 @@ function pipelineChip(options: ChipOptions): PipelineChip {
       detail.hidden = !shown;
       detail.textContent = shown ? more.text : '';
       detail.title = shown ? more.title : '';
-      const label = current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current}${shown ? `, ${more.title}` : ''})`;
+      const label =
+        current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current}${shown ? `, ${more.title}` : ''})`;
       main.setAttribute('aria-label', label);
       main.title = label;
       if (current === null) clear.remove();

@@ -9,7 +9,7 @@ import type { MoonshotSessionsApi } from '../../src/extension';
 import type { Attack, Bookmark, ScoreAccepted, SessionJudge, SessionMetadata } from '../../src/core/schemas';
 import type { HostMessage } from '../../src/shared/chatProtocol';
 import type { BookmarkNode } from '../../src/vscode/bookmarksTree';
-import { readEndpointSources } from '../../src/vscode/settings';
+import { readEndpointSources } from '../../src/vscode/configuration';
 import { ScriptedInput } from './scriptedInput';
 import { runCommand } from '../../src/vscode/commands';
 import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';
@@ -45,7 +45,8 @@ if (phase === '1') {
       return {
         messages,
         next<T extends HostMessage['type']>(type: T, test: (m: Extract<HostMessage, { type: T }>) => boolean = () => true): Promise<Extract<HostMessage, { type: T }>> {
-          const fits = (m: HostMessage): m is Extract<HostMessage, { type: T }> => m.type === type && test(m as Extract<HostMessage, { type: T }>);
+          type Of = Extract<HostMessage, { type: T }>;
+          const fits = (m: HostMessage): m is Of => m.type === type && test(m as Of);
           const seen = messages.find(fits);
           if (seen) return Promise.resolve(seen);
           return new Promise((resolve) => waiting.push({ test: fits, resolve: (m) => resolve(m as Extract<HostMessage, { type: T }>) }));
@@ -368,7 +369,8 @@ if (phase === '1') {
       assert.equal(item.contextValue, 'bookmark');
       assert.match((item.tooltip as vscode.MarkdownString).value, /```text\nHow do I pick a lock\?\nIn detail\.\n```/);
 
-      const palette = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus.commandPalette as { command: string; when: string }[];
+      const contributes = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes;
+      const palette = contributes.menus.commandPalette as { command: string; when: string }[];
       assert.equal(palette.find((m) => m.command === 'moonshotSessions.bookmarkAnswer')?.when, 'false', 'Bookmark Answer is the panel\'s button, not a palette command');
       const noArgs = await runScripted<Bookmark | undefined>(api, 'bookmarkAnswer', new ScriptedInput([]));
       assert.equal(noArgs.result, undefined);

@@ -27,7 +27,7 @@ describe("Start Attack's options (from the modules' schemas)", () => {
     assert.deepEqual([jobs.kind, jobs.choices], ['choices', ['gender', 'race', 'age']]);
   });
 
-  it("checks a typed value with the schema of every module it goes to, and says what is wrong the way a person would", () => {
+  it('checks a typed value with the schema of every module it goes to, and says what is wrong the way a person would', () => {
     const fields = attackFields(['caesar']);
     const shift = field(fields, 'caesar: shift');
     assert.deepEqual(parseFieldValue(shift, ['caesar'], ' 5 '), { value: 5 });

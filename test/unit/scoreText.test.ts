@@ -93,9 +93,13 @@ describe('score text (badges and the summary strip)', () => {
         ['tokens', '1,234 tok'],
       ],
     );
-    const fresh = summaryParts(summary({ answers: 0, refusals: 0, attack_answers: 0, attack_success_rate: null, asr_ci95: null, mean_duration: null, tokens: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } }));
+    const noTokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    const nothing = { answers: 0, refusals: 0, attack_answers: 0, attack_success_rate: null, asr_ci95: null, mean_duration: null };
+    const fresh = summaryParts(summary({ ...nothing, tokens: noTokens }));
     assert.deepEqual(fresh.map((p) => p.text), ['0 answers']);
-    const one = summaryParts(summary({ answers: 1, refusals: 1, errors: 1, attack_answers: 1, attack_success_rate: 0, asr_ci95: [0, 0.7935] }));
+    const one = summaryParts(
+      summary({ answers: 1, refusals: 1, errors: 1, attack_answers: 1, attack_success_rate: 0, asr_ci95: [0, 0.7935] }),
+    );
     assert.deepEqual(one.slice(0, 4).map((p) => p.text), ['1 answer', '1 error', '1 refused', 'ASR 0% (0–79%) n=1']);
     const asr = summaryParts(summary()).find((p) => p.key === 'asr')!;
     assert.equal(asr.title, 'Attack success rate: the attack worked in 4 of 10 answers to attack prompts; 95% interval 17–69% (Wilson)');
