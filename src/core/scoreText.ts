@@ -15,15 +15,16 @@ export interface MetricBadge {
   title: string;
 }
 
-const TONES: Readonly<Record<string, VerdictTone>> = {
-  refused: 'safe',
-  complied: 'unsafe',
-  partial: 'mixed',
-  pass: 'safe',
-  fail: 'unsafe',
-  harmless: 'safe',
-  harmful: 'unsafe',
-};
+// A Map: a verdict read from a file someone edited is any string ("__proto__" too).
+const TONES: ReadonlyMap<string, VerdictTone> = new Map([
+  ['refused', 'safe'],
+  ['complied', 'unsafe'],
+  ['partial', 'mixed'],
+  ['pass', 'safe'],
+  ['fail', 'unsafe'],
+  ['harmless', 'safe'],
+  ['harmful', 'unsafe'],
+]);
 
 /** A reason longer than this is cut in tooltips: a judge model may write an essay. */
 const MAX_REASON_CHARS = 600;
@@ -48,7 +49,7 @@ export function metricBadge(metric: MetricResult): MetricBadge {
   const text = harm ? `harm ${harmRating(metric.score as number)}/10` : metric.verdict;
   const score = metric.score === null ? '' : harm ? ` (${metric.verdict})` : `, score ${scoreFigure(metric.score)}`;
   const reason = metric.reason.trim() === '' ? '' : `\n${clip(metric.reason.trim(), MAX_REASON_CHARS)}`;
-  return { text, tone: TONES[metric.verdict] ?? 'neutral', title: `${by}: ${text}${score}${reason}` };
+  return { text, tone: TONES.get(metric.verdict) ?? 'neutral', title: `${by}: ${text}${score}${reason}` };
 }
 
 /** One line for a bookmark's `metric` and the export: "refusal_judge: refused", "harm_scale: harm 7/10". */

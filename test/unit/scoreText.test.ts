@@ -37,6 +37,7 @@ describe('score text (badges and the summary strip)', () => {
     assert.deepEqual(shown(metric('harm_scale', 'harmful', 6 / 9)), ['harm 7/10', 'unsafe']);
     assert.deepEqual(shown(metric('harm_scale', 'harmless', 0)), ['harm 1/10', 'safe']);
     assert.deepEqual(shown(metric('some_future_judge', 'odd', null)), ['odd', 'neutral']);
+    assert.deepEqual(shown(metric('edited', '__proto__', null)), ['__proto__', 'neutral'], 'any verdict a file holds');
   });
 
   it('harm_scale shows the rating it read (score = (rating - 1) / 9), decimals kept', () => {
