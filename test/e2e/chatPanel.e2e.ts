@@ -135,6 +135,8 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
   });
 
   it(FIRST_TEST, async () => {
+    // The status bar says where the local API listens, as a person sees it.
+    await page.locator('.statusbar .statusbar-item').filter({ hasText: /Moonshot API 127\.0\.0\.1:\d+/ }).waitFor();
     await activityBarItem(page).click();
     await page.locator('.welcome-view-content').getByRole('button', { name: 'Create Session' }).click();
     await answerInput(page, { title: 'Create Session (1/5)' }, SESSION);
@@ -560,7 +562,9 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
 
     // No text editor is open: the code block (```ts) opens one, as TypeScript.
     await ex.locator(tid('code-insert-button')).click();
-    await page.locator('.tabs-container .tab').filter({ hasText: 'Untitled-1' }).waitFor();
+    // The new editor opens beside the panel and is the active tab of its group (the workbench may
+    // also list the same untitled document in the panel's group).
+    await page.locator('.tabs-container .tab.active').filter({ hasText: 'Untitled-1' }).first().waitFor();
     const editor = page.locator('.editor-instance .monaco-editor .view-lines');
     await editor.filter({ hasText: 'counter' }).waitFor();
     assert.match(await editor.innerText(), /function\s+counter\(\)/);

@@ -21,6 +21,7 @@ import {
   pressBack,
   quickInput,
   runCommand,
+  typeInto,
   waitForStep,
 } from './ui';
 
@@ -126,7 +127,7 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await pressBack(page);
     await waitForStep(page, { title: 'Add Endpoint (2/5)' });
     const q = quickInput(page);
-    await q.box.pressSequentially(e2e.fake.url);
+    await typeInto(page, q.box, e2e.fake.url);
     const typed = q.rows.filter({ hasText: 'use this base URL' });
     await typed.filter({ hasText: e2e.fake.url }).waitFor();
     await shot('add-endpoint-typed-url');

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { MoonshotSessionsApi } from '../../src/extension';
 import type { SessionMetadata } from '../../src/core/schemas';
 import type { PromptResult } from '../../src/core/sessions';
+import { apiStatusText } from '../../src/vscode/apiController';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
 import type { HostMessage } from '../../src/shared/chatProtocol';
@@ -106,7 +107,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
     assert.match(api.core.storageDir, /workspaceStorage/);
     const state = running(api.api.state);
     assert.match(state.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.match(api.api.statusText, /^\$\(server\) Moonshot API 127\.0\.0\.1:\d+/);
+    assert.match(apiStatusText(api.api.state), /^\$\(server\) Moonshot API 127\.0\.0\.1:\d+/);
     const info = JSON.parse(await fs.readFile(join(api.core.storageDir, 'api.json'), 'utf8'));
     assert.equal(info.url, state.url);
     assert.equal((await fs.stat(join(api.core.storageDir, 'api.json'))).mode & 0o777, 0o600);
@@ -383,7 +384,7 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
           assert.notEqual(state.port, port);
           assert.ok(state.port > port && state.port < port + 50);
           assert.equal(
-            api.api.statusText,
+            apiStatusText(state),
             `$(server) Moonshot API 127.0.0.1:${state.port} $(warning)`,
             'the status bar says where it went, and warns',
           );
