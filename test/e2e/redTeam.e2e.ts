@@ -203,10 +203,12 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await page.mouse.move(sidebar.x + 620, sidebar.y + 300, { steps: 8 });
     await page.mouse.up();
     await shoot('bookmarks', { x: 0, y: 0, width: 1000, height: 900 });
-    await page.mouse.move(sidebar.x + 621, sidebar.y + 300);
+    const wide = (await page.locator('.part.sidebar').boundingBox())!;
+    await page.mouse.move(wide.x + wide.width + 1, wide.y + 300);
     await page.mouse.down();
     await page.mouse.move(sidebar.x + sidebar.width, sidebar.y + 300, { steps: 8 });
     await page.mouse.up();
+    await page.waitForFunction((width) => Math.abs(document.querySelector('.part.sidebar')!.getBoundingClientRect().width - width) < 4, sidebar.width);
 
     await panel().locator(tid('prompt-input')).fill('');
     await row.hover();
