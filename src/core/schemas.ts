@@ -662,3 +662,34 @@ export const RunResultsPageSchema = z
 export const LoopInfoSchema = z
   .object({ name: z.string(), description: z.string() })
   .meta({ id: 'Loop' });
+
+export const RESULT_OUTCOMES = ['pass', 'fail', 'error'] as const;
+
+export const BaselineComparisonSchema = z
+  .object({
+    fixed: z.number().int().meta({ description: 'Failed in the baseline, pass now.' }),
+    broken: z.number().int().meta({ description: 'Passed in the baseline, fail now: the model got easier to break.' }),
+    other: z.number().int().meta({ description: 'A failed call on either side.' }),
+    unchanged: z.number().int(),
+    added: z.number().int().meta({ description: 'Results only in this run.' }),
+    removed: z.number().int().meta({ description: 'Results only in the baseline.' }),
+    changes: z.array(
+      z.object({
+        kind: z.enum(['fixed', 'broken', 'other']),
+        row_id: z.string(),
+        endpoint: z.string(),
+        attack_module: z.string(),
+        variant: z.number().int(),
+        input: z.string(),
+        before: z.enum(RESULT_OUTCOMES),
+        after: z.enum(RESULT_OUTCOMES),
+        before_verdict: z.string().nullable(),
+        after_verdict: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'BaselineComparison' });
+
+export const ResultsOffsetQuerySchema = z.coerce.number().int().min(0);
+export const MAX_RESULTS_PAGE = 1000;
+export const ResultsLimitQuerySchema = z.coerce.number().int().min(1).max(MAX_RESULTS_PAGE);
