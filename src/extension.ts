@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { openCore, type Core } from './core/core';
 import { VscodeSecretStore } from './vscode/secretStorage';
-import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/settings';
+import { SECTION, readEndpointSources, readPromptTemplateFolders, readDatasetFolders } from './vscode/settings';
 import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
@@ -45,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     storageDir,
     endpointSources: readEndpointSources(),
     promptTemplateFolders: readPromptTemplateFolders(),
+    datasetFolders: readDatasetFolders(),
     secrets,
     log: (level, message) => log[level](message),
     // Another window or `serve` may share the folder: follow what it writes.
@@ -92,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
       if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
       if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
+      if (e.affectsConfiguration(`${SECTION}.datasetFolders`)) core.runs.setDatasetFolders(readDatasetFolders());
     }),
   );
 
