@@ -11,7 +11,7 @@ import { mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openCore, type Core } from '../src/core/core';
+import { openCore, type Core } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 
 export interface DatasetRunRow {
@@ -135,7 +135,9 @@ async function killAndResume(dir: string): Promise<DatasetRunRow[]> {
       const byChat: Map<string, number>[] = [];
       for (const chatId of session.chat_ids) {
         const counts = new Map<string, number>();
-        for await (const record of core.store.streamChat(sessionId, chatId)) if (record.run_id === runId && record.error === null) counts.set(record.row_id!, (counts.get(record.row_id!) ?? 0) + 1);
+        for await (const record of core.store.streamChat(sessionId, chatId)) {
+          if (record.run_id === runId && record.error === null) counts.set(record.row_id!, (counts.get(record.row_id!) ?? 0) + 1);
+        }
         byChat.push(counts);
       }
       return byChat;

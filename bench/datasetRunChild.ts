@@ -2,7 +2,7 @@
 // one echo endpoint and prints its resident memory before and at its peak;
 // `kill` starts a run to four echo endpoints, prints its ids and runs until
 // it is killed.
-import { openCore } from '../src/core/core';
+import { openCore } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 
 const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({ id, name: id, connector_type: 'echo', max_calls_per_second: 100_000, max_concurrency: 64 }));

@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openCore, type Core } from './core/core';
+import { openCore, type Core } from './core/openCore';
 import { compareToBaseline, resultFigures, resultsToMarkdown, type BaselineComparison } from './core/datasets/results';
 import { CoreError, isCoreError, ValidationError } from './core/errors';
 import { FileSecretStore } from './core/secrets';
@@ -188,7 +188,7 @@ async function startRun(core: Core, options: Options): Promise<Run> {
     console.log(`No unfinished run of ${options.dataset} in ${options.storage}: starting a new one`);
   }
   const targets = targetsOf(core, options);
-  // One session per dataset and endpoints: later runs add their records to it (and ids made of the second a session is created cannot clash).
+  // One session per dataset and endpoints: later runs add their records to it (and two runs in one second cannot clash on its id).
   const name = `run ${basename(options.dataset, extname(options.dataset))}`;
   const same = (await core.sessions.list()).find((s) => s.name === name && s.endpoints.join('\n') === targets.join('\n'));
   const session = same ?? (await core.sessions.create({ name, endpoints: targets }));
@@ -201,7 +201,9 @@ async function startRun(core: Core, options: Options): Promise<Run> {
       ...(options.judgeEndpoint !== undefined ? { judge_endpoint: options.judgeEndpoint } : {}),
       ...(options.judgeOptions !== undefined ? { judge_options: options.judgeOptions } : {}),
       ...(options.attackerEndpoint !== undefined ? { attacker_endpoint: options.attackerEndpoint } : {}),
-      ...(options.loop !== undefined ? { loop: { name: options.loop, ...(options.maxTurns !== undefined ? { max_turns: options.maxTurns } : {}) } } : {}),
+      ...(options.loop !== undefined
+        ? { loop: { name: options.loop, ...(options.maxTurns !== undefined ? { max_turns: options.maxTurns } : {}) } }
+        : {}),
       ...(options.sample !== undefined ? { sample: options.sample } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.template !== undefined ? { template: options.template } : {}),

@@ -17,10 +17,18 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { RecordScoreSchema, StoredChatRecordSchema, StoredSessionSchema, type RecordScore, type StoredChatRecord, type StoredSession } from './schemas';
+import {
+  RecordScoreSchema,
+  StoredChatRecordSchema,
+  StoredSessionSchema,
+  type RecordScore,
+  type StoredChatRecord,
+  type StoredSession,
+} from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
+import { formatIssues } from './validation';
 import { noLog, type Log } from './log';
 
 const SESSION_FILE = 'session.json';
@@ -69,6 +77,21 @@ export async function makeFolder(path: string): Promise<void> {
   }
 }
 
+/**
+ * Makes the storage folder and checks that this process may write to it, so
+ * that a host which cannot keep sessions says so when it starts (a `storage`
+ * error) rather than at the first prompt.
+ */
+export async function checkStorageFolder(path: string): Promise<void> {
+  await makeFolder(path);
+  try {
+    await fs.access(path, fsConstants.W_OK);
+    if (!(await isFolder(path))) throw Object.assign(new Error(`${path} is not a folder`), { code: 'ENOTDIR', path });
+  } catch (err) {
+    throw asStorageError(err, path);
+  }
+}
+
 function errnoCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' ? code : undefined;
@@ -100,7 +123,12 @@ const parseRecords = (text: string): StoredChatRecord[] => parseLines(text, Stor
  * towards the start, handing each (with its offset) to `take` until it
  * returns a value; undefined if it never does.
  */
-async function readBackward<T>(handle: fs.FileHandle, end: number, firstChunk: number, take: (bytes: Buffer, start: number) => T | undefined): Promise<T | undefined> {
+async function readBackward<T>(
+  handle: fs.FileHandle,
+  end: number,
+  firstChunk: number,
+  take: (bytes: Buffer, start: number) => T | undefined,
+): Promise<T | undefined> {
   for (let chunk = firstChunk; ; chunk *= 4) {
     const start = Math.max(0, end - chunk);
     const bytes = Buffer.alloc(end - start);
@@ -247,7 +275,7 @@ export class SessionStore {
     }
     const parsed = StoredSessionSchema.safeParse(data);
     if (!parsed.success) {
-      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')})`);
+      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${formatIssues(parsed.error)})`);
       return undefined;
     }
     // Readable again: should it break later, say so again.
@@ -486,7 +514,7 @@ export class SessionStore {
     });
   }
 
-  /** The lines of one of a run's files as parsed JSON, read a chunk at a time; a torn or damaged line is skipped, a missing file has none. */
+  /** The lines of one of a run's files as parsed JSON, read a chunk at a time; a torn or damaged line is skipped. */
   async *readRunLines(sessionId: string, runId: string, kind: RunFileKind): AsyncGenerator<unknown> {
     for await (const line of this.lines(this.runFilePath(sessionId, runId, kind))) {
       try {
@@ -555,7 +583,10 @@ export class SessionStore {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return new Map();
       throw asStorageError(err, dir);
     }
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).filter((id) => SESSION_ID_PATTERN.test(id));
+    const ids = names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter((id) => SESSION_ID_PATTERN.test(id));
     const found = await Promise.all(ids.map(async (id) => [id, await this.readManifest(sessionId, folder, id)] as const));
     return new Map(found.filter(([, data]) => data !== undefined));
   }

@@ -40,6 +40,8 @@ export class StoreWatcher {
   private checkTimer: NodeJS.Timeout | undefined;
   private checking = false;
   private disposed = false;
+  /** The folder was watched and then lost (or could not be made): only then is it "back". */
+  private gone = false;
   /** The last failure to watch, said once rather than at every retry. */
   private watchProblem: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -61,6 +63,7 @@ export class StoreWatcher {
       mkdirSync(this.sessionsDir, { recursive: true, mode: PRIVATE_FOLDER });
     } catch (err) {
       this.log('warn', `Cannot make the storage folder ${this.sessionsDir} (${errorCode(err)}); following it once it exists`);
+      this.gone = true;
     }
     void this.check();
     this.checkTimer = setInterval(() => void this.check(), this.checkEveryMs);
@@ -81,8 +84,14 @@ export class StoreWatcher {
       const wasWatching = this.watcher !== undefined;
       this.unwatch();
       if (ino !== undefined) this.watch(ino);
-      if (wasWatching && !this.watcher) this.log('warn', `The storage folder ${this.sessionsDir} is gone; its sessions are listed again when it is back`);
-      if (!wasWatching && this.watcher) this.log('info', `The storage folder ${this.sessionsDir} is back`);
+      if (wasWatching && !this.watcher) {
+        this.log('warn', `The storage folder ${this.sessionsDir} is gone; its sessions are listed again when it is back`);
+        this.gone = true;
+      }
+      if (this.gone && this.watcher) {
+        this.log('info', `The storage folder ${this.sessionsDir} is back`);
+        this.gone = false;
+      }
       if (wasWatching || this.watcher) await this.everythingChanged();
     } finally {
       this.checking = false;

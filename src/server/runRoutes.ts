@@ -3,7 +3,7 @@
 // page, a comparison with another run, cancel, resume). Like every route
 // they only translate; the rules are the core's (src/core/runs).
 import { z } from 'zod';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { ResultFigures } from '../core/datasets/results';
 import { listLoops } from '../core/runs';
 import {
@@ -30,7 +30,11 @@ const runId = (ctx: RequestContext) => parseOrThrow(RunIdSchema, ctx.params.run_
 /** The figures in the API's words (snake_case), without the list of every duration. */
 export function summaryOf(figures: ResultFigures): RunSummary {
   const groups = (list: ResultFigures['categories']) =>
-    list.map((g) => ({ group: g.group, results: g.results, by_endpoint: g.byEndpoint.map((b) => ({ endpoint: b.endpoint, attack_success: b.attackSuccess })) }));
+    list.map((g) => ({
+      group: g.group,
+      results: g.results,
+      by_endpoint: g.byEndpoint.map((b) => ({ endpoint: b.endpoint, attack_success: b.attackSuccess })),
+    }));
   return {
     endpoints: figures.endpoints.map((e) => ({
       endpoint: e.endpoint,
@@ -69,7 +73,7 @@ export function buildRunRoutes(core: Core): Route[] {
     {
       method: 'POST',
       path: '/v1/runs',
-      summary: "Start a dataset run on a session: every row (or a sample) to every endpoint; progress comes as run_progress events",
+      summary: 'Start a dataset run on a session: every row (or a sample) to every endpoint; progress comes as run_progress events',
       body: CreateRunBodySchema,
       status: 202,
       errors: { 404: 'No such session, dataset, attack module, metric, loop or endpoint', 409: 'A run is already going on the session' },

@@ -2,11 +2,11 @@
 // status bar, and keeps api.json current for other tools.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { ApiServer } from '../server/apiServer';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../server/discovery';
 import { isUsableToken } from '../server/guards';
-import { readApiSettings } from './settings';
+import { readApiSettings } from './configuration';
 import { COMMAND_IDS } from './commands';
 
 const TOKEN_KEY = 'moonshotSessions.apiToken';

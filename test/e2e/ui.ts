@@ -31,7 +31,8 @@ export async function waitForStep(page: Page, step: Step): Promise<void> {
   const q = quickInput(page);
   await q.widget.waitFor();
   if (step.title) await q.title.filter({ hasText: step.title }).waitFor();
-  if (step.placeholder) await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
+  if (step.placeholder)
+    await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
 }
 
 /** An input box: types the answer and presses Enter. */
@@ -58,7 +59,10 @@ async function chooseFiltered(page: Page, label: string): Promise<void> {
   const row = q.rows.filter({ has: exact });
   await row.first().waitFor();
   // The list refilters after each key; wait for the typed text to be the filter before deciding.
-  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value.endsWith(want as string), [await q.box.elementHandle(), label] as const);
+  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value.endsWith(want as string), [
+    await q.box.elementHandle(),
+    label,
+  ] as const);
   if (await q.focusedRow.filter({ has: exact }).count()) await q.box.press('Enter');
   else await row.first().click();
 }
@@ -217,7 +221,9 @@ export async function waitForNewestInView(frame: Frame, timeout = 3000): Promise
     if (!scroller || !last) return 'no rows';
     const box = scroller.getBoundingClientRect();
     const r = last.getBoundingClientRect();
-    return r.bottom <= box.bottom + 2 && r.bottom > box.top ? '' : `the newest row ends at ${Math.round(r.bottom)}, the view spans ${Math.round(box.top)}-${Math.round(box.bottom)}`;
+    return r.bottom <= box.bottom + 2 && r.bottom > box.top
+      ? ''
+      : `the newest row ends at ${Math.round(r.bottom)}, the view spans ${Math.round(box.top)}-${Math.round(box.bottom)}`;
   };
   try {
     await frame.waitForFunction(`(${check.toString()})() === ''`, undefined, { timeout });
@@ -253,7 +259,8 @@ export async function sendFromPanel(panel: FrameLocator, prompt: string): Promis
     await input.pressSequentially(line);
   }
   const typed = await input.inputValue();
-  if (typed !== prompt) throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
+  if (typed !== prompt)
+    throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
   await input.press('Enter');
 }
 
@@ -262,7 +269,11 @@ export async function sendFromPanel(panel: FrameLocator, prompt: string): Promis
 
 /** A row of the Endpoints view, by the endpoint's name. */
 export function endpointRow(page: Page, name: string): Locator {
-  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: 'Endpoints' }) }).locator('.monaco-list-row[role="treeitem"]').filter({ hasText: name });
+  return page
+    .locator('.part.sidebar .pane')
+    .filter({ has: page.locator('.pane-header', { hasText: 'Endpoints' }) })
+    .locator('.monaco-list-row[role="treeitem"]')
+    .filter({ hasText: name });
 }
 
 /** Clicks the Back button of the quick input (a step of a guided flow). */

@@ -22,7 +22,16 @@ export type Behaviour =
    * behaves like `then`. `retryAfter` is sent as Retry-After (seconds, as a string,
    * so fractions like "0.05" work), `retryAfterMs` as retry-after-ms.
    */
-  | { kind: 'status'; status: number; times?: number; message?: string; body?: string; retryAfter?: string; retryAfterMs?: number; then?: Behaviour }
+  | {
+    kind: 'status';
+    status: number;
+    times?: number;
+    message?: string;
+    body?: string;
+    retryAfter?: string;
+    retryAfterMs?: number;
+    then?: Behaviour;
+  }
   /** Never answers (not even headers). */
   | { kind: 'hang' }
   /** Destroys the socket before any answer. */
@@ -192,7 +201,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     respond(behaviour, fields, attempt, req, res);
   }
 
-  function respond(b: Behaviour, body: Record<string, unknown>, attempt: number, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function respond(
+    b: Behaviour,
+    body: Record<string, unknown>,
+    attempt: number,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void {
     const stream = body.stream === true;
     const model = String(body.model ?? '');
     switch (b.kind) {
@@ -200,8 +215,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return answer(res, body, `${b.prefix ?? 'echo: '}${lastUser(body)}`, stream);
       case 'reply':
         return answer(res, body, b.text, stream && !b.ignoreStream);
-      case 'compute':
-        return answer(res, body, b.reply(Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [], attempt), stream);
+      case 'compute': {
+        const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [];
+        return answer(res, body, b.reply(messages, attempt), stream);
+      }
       case 'delay':
         return later(b.ms, () => respond(b.then ?? { kind: 'echo' }, body, attempt, req, res));
       case 'status': {

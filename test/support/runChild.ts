@@ -2,7 +2,7 @@
 // killed (the crash tests kill it with SIGKILL at a random moment):
 //   node --import tsx test/support/runChild.ts <storage> <endpoints.json> <dataset> <endpoint id>...
 // Prints one line, {"session_id", "run_id"}, once the run has started.
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 
 async function main(): Promise<void> {

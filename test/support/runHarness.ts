@@ -2,7 +2,7 @@
 // for the dataset run tests, and helpers to read what a run left.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import type { Run, StoredChatRecord } from '../../src/core/schemas';
 import type { FakeOpenAI, LoggedRequest } from './fakeOpenAI';
@@ -18,7 +18,12 @@ export function fakeEndpointConfig(fake: FakeOpenAI, { id, model, max_concurrenc
   return { id, name: id, connector_type: 'openai-connector', uri: fake.url, token: 't', max_calls_per_second: 10_000, max_concurrency, model, params: { max_attempts: 1, timeout: 10 } };
 }
 
-export async function openRunCore(storageDir: string, fake: FakeOpenAI, endpoints: EndpointSpec[], datasetFolders: string[] = []): Promise<Core> {
+export async function openRunCore(
+  storageDir: string,
+  fake: FakeOpenAI,
+  endpoints: EndpointSpec[],
+  datasetFolders: string[] = [],
+): Promise<Core> {
   return openCore({
     storageDir,
     endpointSources: [{ kind: 'inline', origin: 'test', endpoints: endpoints.map((e) => fakeEndpointConfig(fake, e)) }],

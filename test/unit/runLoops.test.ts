@@ -4,7 +4,7 @@
 // persona attack, and a loop run resumed at row granularity.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { readRunFile, TurnLineSchema, type TurnLine } from '../../src/core/runs/runFiles';
 import { PERSONAS } from '../../src/core/runs';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
@@ -33,7 +33,12 @@ describe('attacker loops', function () {
   });
 
   /** Registers scripted models (unique names per test) and opens a core with a target, an attacker and a judge endpoint. */
-  async function setUp(target: (messages: Message[], attempt: number) => string, attacker: (messages: Message[], attempt: number) => string, judge?: (messages: Message[]) => string, targetConcurrency = 50) {
+  async function setUp(
+    target: (messages: Message[], attempt: number) => string,
+    attacker: (messages: Message[], attempt: number) => string,
+    judge?: (messages: Message[]) => string,
+    targetConcurrency = 50,
+  ) {
     n++;
     const names = { target: `target-${n}`, attacker: `attacker-${n}`, judge: `judge-${n}` };
     fake.setBehaviour(names.target, { kind: 'compute', reply: target });
@@ -45,7 +50,8 @@ describe('attacker loops', function () {
       { id: 'judge', model: names.judge },
     ]);
     const session = await core.sessions.create({ name: 'Loop target', endpoints: ['target'] });
-    const requests = (model: string) => fake.requests.filter((r) => r.model === model).map((r) => (r.body as { messages: Message[] }).messages);
+    const requests = (model: string) =>
+      fake.requests.filter((r) => r.model === model).map((r) => (r.body as { messages: Message[] }).messages);
     return { core, session, names, requests };
   }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Core } from '../../src/core/core';
+import type { Core } from '../../src/core/openCore';
 import { sampleKey } from '../../src/core/datasets';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors';
 import type { Run } from '../../src/core/schemas';

@@ -28,7 +28,15 @@ export interface AnswerIndex {
   unscored: Map<string, StoredChatRecord[]>;
 }
 
-export const emptyIndex = (): AnswerIndex => ({ units: new Map(), loops: new Map(), variants: new Map(), rowLines: new Set(), results: 0, errors: 0, unscored: new Map() });
+export const emptyIndex = (): AnswerIndex => ({
+  units: new Map(),
+  loops: new Map(),
+  variants: new Map(),
+  rowLines: new Set(),
+  results: 0,
+  errors: 0,
+  unscored: new Map(),
+});
 
 const isAnswer = (record: StoredChatRecord) => record.error !== CANCELLED;
 
@@ -98,9 +106,16 @@ export async function indexEarlier(store: SessionStore, session: SessionMetadata
 }
 
 /** The latest score of each record by `metric`, of one chat. */
-export async function latestScores(store: SessionStore, sessionId: string, chatId: string, metric: string | null): Promise<Map<number, MetricResult>> {
+export async function latestScores(
+  store: SessionStore,
+  sessionId: string,
+  chatId: string,
+  metric: string | null,
+): Promise<Map<number, MetricResult>> {
   const latest = new Map<number, MetricResult>();
   if (metric === null) return latest;
-  for (const score of await store.readScores(sessionId, chatId)) if (score.metric.name === metric) latest.set(score.chat_record_id, score.metric);
+  for (const score of await store.readScores(sessionId, chatId)) {
+    if (score.metric.name === metric) latest.set(score.chat_record_id, score.metric);
+  }
   return latest;
 }

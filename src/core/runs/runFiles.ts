@@ -52,7 +52,13 @@ export const TurnLineSchema = z.discriminatedUnion('type', [
 export type TurnLine = z.infer<typeof TurnLineSchema>;
 
 /** A run's file's lines that fit `schema`, in order; others (torn, from a newer version) are skipped. */
-export async function* readRunFile<T>(store: SessionStore, sessionId: string, runId: string, kind: RunFileKind, schema: z.ZodType<T>): AsyncGenerator<T> {
+export async function* readRunFile<T>(
+  store: SessionStore,
+  sessionId: string,
+  runId: string,
+  kind: RunFileKind,
+  schema: z.ZodType<T>,
+): AsyncGenerator<T> {
   for await (const value of store.readRunLines(sessionId, runId, kind)) {
     const parsed = schema.safeParse(value);
     if (parsed.success) yield parsed.data;
@@ -95,7 +101,9 @@ export class RunFiles {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batches = (Object.keys(this.buffers) as RunFileKind[]).map((kind) => [kind, this.buffers[kind].splice(0)] as const).filter(([, lines]) => lines.length > 0);
+    const batches = (Object.keys(this.buffers) as RunFileKind[])
+      .map((kind) => [kind, this.buffers[kind].splice(0)] as const)
+      .filter(([, lines]) => lines.length > 0);
     const write = this.writes.then(async () => {
       for (const [kind, lines] of batches) await this.store.appendRunLines(this.sessionId, this.runId, kind, lines);
     });

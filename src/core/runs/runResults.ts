@@ -29,7 +29,13 @@ const seconds = (duration: string) => {
   return Number.isFinite(value) && value >= 0 ? value : 0;
 };
 
-function resultRow(record: StoredChatRecord, row: RowLine | undefined, endpoint: string, metric: MetricResult | undefined, loopEnd?: LoopEnd): RunResultRow {
+function resultRow(
+  record: StoredChatRecord,
+  row: RowLine | undefined,
+  endpoint: string,
+  metric: MetricResult | undefined,
+  loopEnd?: LoopEnd,
+): RunResultRow {
   return {
     row_id: record.row_id as string,
     input: row?.input ?? record.original_prompt ?? record.prompt,
@@ -50,7 +56,12 @@ function resultRow(record: StoredChatRecord, row: RowLine | undefined, endpoint:
   };
 }
 
-export async function readRunResults(store: SessionStore, session: SessionMetadata, runId: string, options: RunResultsOptions): Promise<RunResultRow[]> {
+export async function readRunResults(
+  store: SessionStore,
+  session: SessionMetadata,
+  runId: string,
+  options: RunResultsOptions,
+): Promise<RunResultRow[]> {
   const sessionId = session.session_id;
   const rows = new Map<string, { order: number; line: RowLine }>();
   for await (const line of readRunFile(store, sessionId, runId, 'rows', RowLineSchema)) if (!rows.has(line.row_id)) rows.set(line.row_id, { order: rows.size, line });
@@ -82,7 +93,8 @@ export async function readRunResults(store: SessionStore, session: SessionMetada
     for (const record of latest.values()) {
       const row = rows.get(record.row_id as string);
       const loopEnd = options.loop ? loopEnds.get(`${record.row_id}\u0000${chatId}`) : undefined;
-      found.push({ order: row?.order ?? Number.MAX_SAFE_INTEGER, variant: record.variant ?? 0, chat, result: resultRow(record, row?.line, endpoint, scores.get(record.chat_record_id), loopEnd) });
+      const result = resultRow(record, row?.line, endpoint, scores.get(record.chat_record_id), loopEnd);
+      found.push({ order: row?.order ?? Number.MAX_SAFE_INTEGER, variant: record.variant ?? 0, chat, result });
     }
   }
   found.sort((a, b) => a.order - b.order || a.variant - b.variant || a.chat - b.chat);

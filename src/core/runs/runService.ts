@@ -268,7 +268,9 @@ export class RunService {
         if (manifest) runs.set(runId, manifest.run);
       }
     }
-    for (const live of this.live.values()) if (filter.sessionId === undefined || live.run.session_id === filter.sessionId) runs.set(live.run.run_id, this.copy(live));
+    for (const live of this.live.values()) {
+      if (filter.sessionId === undefined || live.run.session_id === filter.sessionId) runs.set(live.run.run_id, this.copy(live));
+    }
     return [...runs.values()].sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : 0));
   }
 
@@ -397,7 +399,9 @@ export class RunService {
     let loopRuns: string[] | null = null;
     if (plan.loop) {
       const name = plan.loop.loop.name;
-      loopRuns = (await this.list({ sessionId: plan.session.session_id })).filter((r) => r.run_id !== runId && r.loop?.name === name).map((r) => r.run_id);
+      loopRuns = (await this.list({ sessionId: plan.session.session_id }))
+        .filter((r) => r.run_id !== runId && r.loop?.name === name)
+        .map((r) => r.run_id);
     }
     return indexEarlier(this.store, plan.session, runId, plan.attackModule, loopRuns);
   }
@@ -489,8 +493,11 @@ export class RunService {
       run.results = index.results;
       run.errors = index.errors;
       run.rows_done = 0;
-      const attacker = plan.attackerEndpoint !== null && (plan.loop || plan.attack?.needsModel) ? await this.sessions.modelFor(plan.attackerEndpoint) : undefined;
-      if (plan.judge) for (const [chatId, records] of index.unscored) await this.sessions.scoreWith(run.session_id, chatId, records, plan.judge);
+      const needsAttacker = plan.attackerEndpoint !== null && (plan.loop || plan.attack?.needsModel);
+      const attacker = needsAttacker ? await this.sessions.modelFor(plan.attackerEndpoint as string) : undefined;
+      if (plan.judge) {
+        for (const [chatId, records] of index.unscored) await this.sessions.scoreWith(run.session_id, chatId, records, plan.judge);
+      }
       const keep = this.keeper(plan, earlier);
       for await (const row of live.source.rows()) {
         if (live.stopping || signal.aborted) break;
@@ -544,7 +551,13 @@ export class RunService {
   }
 
   /** The prompts a row still needs: the row (or each attack variant) to the chats that have not answered it. */
-  private async promptUnits(live: LiveRun, row: DatasetRow, index: AnswerIndex, earlier: Earlier, attacker: ChatModel | undefined): Promise<((attacker?: ChatModel) => Promise<void>)[]> {
+  private async promptUnits(
+    live: LiveRun,
+    row: DatasetRow,
+    index: AnswerIndex,
+    earlier: Earlier,
+    attacker: ChatModel | undefined,
+  ): Promise<((attacker?: ChatModel) => Promise<void>)[]> {
     const { plan } = live;
     const variants = plan.attack ? await this.variantsOf(live, row, index, attacker) : [row.input];
     const units: (() => Promise<void>)[] = [];
@@ -573,7 +586,13 @@ export class RunService {
     return variants;
   }
 
-  private async sendUnit(live: LiveRun, row: DatasetRow, variant: number | undefined, text: string, chats: readonly string[]): Promise<void> {
+  private async sendUnit(
+    live: LiveRun,
+    row: DatasetRow,
+    variant: number | undefined,
+    text: string,
+    chats: readonly string[],
+  ): Promise<void> {
     const { run, plan, controller } = live;
     const promptId = randomUUID();
     this.byPrompt.set(promptId, live);
@@ -601,7 +620,9 @@ export class RunService {
   /** The loops a row still needs: one per chat whose loop has not ended. */
   private loopUnits(live: LiveRun, row: DatasetRow, index: AnswerIndex, earlier: Earlier): ((attacker?: ChatModel) => Promise<void>)[] {
     const ended = (index.loops.get(row.id) ?? 0) | (earlier.loops.get(row.id) ?? 0);
-    return live.plan.session.chat_ids.flatMap((chatId, i) => ((ended & (1 << i)) === 0 ? [(attacker?: ChatModel) => this.runLoop(live, row, chatId, i, attacker as ChatModel)] : []));
+    return live.plan.session.chat_ids.flatMap((chatId, i) =>
+      (ended & (1 << i)) === 0 ? [(attacker?: ChatModel) => this.runLoop(live, row, chatId, i, attacker as ChatModel)] : [],
+    );
   }
 
   /** One row's loop in one chat: its turns are records, the attacker's calls and how it ended go to the run's files. */
@@ -648,7 +669,9 @@ export class RunService {
               ...(options.conversation ? { conversation: options.conversation } : {}),
             });
             const record = made[chatId]![0]!;
-            const metric = plan.judge && record.error === null ? ((await this.sessions.scoreWith(run.session_id, chatId, [record], plan.judge)).get(record.chat_record_id) ?? null) : null;
+            const judged = plan.judge && record.error === null;
+            const scores = judged ? await this.sessions.scoreWith(run.session_id, chatId, [record], plan.judge!) : undefined;
+            const metric = scores?.get(record.chat_record_id) ?? null;
             return { record, metric, success: attackSucceeded(metric) };
           } finally {
             this.byPrompt.delete(promptId);
@@ -681,7 +704,12 @@ export class RunService {
   }
 
   private manifestOf(live: LiveRun): Manifest {
-    return { run: this.copy(live), owner: THIS_PROCESS, request: live.plan.request as Record<string, unknown>, inline_rows: live.inlineRows ? [...live.inlineRows] : null };
+    return {
+      run: this.copy(live),
+      owner: THIS_PROCESS,
+      request: live.plan.request as Record<string, unknown>,
+      inline_rows: live.inlineRows ? [...live.inlineRows] : null,
+    };
   }
 
   /** Writes the manifest as it is when the write begins; writes of one run never overtake each other. */

@@ -47,7 +47,10 @@ export async function openSource(source: RowSource): Promise<OpenedSource> {
       }),
     };
   }
-  const dataset = await Dataset.open(source.file, { ...(source.format ? { format: source.format } : {}), ...(source.template !== undefined ? { template: source.template } : {}) });
+  const dataset = await Dataset.open(source.file, {
+    ...(source.format ? { format: source.format } : {}),
+    ...(source.template !== undefined ? { template: source.template } : {}),
+  });
   return {
     rows: () => dataset.rows(),
     identity: async (keep = () => true) => {

@@ -35,7 +35,13 @@ function instructions(goal: string, target: string | undefined, maxTurns: number
   ].join('\n');
 }
 
-function turnRequest(context: LoopContext, turn: number, accepted: readonly StoredChatRecord[], refused: JudgedTurn | undefined, last: JudgedTurn | undefined): string {
+function turnRequest(
+  context: LoopContext,
+  turn: number,
+  accepted: readonly StoredChatRecord[],
+  refused: JudgedTurn | undefined,
+  last: JudgedTurn | undefined,
+): string {
   const lines = [`Turn ${turn} of ${context.maxTurns}.`];
   if (accepted.length === 0) lines.push('The conversation has not started yet.');
   else {

@@ -75,11 +75,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const runs = new RunService({ sessions, store, endpoints, datasetFolders: options.datasetFolders ?? [], log });
   const events: ApiEventLog = new EventLog(options.eventLog);
   feedEventLog(events, sessions, attacks, runs);
-  const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log }) : undefined;
+  const watcher = options.watch
+    ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log })
+    : undefined;
   watcher?.onDidChange((change) => {
     // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
     sessions.applyExternalChange(change).catch((err: unknown) => {
-      log('error', `Could not follow a change in the storage folder: ${isCoreError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`);
+      log(
+        'error',
+        `Could not follow a change in the storage folder: ${isCoreError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`,
+      );
     });
   });
   watcher?.start();
