@@ -37,7 +37,10 @@ describe('dataset run routes', function () {
   });
   afterEach(() => assert.deepEqual(h.problems, []));
 
-  const session = async (endpoints: string[]) => (await h.json<{ session: { session_id: string; chat_ids: string[] } }>('POST', '/v1/sessions', { name: 'Runs', endpoints })).session;
+  let sessions = 0;
+  // Named apart: ids are made of the name and the second.
+  const session = async (endpoints: string[]) =>
+    (await h.json<{ session: { session_id: string; chat_ids: string[] } }>('POST', '/v1/sessions', { name: `Runs ${++sessions}`, endpoints })).session;
   const start = async (body: object) => (await h.json<{ run: Run }>('POST', '/v1/runs', body, 202)).run;
   const finished = (runId: string) => eventually(async () => {
     const { run } = await h.json<{ run: Run }>('GET', `/v1/runs/${runId}`);
