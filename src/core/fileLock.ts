@@ -13,6 +13,7 @@
 // at a time may remove it, under a second lock (`<lock>.break`), and only
 // after looking again: the others then find the new owner's lock, which is
 // not stale, instead of removing it.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { CoreError } from './errors';
 import { isRunning, THIS_PROCESS as ME, type ProcessOwner as LockOwner } from './processOwner';
@@ -25,8 +26,33 @@ export interface FileLockOptions {
   giveUpAfterMs?: number;
 }
 
-/** Creates the lock naming this process; its inode, or undefined when someone holds it. */
+/**
+ * Creates the lock naming this process; its inode, or undefined when someone
+ * holds it. The name is written to a file of this process first and linked
+ * into place (a link fails if the name exists, as O_EXCL does), so a lock is
+ * never seen without its owner: a holder killed while taking it leaves a
+ * lock that is stale at once, or none, never an empty one that only its age
+ * could free.
+ */
 async function tryCreate(path: string): Promise<number | undefined> {
+  const draft = `${path}.${ME.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fs.writeFile(draft, JSON.stringify(ME), { flag: 'wx' });
+    await fs.link(draft, path);
+    return (await fs.stat(draft)).ino;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return undefined;
+    // A file system without hard links (some network shares): create and write, as before.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createAndWrite(path);
+    throw err;
+  } finally {
+    await fs.unlink(draft).catch(() => undefined);
+  }
+}
+
+/** Creates the lock with O_EXCL, then writes the owner into it: a holder killed in between leaves a lock only its age frees. */
+async function createAndWrite(path: string): Promise<number | undefined> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, 'wx');
