@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, readApiDiscovery, startE2E, type E2E, type EndpointConfig } from './harness';
-import { answerInput, cells, chatFrame, chatPanel, column, notification, pickItem, promptValue, quickInput, rows, runCommand, tid, waitForCount, waitForStep } from './ui';
+import { answerInput, cells, chatFrame, chatPanel, column, notification, pickItem, promptValue, quickInput, rows, runCommand, runCommandToStep, tid, waitForCount, waitForStep } from './ui';
 
 const COMPLIANT: EndpointConfig = { id: 'compliant', name: 'Compliant', model: 'compliant-model' };
 const REFUSER: EndpointConfig = { id: 'refuser', name: 'Refuser', model: 'refuser-model' };
@@ -63,7 +63,7 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     sessionId = session.session_id;
     chatIds.set(COMPLIANT, session.chat_ids[0]!);
     chatIds.set(REFUSER, session.chat_ids[1]!);
-    await runCommand(page, 'Moonshot: Open Session');
+    await runCommandToStep(page, 'Moonshot: Open Session', { placeholder: 'Open which session?' });
     await pickItem(page, { placeholder: 'Open which session?' }, SESSION);
     await panel().locator(tid('session-title')).filter({ hasText: SESSION }).waitFor();
   });
