@@ -38,6 +38,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // `import { z } from 'zod'` reaches zod through a namespace re-export that esbuild cannot
+    // tree-shake: every bundle would carry all of zod's locales (about 260 KiB minified).
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message: "Use import * as z from 'zod' (or 'zod/mini').",
+        },
+      ],
+    },
+  },
+  {
     // The core runs headless: it must never depend on VS Code.
     files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/cli.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/server run without VS Code.' }] }] },

@@ -1,7 +1,7 @@
 // The one source of truth for every shape that crosses a boundary: API
 // bodies, stored records, endpoint configs. Types are z.infer of these, and
 // the OpenAPI document is generated from them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
 import { MAX_SEED } from './random';
 import { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS } from './limits';

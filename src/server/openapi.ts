@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route table and the same zod
 // schemas that validate requests, so the two cannot drift apart.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Route } from './routes';
 import { ErrorBodySchema } from '../core/schemas';
 

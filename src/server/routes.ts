@@ -1,7 +1,7 @@
 // Every route of the local API: what it takes, what it answers, and how it
 // is described in the OpenAPI document. Handlers only translate between
 // HTTP and the core; all rules live in the core's schemas and services.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import {
   BooleanQuerySchema,

@@ -3,7 +3,7 @@
 // with safeParse and drops what does not fit, because a webview is a
 // separate, less trusted context. A webview request that wants an answer
 // carries a `requestId`; the host answers it with exactly one `reply`.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AttackSchema, ChatRecordSchema, MAX_PROMPT_CHARS, MetricResultSchema, SessionSummarySchema } from '../core/schemas';
 
 export const ColumnSchema = z.object({
