@@ -45,13 +45,17 @@ const common = {
   external: ['vscode', 'mocha', 'playwright-core'],
 };
 
+const webview = { ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'out', external: [], minify: true };
+
 const shipped = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'out' },
   // package.json's `bin`: run as a command, so it needs its interpreter line.
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'out', banner: { js: '#!/usr/bin/env node' } },
-  // The webview script is parsed on every panel open (and after every reload
-  // of a hidden panel), so it is always minified: 1.4 MB -> 0.77 MB.
-  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'out', external: [], minify: true },
+  // The webview scripts are parsed on every panel open (and after every reload
+  // of a hidden panel), so they are always minified. The highlighter is its own
+  // script, fetched by the panel when an answer first has code (highlightLoader.ts).
+  { ...webview, entryPoints: { webview: 'src/webview/main.ts' } },
+  { ...webview, entryPoints: { 'webview-highlight': 'src/webview/highlighter.ts' }, globalName: 'moonshotHighlighter' },
 ];
 const configs = production
   ? shipped
@@ -63,7 +67,7 @@ const configs = production
 
 if (production) {
   // Maps left by an earlier development build would no longer match the bundles.
-  for (const name of ['extension', 'cli', 'webview']) rmSync(join('out', `${name}.js.map`), { force: true });
+  for (const name of ['extension', 'cli', 'webview', 'webview-highlight']) rmSync(join('out', `${name}.js.map`), { force: true });
 }
 
 if (watch) {
