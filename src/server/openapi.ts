@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { Route } from './routes';
 import { ErrorBodySchema } from '../core/schemas';
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });

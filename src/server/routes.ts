@@ -59,7 +59,7 @@ export interface Route {
    */
   body?: z.ZodType;
   query?: QueryDoc[];
-  response: z.ZodType;
+  response: z.core.$ZodType;
   /** The success status (default 200); a handler answering another one returns a JsonReply with it. */
   status?: 200 | 202;
   /** What a success is (default JSON); a `text/event-stream` handler returns a StreamingReply. */
