@@ -33,6 +33,24 @@ const problemMatcherPlugin = {
   },
 };
 
+// Packages the extension does not need until a feature asks for them: the
+// OpenAI SDK (the first model call), the YAML parser (the first YAML dataset).
+// The code loads each with `await import('<name>')`; the shipped bundles
+// then require out/chunks/<name>.js, bundled from the package on its own, so
+// activation does not parse them. A static import of one is a build error:
+// it would put the package back into the bundle.
+const LAZY_PACKAGES = ['openai', 'yaml'];
+
+const lazyChunksPlugin = {
+  name: 'lazy-chunks',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`) }, (args) => {
+      if (args.kind === 'dynamic-import') return { path: `./chunks/${args.path}.js`, external: true };
+      return { errors: [{ text: `${args.path} is loaded on first use (out/chunks/${args.path}.js): use await import('${args.path}'), or import only its types` }] };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -47,10 +65,15 @@ const common = {
 
 const webview = { ...common, platform: 'browser', format: 'iife', target: 'es2022', outdir: 'out', external: [], minify: true };
 
+// The extension and the CLI, with the lazy packages left to their chunks (required, not import()ed:
+// the same module loader as the rest of the bundle, in VS Code's extension host as in Node).
+const host = { ...common, outdir: 'out', plugins: [...common.plugins, lazyChunksPlugin], supported: { 'dynamic-import': false } };
+
 const shipped = [
-  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'out' },
+  { ...host, entryPoints: { extension: 'src/extension.ts' } },
   // package.json's `bin`: run as a command, so it needs its interpreter line.
-  { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'out', banner: { js: '#!/usr/bin/env node' } },
+  { ...host, entryPoints: { cli: 'src/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: Object.fromEntries(LAZY_PACKAGES.map((name) => [`chunks/${name}`, name])), outdir: 'out' },
   // The webview scripts are parsed on every panel open (and after every reload
   // of a hidden panel), so they are always minified. The highlighter is its own
   // script, fetched by the panel when an answer first has code (highlightLoader.ts).
@@ -67,7 +90,9 @@ const configs = production
 
 if (production) {
   // Maps left by an earlier development build would no longer match the bundles.
-  for (const name of ['extension', 'cli', 'webview', 'webview-highlight']) rmSync(join('out', `${name}.js.map`), { force: true });
+  for (const name of ['extension', 'cli', 'webview', 'webview-highlight', ...LAZY_PACKAGES.map((p) => `chunks/${p}`)]) {
+    rmSync(join('out', `${name}.js.map`), { force: true });
+  }
 }
 
 if (watch) {
