@@ -12,7 +12,7 @@ import type { StoredChatRecord } from '../src/core/schemas';
 import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
 import { measurePanelRender } from './panelRender';
-import { packagedVsixKiB } from './vsixSize';
+import { measureBundleSizes } from './bundleSizes';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
@@ -277,7 +277,7 @@ async function main() {
   }
   rows.push(...(await measureDatasetRuns()));
   rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
-  rows.push({ name: 'packaged extension (.vsix, npm run package)', value: packagedVsixKiB(), unit: 'KiB', target: '', ok: true });
+  rows.push(...measureBundleSizes());
 
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'benchmark'.padEnd(width)}  ${'value'.padStart(9)}  unit  target`);
