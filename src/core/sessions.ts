@@ -26,7 +26,7 @@ import { SessionStore } from './store';
 import { EndpointRegistry } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { CONTEXT_STRATEGIES, preparePrompt } from './pipeline';
-import { createConnector, describeError, EndpointLimiters } from './connectors';
+import { ConnectorCache, createConnector, describeError, EndpointLimiters } from './connectors';
 import { cancelledError } from './connectors/errors';
 import type { Connector, ResolvedEndpoint, TokenUsage } from './connectors/types';
 import type { ChatModel } from './chatModel';
@@ -164,7 +164,9 @@ export class SessionService {
     this.endpoints = options.endpoints;
     this.templates = options.templates;
     this.limiters = options.limiters ?? new EndpointLimiters();
-    this.connectorFor = options.connectorFor ?? createConnector;
+    // One client per endpoint, reused while its config (token included) stays the same.
+    const connectors = new ConnectorCache(options.connectorFor ?? createConnector);
+    this.connectorFor = (endpoint) => connectors.get(endpoint);
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? noLog;
   }
