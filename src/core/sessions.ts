@@ -142,6 +142,8 @@ export class SessionService {
 
   private sessions: Map<string, StoredSession> | undefined;
   private loading: Promise<Map<string, StoredSession>> | undefined;
+  /** The listing as the API sends it, made once per change of the index rather than once per request. */
+  private listing: { sessions: Buffer; names: Buffer } | undefined;
   /** The end of each chat's queue, by "<session_id>/<chat_id>": a chat's prompts run one after another, in the order accepted. */
   private readonly chatQueues = new Map<string, Promise<void>>();
   /** Chat jobs queued or running, by session id, so they can be stopped and a delete can wait for them. */
@@ -175,8 +177,8 @@ export class SessionService {
     if (this.sessions) return this.sessions;
     this.loading ??= this.store.listSessions().then(
       (list) => {
-        this.sessions = new Map(list.map((s) => [s.session_id, s]));
-        return this.sessions;
+        this.replaceIndex(new Map(list.map((s) => [s.session_id, s])));
+        return this.sessions as Map<string, StoredSession>;
       },
       (err: unknown) => {
         // The storage was broken (503): the next caller reads it again rather than inheriting this failure.
@@ -198,8 +200,7 @@ export class SessionService {
         known.size === onDisk.length &&
         onDisk.every((s) => JSON.stringify(known.get(s.session_id)) === JSON.stringify(s));
       if (!same) {
-        this.sessions = new Map(onDisk.map((s) => [s.session_id, s]));
-        this.loading = Promise.resolve(this.sessions);
+        this.replaceIndex(new Map(onDisk.map((s) => [s.session_id, s])));
         this.changed.fire({ type: 'reloaded' });
       }
     }
@@ -216,8 +217,25 @@ export class SessionService {
     // Another process (a second window, `serve`) may have created it since the index was read.
     const session = index.get(sessionId) ?? (await this.store.readSession(sessionId));
     if (!session) throw new NotFoundError('Session not found');
-    index.set(sessionId, session);
+    this.remember(index, session);
     return session;
+  }
+
+  private replaceIndex(index: Map<string, StoredSession>): void {
+    this.sessions = index;
+    this.loading = Promise.resolve(index);
+    this.listing = undefined;
+  }
+
+  /** Puts a session (new or changed) in the index. */
+  private remember(index: Map<string, StoredSession>, session: StoredSession): void {
+    if (index.get(session.session_id) === session) return;
+    index.set(session.session_id, session);
+    this.listing = undefined;
+  }
+
+  private forget(index: Map<string, StoredSession>, sessionId: string): void {
+    if (index.delete(sessionId)) this.listing = undefined;
   }
 
   private toMetadata(session: StoredSession, history: SessionMetadata['chat_history'] = null): SessionMetadata {
@@ -238,9 +256,27 @@ export class SessionService {
 
   /** Every session, newest first, without history. */
   async list(): Promise<SessionMetadata[]> {
-    const sessions = [...(await this.index()).values()];
+    return this.sorted(await this.index());
+  }
+
+  private sorted(index: Map<string, StoredSession>): SessionMetadata[] {
+    const sessions = [...index.values()];
     sessions.sort((a, b) => b.created_epoch - a.created_epoch);
     return sessions.map((s) => this.toMetadata(s));
+  }
+
+  /**
+   * list() and the ids of list() as JSON bytes, made once per change: a
+   * client polling the listing costs a copy of the bytes, not a
+   * serialisation of every session.
+   */
+  async listJson(): Promise<{ sessions: Buffer; names: Buffer }> {
+    const index = await this.index();
+    if (!this.listing) {
+      const list = this.sorted(index);
+      this.listing = { sessions: Buffer.from(JSON.stringify(list)), names: Buffer.from(JSON.stringify(list.map((s) => s.session_id))) };
+    }
+    return this.listing;
   }
 
   async get(sessionId: string, options: { includeHistory?: boolean } = {}): Promise<SessionMetadata> {
@@ -330,7 +366,7 @@ export class SessionService {
     };
     const index = await this.index();
     await this.store.createSession(session);
-    index.set(session.session_id, session);
+    this.remember(index, session);
     const metadata = this.toMetadata(session);
     this.changed.fire({ type: 'created', session: metadata });
     return metadata;
@@ -353,7 +389,7 @@ export class SessionService {
       for (const task of this.scoring.get(sessionId) ?? []) task.controller.abort();
       await Promise.allSettled([...(this.scoring.get(sessionId) ?? [])].map((task) => task.done));
       await this.store.deleteSession(sessionId);
-      (await this.index()).delete(sessionId);
+      this.forget(await this.index(), sessionId);
     } finally {
       this.deleting.delete(sessionId);
     }
@@ -375,7 +411,7 @@ export class SessionService {
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     const next = change(session);
     await this.store.writeSession(next);
-    (await this.index()).set(sessionId, next);
+    this.remember(await this.index(), next);
     this.changed.fire({ type: 'updated', session: this.toMetadata(next) });
   }
 

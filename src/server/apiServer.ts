@@ -13,7 +13,7 @@ import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
 import { BODY_TIMEOUT_MS, RequestBody } from './requestBody';
 import { buildOpenApiDocument } from './openapi';
-import { JsonReply, StreamingReply } from './reply';
+import { JsonBytes, JsonReply, StreamingReply } from './reply';
 import type { EventStreamOptions } from './eventStream';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
@@ -21,6 +21,7 @@ const FALLBACK_PORT_TRIES = 50;
 const HEADERS_TIMEOUT_MS = 60_000;
 /** What dispatch answers for a CORS preflight: 204 with CORS headers and no body. */
 const PREFLIGHT = Symbol('preflight');
+const EMPTY = Buffer.alloc(0);
 
 export interface ApiServerOptions {
   core: Core;
@@ -169,6 +170,7 @@ export class ApiServer {
       if (result === PREFLIGHT) this.send(res, 204, undefined);
       else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
       else if (result instanceof JsonReply) this.send(res, result.status, result.body);
+      else if (result instanceof JsonBytes) this.sendBytes(res, 200, result.bytes);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -232,16 +234,20 @@ export class ApiServer {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = status === 204 ? '' : JSON.stringify(body);
+    // Encoded once: the length and the bytes sent come from the same buffer.
+    this.sendBytes(res, status, status === 204 ? EMPTY : Buffer.from(JSON.stringify(body)), headers);
+  }
+
+  private sendBytes(res: ServerResponse, status: number, bytes: Buffer, headers: Record<string, string> = {}): void {
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': bytes.length,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       ...this.corsHeaders(res.req),
       ...headers,
     });
-    res.end(text);
+    res.end(bytes);
   }
 
   /** CORS headers only for an origin the user allow-listed. */

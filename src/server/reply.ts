@@ -10,6 +10,11 @@ export class JsonReply {
   ) {}
 }
 
+/** A 200 JSON body already serialised (a cached listing): sent as it is. */
+export class JsonBytes {
+  constructor(readonly bytes: Buffer) {}
+}
+
 /** 202: the work goes on after the answer. */
 export const accepted = (body: unknown) => new JsonReply(202, body);
 

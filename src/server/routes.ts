@@ -27,6 +27,7 @@ import { parseOrThrow } from '../core/validation';
 import { buildRedTeamRoutes } from './redTeamRoutes';
 import { nameParam, queryParam, sessionId, success } from './routeParams';
 import { eventStreamRoute, type EventStreamOptions } from './eventStream';
+import { JsonBytes } from './reply';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -84,14 +85,14 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions',
       summary: 'All sessions, newest first, without history',
       response: zod.array(SessionMetadataSchema),
-      handle: () => sessions.list(),
+      handle: async () => new JsonBytes((await sessions.listJson()).sessions),
     },
     {
       method: 'GET',
       path: '/v1/sessions/name',
       summary: 'The ids of all sessions, newest first',
       response: zod.array(zod.string()),
-      handle: async () => (await sessions.list()).map((s) => s.session_id),
+      handle: async () => new JsonBytes((await sessions.listJson()).names),
     },
     {
       method: 'GET',
