@@ -69,7 +69,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const attacks = new AttackService({ sessions, store, log });
   const events: ApiEventLog = new EventLog(options.eventLog);
   feedEventLog(events, sessions, attacks);
-  const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log }) : undefined;
+  const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), ownWriter: store.journal.id, log }) : undefined;
   watcher?.onDidChange((change) => {
     // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
     sessions.applyExternalChange(change).catch((err: unknown) => {
@@ -90,6 +90,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       await Promise.all([sessions.drain(), attacks.drain()]);
       // An attack's last records may have started scoring after the first drain looked.
       await sessions.drain();
+      await store.journal.settled();
     },
     dispose: () => watcher?.dispose(),
   };

@@ -152,6 +152,8 @@ export class SessionService {
   private readonly active = new Map<string, ActivePrompt[]>();
   /** Sessions being deleted: they take no new prompt and write no record. */
   private readonly deleting = new Set<string>();
+  /** Sessions being created by this process: their folder is there before the index knows them. */
+  private readonly creating = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   /** Scoring in the background, by session id, so a delete can stop and wait for it. */
   private readonly scoring = new Map<string, Set<ScoringTask>>();
@@ -189,26 +191,44 @@ export class SessionService {
     return this.loading;
   }
 
-  /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
+  /**
+   * Follows changes a StoreWatcher saw, so listeners show what another
+   * process wrote: `reloaded` when the listing differs from what this
+   * process knew, `recordsChanged` for each session whose records grew.
+   */
   async applyExternalChange(change: StoreChange): Promise<void> {
-    // The watcher also sees this process's own writes; only what differs from what it knows is news.
-    if (change.metadata) {
-      const known = this.sessions;
+    // Not listed yet: the first listing reads the folder as it is now.
+    const index = this.sessions;
+    if (index && change.all) {
       const onDisk = await this.store.listSessions();
-      const same =
-        known !== undefined &&
-        known.size === onDisk.length &&
-        onDisk.every((s) => JSON.stringify(known.get(s.session_id)) === JSON.stringify(s));
+      const same = index.size === onDisk.length && onDisk.every((s) => sameSession(index.get(s.session_id), s));
       if (!same) {
         this.replaceIndex(new Map(onDisk.map((s) => [s.session_id, s])));
         this.changed.fire({ type: 'reloaded' });
       }
+    } else if (index) {
+      const seen = new Map(change.sessions);
+      // A folder that came or went with no word in the journal (an older writer, a person): its metadata says.
+      const read = await Promise.all(
+        [...change.folders].filter((id) => !seen.has(id) && !this.creating.has(id) && !this.deleting.has(id)).map(async (id) => [id, (await this.store.readSession(id)) ?? null] as const),
+      );
+      for (const [id, session] of read) seen.set(id, session);
+      let differs = false;
+      for (const [id, session] of seen) {
+        // This process's own create or delete in flight: it updates the index itself.
+        if (this.creating.has(id) || this.deleting.has(id)) continue;
+        if (session === null) {
+          differs = index.has(id) || differs;
+          this.forget(index, id);
+        } else if (!sameSession(index.get(id), session)) {
+          differs = true;
+          this.remember(index, session);
+        }
+      }
+      if (differs) this.changed.fire({ type: 'reloaded' });
     }
     for (const sessionId of change.sessionIds) {
-      const session = this.sessions?.get(sessionId);
-      if (!session) continue;
-      const changed = await Promise.all(session.chat_ids.map((chatId) => this.store.takeForeignChanges(sessionId, chatId)));
-      if (changed.some(Boolean)) this.changed.fire({ type: 'recordsChanged', sessionId });
+      if (!index || index.has(sessionId)) this.changed.fire({ type: 'recordsChanged', sessionId });
     }
   }
 
@@ -365,8 +385,13 @@ export class SessionService {
       metric: null,
     };
     const index = await this.index();
-    await this.store.createSession(session);
-    this.remember(index, session);
+    this.creating.add(session.session_id);
+    try {
+      await this.store.createSession(session);
+      this.remember(index, session);
+    } finally {
+      this.creating.delete(session.session_id);
+    }
     const metadata = this.toMetadata(session);
     this.changed.fire({ type: 'created', session: metadata });
     return metadata;
@@ -763,6 +788,10 @@ export class SessionService {
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+function sameSession(a: StoredSession | undefined, b: StoredSession): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The record as the API and the UI get it: with its latest score (key last, so the stored keys keep their order). */

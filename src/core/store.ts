@@ -4,6 +4,8 @@
 //   sessions/<session_id>/<chat_id>.jsonl one record per line, append-only
 //   sessions/<session_id>/<chat_id>.scores.jsonl  the records' scores, append-only
 //   sessions/<session_id>/attacks/<attack_id>.json  an attack run's manifest, replaced atomically
+//   sessions/.journal                      every writer's changes, one line each (storeJournal.ts):
+//                                          what other processes follow, and the index of sessions
 // Appending never rewrites history, so a prompt costs the same at record
 // 4,000 as at record 1. A torn last line (a writer that died mid-append) is
 // ignored on read and cut off before the next append.
@@ -19,6 +21,7 @@ import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
 import { noLog, type Log } from './log';
+import { JournalWriter, readJournal, type JournalSessions } from './storeJournal';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
@@ -140,6 +143,8 @@ async function appendWhole(handle: fs.FileHandle, line: Buffer, size: number): P
 export interface SessionStoreOptions {
   /** Where warnings about odd entries in the folder go. */
   log?: Log;
+  /** How much the journal may grow past its last snapshot before it is compacted. */
+  journalGrowthLimit?: number;
 }
 
 export class SessionStore {
@@ -147,10 +152,8 @@ export class SessionStore {
   private readonly log: Log;
   /** Size and inode of each chat file after this process's last append, and that record's id. */
   private readonly lastAppend = new Map<string, { size: number; ino: number; id: number }>();
-  /** Each chat file's size when this process last wrote or looked, to notice other writers. */
-  private readonly seenSize = new Map<string, number>();
-  /** Chat files another process appended to, noticed while this one appended. */
-  private readonly foreignWrites = new Set<string>();
+  /** Tells other processes (and this one's next start) what changed. */
+  readonly journal: JournalWriter;
   /** The end of each score file's queue of appends in this process, by path. */
   private readonly scoreWrites = new Map<string, Promise<void>>();
   /** Odd paths already warned about: once each, not at every listing. */
@@ -162,6 +165,7 @@ export class SessionStore {
   ) {
     this.sessionsDir = join(root, 'sessions');
     this.log = options.log ?? noLog;
+    this.journal = new JournalWriter(this.sessionsDir, { log: this.log, ...(options.journalGrowthLimit ? { growthLimit: options.journalGrowthLimit } : {}) });
   }
 
   private warnOnce(path: string, message: string): void {
@@ -181,7 +185,13 @@ export class SessionStore {
     return join(this.sessionDir(sessionId), `${chatId}.jsonl`);
   }
 
-  /** Every session whose metadata can be read; anything else in the folder is skipped (with one warning). */
+  /**
+   * Every session whose metadata can be read; anything else in the folder
+   * is skipped (with one warning). The journal lists the sessions this
+   * program wrote, so only folders it does not list (an older version's, a
+   * person's, one being created right now) have their session.json read;
+   * a journal found behind the folder is rewritten to match it.
+   */
   async listSessions(): Promise<StoredSession[]> {
     let names: string[];
     try {
@@ -190,7 +200,14 @@ export class SessionStore {
       if (isErrno(err, 'ENOENT')) return [];
       throw asStorageError(err, this.sessionsDir);
     }
-    const sessions = await Promise.all(
+    const journal = await readJournal(this.journal.path).catch((err: unknown) => {
+      this.warnOnce(this.journal.path, `Cannot read ${this.journal.path} (${errnoCode(err) ?? String(err)}): every session's metadata is read instead`);
+      return undefined;
+    });
+    const listed: JournalSessions = journal?.sessions ?? new Map();
+    let behind = journal === undefined;
+    const present = new Set<string>();
+    const found = await Promise.all(
       names.map(async (name) => {
         const path = join(this.sessionsDir, name);
         if (name.startsWith(TRASH_PREFIX)) {
@@ -198,16 +215,29 @@ export class SessionStore {
           await this.removeTrash(path);
           return undefined;
         }
-        // Hidden files (.DS_Store and the like) are the system's, not odd.
+        // Hidden files (.DS_Store, the journal and the like) are not sessions.
         if (name.startsWith('.')) return undefined;
         if (!SESSION_ID_PATTERN.test(name)) {
           this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
           return undefined;
         }
-        return this.readSession(name);
+        present.add(name);
+        const known = listed.get(name);
+        if (known) return known;
+        const session = await this.readSession(name);
+        if (session) behind = true;
+        return session;
       }),
     );
-    return sessions.filter((s): s is StoredSession => s !== undefined);
+    for (const id of listed.keys()) if (!present.has(id)) behind = true;
+    const sessions = found.filter((s): s is StoredSession => s !== undefined);
+    if (behind) {
+      // Best effort: the next listing reads the folders again if this fails.
+      await this.journal
+        .replaceWith(new Map(sessions.map((s) => [s.session_id, s])), journal && { ino: journal.ino, offset: journal.offset })
+        .catch((err: unknown) => this.log('warn', `Could not rewrite ${this.journal.path} (${errnoCode(err) ?? String(err)}); the next listing tries again`));
+    }
+    return sessions;
   }
 
   /**
@@ -276,10 +306,12 @@ export class SessionStore {
         await fs.rm(tmp, { force: true }).catch(() => undefined);
       }
     });
+    await this.journal.session(session);
   }
 
   async writeSession(session: StoredSession): Promise<void> {
     await writeFileAtomic(join(this.sessionDir(session.session_id), SESSION_FILE), JSON.stringify(session, null, 2));
+    await this.journal.session(session);
   }
 
   /** Removes every file of the session; a crash part-way is finished by the next listing. */
@@ -293,8 +325,9 @@ export class SessionStore {
       throw asStorageError(err, dir);
     }
     // The session is gone once renamed; files that resist removal are left for the next listing.
+    await this.journal.deleted(sessionId);
     await this.removeTrash(trash);
-    for (const map of [this.lastAppend, this.seenSize]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
+    for (const key of this.lastAppend.keys()) if (key.startsWith(`${dir}/`)) this.lastAppend.delete(key);
   }
 
   /** A chat or score file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
@@ -344,13 +377,11 @@ export class SessionStore {
    */
   async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => StoredChatRecord): Promise<StoredChatRecord> {
     const path = this.chatPath(sessionId, chatId);
-    return this.inSessionFolder(sessionId, path, () =>
+    const record = await this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
         const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
         try {
           const { size: found, ino } = await handle.stat();
-          const seen = this.seenSize.get(path);
-          if (seen !== undefined && seen !== found) this.foreignWrites.add(path);
           // Unchanged since this process's last append: the last id is known and the file ends with a whole line.
           const known = this.lastAppend.get(path);
           const mine = known !== undefined && known.size === found && known.ino === ino ? known : undefined;
@@ -361,13 +392,14 @@ export class SessionStore {
           const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
           await appendWhole(handle, line, size);
           this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
-          this.seenSize.set(path, size + line.length);
           return record;
         } finally {
           await handle.close();
         }
       }),
     );
+    await this.journal.records(sessionId, chatId);
+    return record;
   }
 
   private scoresPath(sessionId: string, chatId: string): string {
@@ -408,7 +440,7 @@ export class SessionStore {
           }
         }),
       );
-    const run = (this.scoreWrites.get(path) ?? Promise.resolve()).then(write);
+    const run = (this.scoreWrites.get(path) ?? Promise.resolve()).then(write).then(() => this.journal.records(sessionId, chatId));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -496,15 +528,4 @@ export class SessionStore {
     }
   }
 
-  /**
-   * Whether another process wrote to the chat since this process last
-   * appended to it or asked; a chat never seen before counts as changed.
-   */
-  async takeForeignChanges(sessionId: string, chatId: string): Promise<boolean> {
-    const path = this.chatPath(sessionId, chatId);
-    const size = await fs.stat(path).then((s) => s.size, () => 0);
-    const changed = this.foreignWrites.delete(path) || this.seenSize.get(path) !== size;
-    this.seenSize.set(path, size);
-    return changed;
-  }
 }
