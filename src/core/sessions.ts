@@ -306,6 +306,29 @@ export class SessionService {
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
   }
 
+  /**
+   * get(id, { includeHistory: true }) as JSON bytes (`session`: the API's
+   * `{"session": ...}`), or only its chat_history (`chats`), in pieces
+   * made from the stored lines as they are read: a history of any length
+   * is never whole in memory. Not found is thrown before the first piece.
+   */
+  async historyJson(sessionId: string, shape: 'session' | 'chats'): Promise<AsyncIterable<Buffer>> {
+    const session = await this.requireSession(sessionId);
+    const store = this.store;
+    // Everything up to the history, then the history itself as chat_history's value.
+    const head = shape === 'session' ? `{"session":${JSON.stringify(this.toMetadata(session)).slice(0, -'null}'.length)}` : '';
+    const tail = shape === 'session' ? '}}' : '';
+    return (async function* () {
+      yield Buffer.from(`${head}{`);
+      for (const [i, chatId] of session.chat_ids.entries()) {
+        yield Buffer.from(`${i > 0 ? ',' : ''}${JSON.stringify(chatId)}:[`);
+        yield* store.chatJson(sessionId, chatId);
+        yield Buffer.from(']');
+      }
+      yield Buffer.from(`}${tail}`);
+    })();
+  }
+
   /** One chat's records, oldest first, each with its latest score. */
   async history(sessionId: string, chatId: string): Promise<ChatRecord[]> {
     await this.requireChat(sessionId, chatId);

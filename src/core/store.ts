@@ -22,6 +22,7 @@ import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } fr
 import { withFileLock } from './fileLock';
 import { noLog, type Log } from './log';
 import { JournalWriter, readJournal, type JournalSessions } from './storeJournal';
+import { chatRecordsJson, type CheckedFile } from './chatJson';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
@@ -158,6 +159,8 @@ export class SessionStore {
   private readonly scoreWrites = new Map<string, Promise<void>>();
   /** Odd paths already warned about: once each, not at every listing. */
   private readonly warned = new Set<string>();
+  /** How far each chat file's lines were checked, so that a read of the whole history needs not parse them again. */
+  private readonly checkedChats = new Map<string, CheckedFile>();
 
   constructor(
     readonly root: string,
@@ -327,7 +330,7 @@ export class SessionStore {
     // The session is gone once renamed; files that resist removal are left for the next listing.
     await this.journal.deleted(sessionId);
     await this.removeTrash(trash);
-    for (const key of this.lastAppend.keys()) if (key.startsWith(`${dir}/`)) this.lastAppend.delete(key);
+    for (const map of [this.lastAppend, this.checkedChats]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
   }
 
   /** A chat or score file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
@@ -346,6 +349,29 @@ export class SessionStore {
       return records;
     } catch (err) {
       return this.unreadableChat(path, err);
+    }
+  }
+
+  /**
+   * The chat's records as the API sends them (each with its latest score
+   * as `metric`), comma-separated JSON in pieces, from the stored lines: a
+   * torn or invalid line is skipped, as readChat skips it.
+   */
+  async *chatJson(sessionId: string, chatId: string): AsyncGenerator<Buffer> {
+    const path = this.chatPath(sessionId, chatId);
+    const metrics = new Map<number, string>();
+    for (const { chat_record_id, metric } of await this.readScores(sessionId, chatId)) metrics.set(chat_record_id, JSON.stringify(metric));
+    let started = false;
+    try {
+      for await (const piece of chatRecordsJson(path, this.checkedChats, metrics)) {
+        started = true;
+        yield piece;
+      }
+      this.warned.delete(path);
+    } catch (err) {
+      // Unreadable from the start: left out, as readChat leaves it out. Part-way, the answer cannot be taken back: it fails.
+      if (started || !errnoCode(err)) throw err;
+      this.unreadableChat(path, err);
     }
   }
 

@@ -13,7 +13,7 @@ import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
 import { BODY_TIMEOUT_MS, RequestBody } from './requestBody';
 import { buildOpenApiDocument } from './openapi';
-import { JsonBytes, JsonReply, StreamingReply } from './reply';
+import { JsonBytes, JsonPieces, JsonReply, StreamingReply } from './reply';
 import type { EventStreamOptions } from './eventStream';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
@@ -171,6 +171,7 @@ export class ApiServer {
       else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
       else if (result instanceof JsonReply) this.send(res, result.status, result.body);
       else if (result instanceof JsonBytes) this.sendBytes(res, 200, result.bytes);
+      else if (result instanceof JsonPieces) await this.sendPieces(req, res, result.pieces);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -248,6 +249,43 @@ export class ApiServer {
       ...headers,
     });
     res.end(bytes);
+  }
+
+  /**
+   * A 200 JSON body written piece by piece as they come, waiting when the
+   * client reads slower than they come. A failure before the first piece is
+   * an ordinary error answer; after it, the connection is closed (the body
+   * can no longer be taken back), and a client gone stops the reading.
+   */
+  private async sendPieces(req: IncomingMessage, res: ServerResponse, pieces: AsyncIterable<Buffer>): Promise<void> {
+    const iterator = pieces[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...this.corsHeaders(req),
+    });
+    try {
+      for (let piece = first; !piece.done; piece = await iterator.next()) {
+        if (res.destroyed) break;
+        if (!res.write(piece.value)) await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+      res.end();
+    } catch (err) {
+      this.options.log?.('error', `${req.method} ${req.url} failed while answering: ${(err as Error)?.stack ?? String(err)}`);
+      res.destroy();
+    } finally {
+      await iterator.return?.();
+    }
   }
 
   /** CORS headers only for an origin the user allow-listed. */

@@ -15,6 +15,11 @@ export class JsonBytes {
   constructor(readonly bytes: Buffer) {}
 }
 
+/** A 200 JSON body sent in pieces as they come (chunked), for bodies too large to hold whole. */
+export class JsonPieces {
+  constructor(readonly pieces: AsyncIterable<Buffer>) {}
+}
+
 /** 202: the work goes on after the answer. */
 export const accepted = (body: unknown) => new JsonReply(202, body);
 

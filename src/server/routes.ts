@@ -27,7 +27,7 @@ import { parseOrThrow } from '../core/validation';
 import { buildRedTeamRoutes } from './redTeamRoutes';
 import { nameParam, queryParam, sessionId, success } from './routeParams';
 import { eventStreamRoute, type EventStreamOptions } from './eventStream';
-import { JsonBytes } from './reply';
+import { JsonBytes, JsonPieces } from './reply';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -103,7 +103,8 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
-        return { session: await sessions.get(id, { includeHistory }) };
+        if (includeHistory) return new JsonPieces(await sessions.historyJson(id, 'session'));
+        return { session: await sessions.get(id) };
       },
     },
     {
@@ -137,7 +138,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
         const body = parseOrThrow(zod.object({ prompt: zod.unknown() }), ctx.body);
         const made = await sessions.prompt(id, body.prompt);
         if (which === 'new') return made;
-        return (await sessions.get(id, { includeHistory: true })).chat_history ?? {};
+        return new JsonPieces(await sessions.historyJson(id, 'chats'));
       },
     },
     {
