@@ -12,7 +12,7 @@
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -129,6 +129,20 @@ async function cutTornTail(handle: fs.FileHandle, size: number): Promise<number>
     })) ?? 0;
   await handle.truncate(end);
   return end;
+}
+
+/** appendWhole with synchronous calls. */
+function appendWholeSync(fd: number, line: Buffer, size: number): void {
+  try {
+    for (let done = 0; done < line.length; ) done += writeSync(fd, line, done);
+  } catch (err) {
+    try {
+      ftruncateSync(fd, size);
+    } catch {
+      // The append failed already; that is what is reported.
+    }
+    throw err;
+  }
 }
 
 /** Appends the whole line, or (when the disk is full part-way) nothing: the file is cut back to `size`. */
@@ -405,28 +419,45 @@ export class SessionStore {
     const path = this.chatPath(sessionId, chatId);
     const record = await this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
-        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+        // The usual case, this process wrote last, is a few system calls made at once (see fileLock.ts on why synchronous).
+        const fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+        let closed = false;
         try {
-          const { size: found, ino } = await handle.stat();
+          const { size: found, ino } = fstatSync(fd);
           // Unchanged since this process's last append: the last id is known and the file ends with a whole line.
           const known = this.lastAppend.get(path);
-          const mine = known !== undefined && known.size === found && known.ino === ino ? known : undefined;
-          // Otherwise another writer came last, and may have died mid-line: cut what it left torn.
-          const size = mine ? found : await cutTornTail(handle, found);
-          const lastId = mine ? mine.id : ((await tailRecords(handle, size, 1))[0]?.chat_record_id ?? 0);
-          const record = make(lastId + 1);
-          const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-          await appendWhole(handle, line, size);
-          this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
-          return record;
+          if (known !== undefined && known.size === found && known.ino === ino) {
+            const record = make(known.id + 1);
+            const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+            appendWholeSync(fd, line, found);
+            this.lastAppend.set(path, { size: found + line.length, ino, id: record.chat_record_id });
+            return record;
+          }
+          closeSync(fd);
+          closed = true;
+          // Another writer came last, and may have died mid-line: cut what it left torn, and read the last id.
+          const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND, PRIVATE_FILE);
+          try {
+            const size = await cutTornTail(handle, (await handle.stat()).size);
+            const lastId = (await tailRecords(handle, size, 1))[0]?.chat_record_id ?? 0;
+            const record = make(lastId + 1);
+            const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+            await appendWhole(handle, line, size);
+            this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
+            return record;
+          } finally {
+            await handle.close();
+          }
         } finally {
-          await handle.close();
+          if (!closed) closeSync(fd);
         }
       }),
     );
-    await this.journal.records(sessionId, chatId);
+    // Not awaited: the record is written; the journal line only tells others, and goes out with the next batch.
+    void this.journal.records(sessionId, chatId);
     return record;
   }
+
 
   private scoresPath(sessionId: string, chatId: string): string {
     if (!SESSION_ID_PATTERN.test(chatId)) throw new NotFoundError('Chat not found');

@@ -108,6 +108,8 @@ describe('the store journal', () => {
       const ino = (await fs.stat(journal())).ino;
       // Two writers at once: appends race the compactions.
       await Promise.all([store.appendNextRecord(session(0).session_id, chat, () => record(id)), other.appendNextRecord(session(1).session_id, chat, () => record(id))]);
+      // The records' journal lines go out after the records.
+      await Promise.all([store.journal.settled(), other.journal.settled()]);
       if ((await fs.stat(journal())).ino !== ino) compactions++;
     }
     assert.ok(compactions >= 2, `compacted ${compactions} times`);
@@ -119,6 +121,7 @@ describe('the store journal', () => {
     const change = await reader.read();
     assert.equal(change.replaced, true);
     await Promise.all([store.appendNextRecord(session(0).session_id, chat, () => record(151)), other.appendNextRecord(session(1).session_id, chat, () => record(151))]);
+    await Promise.all([store.journal.settled(), other.journal.settled()]);
     const last = await reader.read();
     assert.deepEqual(new Set(last.entries.filter((e) => e.e === 'records').map((e) => e.s)), new Set([session(0).session_id, session(1).session_id]));
     await reader.dispose();
@@ -186,6 +189,7 @@ describe('following the journal', () => {
     await mine.sessions.list();
     const ino = (await fs.stat(join(dir(), 'sessions', JOURNAL_FILE))).ino;
     for (let i = 0; i < 40; i++) await other.sessions.prompt(s.session_id, `p${i}`);
+    await other.store.journal.settled();
     assert.notEqual((await fs.stat(join(dir(), 'sessions', JOURNAL_FILE))).ino, ino, 'compacted');
     const changed = next(mine, 'recordsChanged', s.session_id);
     await other.sessions.prompt(s.session_id, 'after');
