@@ -130,9 +130,10 @@ async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: Row
 }
 
 /** The product beside its limits (separate processes: serve, a bare server, the load). */
-async function limitRows(): Promise<Row[]> {
+async function limitRows(only?: string[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const measure of [measureFanOut, measureCallOverhead, measureListing, measureHistory, measureStartup, measureActivation, measureMemory]) rows.push(...(await measure()));
+  const all = { fanout: measureFanOut, call: measureCallOverhead, listing: measureListing, history: measureHistory, startup: measureStartup, activation: measureActivation, memory: measureMemory };
+  for (const [name, measure] of Object.entries(all)) if (!only || only.includes(name)) rows.push(...(await measure()));
   return rows;
 }
 
@@ -140,8 +141,10 @@ async function main() {
   const load = { before: loadAverage(), after: '' };
   console.log(`load average before: ${load.before} (${cpus().length} cores)`);
   const rows: Row[] = [];
-  if (process.env.BENCH_ONLY === 'limits') {
-    rows.push(...(await limitRows()));
+  // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing).
+  const only = process.env.BENCH_ONLY;
+  if (only) {
+    rows.push(...(await limitRows(only === 'limits' ? undefined : only.split(','))));
     return report(rows, load);
   }
   rows.push(...(await limitRows()));

@@ -10,12 +10,11 @@
 // which keep going through the schema on every read, and are skipped when
 // invalid. Appends only add lines after the checked size, so a read after a
 // prompt checks just the new ones.
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, read } from 'node:fs';
 import { StoredChatRecordSchema } from './schemas';
 
-const CHUNK = 1024 * 1024;
-/** Output is handed on in pieces of about this size. */
-const PIECE = 64 * 1024;
+/** Output is handed on in pieces of this size: large enough that writing them is not the cost. */
+const PIECE = 1024 * 1024;
 const RECORD_START = Buffer.from('{"chat_record_id":');
 const COMMA = Buffer.from(',');
 const NO_METRIC = Buffer.from(',"metric":null}');
@@ -69,16 +68,57 @@ function recordIdOf(bytes: Buffer, start: number, end: number): number {
  * pieces. `checked` holds what earlier reads learnt of the file and is
  * updated; `metrics` gives a record's latest score as JSON.
  */
-export async function* chatRecordsJson(path: string, checked: Map<string, CheckedFile>, metrics: Map<number, string>): AsyncGenerator<Buffer> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+/**
+ * Output buffers used again once written: a history of 10,000 records is
+ * 12 MiB of output, and fresh buffers for each answer made the collector
+ * the largest cost of answering it.
+ */
+export class PiecePool {
+  private readonly free: Buffer[] = [];
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(PIECE);
   }
+
+  /** Gives back a piece (or the start of one) once it is written; anything else is left to the collector. */
+  release(piece: Buffer): void {
+    if (piece.byteOffset !== 0 || piece.buffer.byteLength !== PIECE || this.free.length >= 4) return;
+    this.free.push(Buffer.from(piece.buffer, 0, PIECE));
+  }
+}
+
+/** fs.read as a promise, on a descriptor (FileHandle's read goes through more machinery per call). */
+const readAt = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => read(fd, buffer, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))));
+
+export interface ChatJsonOptions {
+  /** Bytes to put before the records and after them, in the same pieces (so a short history is one write). */
+  before?: Buffer;
+  after?: Buffer;
+  /** A file that exists but cannot be opened: told here, and answered as no records. */
+  unreadable?: (err: unknown) => void;
+}
+
+export async function* chatRecordsJson(path: string, checked: Map<string, CheckedFile>, metrics: Map<number, string>, pool = new PiecePool(), options: ChatJsonOptions = {}): AsyncGenerator<Buffer> {
+  let fd: number | undefined;
   try {
-    const { ino, size } = await handle.stat();
+    // Opened synchronously: a trip through the thread pool costs more than the call (see fileLock.ts).
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') {
+      if (typeof code !== 'string' || !options.unreadable) throw err;
+      options.unreadable(err);
+    }
+  }
+  if (fd === undefined) {
+    yield Buffer.concat([options.before ?? Buffer.alloc(0), options.after ?? Buffer.alloc(0)]);
+    return;
+  }
+  const handle = fd;
+  const readBuffer = pool.take();
+  try {
+    const { ino, size } = fstatSync(handle);
     let known = checked.get(path);
     // Another file, or one cut shorter than what was checked (a torn tail cut off, an edit): checked again.
     if (!known || known.ino !== ino || known.size > size) known = { ino, size: 0, slow: [] };
@@ -87,36 +127,57 @@ export async function* chatRecordsJson(path: string, checked: Map<string, Checke
     let checkedTo = known.size;
     const metricOf = (id: number) => metrics.get(id);
 
-    let pieces: Buffer[] = [];
-    let pieceBytes = 0;
+    // Output is copied into pieces of PIECE bytes: no object per record, one write per piece.
+    let out = pool.take();
+    let used = 0;
     let first = true;
-    const add = (part: Buffer) => {
-      if (!first) {
-        pieces.push(COMMA);
-        pieceBytes += 1;
+    const pieces: Buffer[] = [];
+    const put = (bytes: Buffer, start = 0, end = bytes.length) => {
+      while (start < end) {
+        if (used === out.length) {
+          pieces.push(out);
+          out = pool.take();
+          used = 0;
+        }
+        const n = bytes.copy(out, used, start, Math.min(end, start + out.length - used));
+        used += n;
+        start += n;
       }
+    };
+    const separate = () => {
+      if (!first) put(COMMA);
       first = false;
-      pieces.push(part);
-      pieceBytes += part.length;
     };
     const addCanonical = (bytes: Buffer, start: number, end: number) => {
       const metric = metrics.size > 0 ? metricOf(recordIdOf(bytes, start, end)) : undefined;
-      add(bytes.subarray(start, end - 1));
-      const tail = metric === undefined ? NO_METRIC : Buffer.from(`,"metric":${metric}}`);
-      pieces.push(tail);
-      pieceBytes += tail.length;
+      separate();
+      put(bytes, start, end - 1);
+      put(metric === undefined ? NO_METRIC : Buffer.from(`,"metric":${metric}}`));
     };
+    const addText = (text: string) => {
+      separate();
+      put(Buffer.from(text));
+    };
+    if (options.before) put(options.before);
 
-    let buffer = Buffer.alloc(0);
+    // One read buffer for the whole file (output is copied out of it): what is left of a line moves to its front.
+    let buffer = readBuffer;
+    let filled = 0;
     let bufferStart = 0;
     for (let position = 0; position < size; ) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - position));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (filled === buffer.length) {
+        // A line longer than the buffer.
+        const larger = Buffer.allocUnsafeSlow(buffer.length * 2);
+        buffer.copy(larger, 0, 0, filled);
+        buffer = larger;
+      }
+      const bytesRead = await readAt(handle, buffer, filled, Math.min(buffer.length - filled, size - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      buffer = buffer.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([buffer, chunk.subarray(0, bytesRead)]);
+      const scanFrom = filled;
+      filled += bytesRead;
       let start = 0;
-      for (let end = buffer.indexOf(0x0a); end >= 0; start = end + 1, end = buffer.indexOf(0x0a, start)) {
+      for (let end = buffer.indexOf(0x0a, scanFrom); end >= 0 && end < filled; start = end + 1, end = buffer.indexOf(0x0a, start)) {
         const offset = bufferStart + start;
         if (end === start) continue;
         const inChecked = offset + (end - start) + 1 <= checkedTo;
@@ -132,25 +193,25 @@ export async function* chatRecordsJson(path: string, checked: Map<string, Checke
         if (canonical) addCanonical(buffer, start, end);
         else {
           const text = slowRecord(buffer.toString('utf8', start, end), metricOf);
-          if (text !== undefined) add(Buffer.from(text));
+          if (text !== undefined) addText(text);
         }
-        if (pieceBytes >= PIECE) {
-          yield Buffer.concat(pieces, pieceBytes);
-          pieces = [];
-          pieceBytes = 0;
-        }
+        if (pieces.length > 0) yield* pieces.splice(0);
       }
       bufferStart += start;
-      buffer = buffer.subarray(start);
+      buffer.copyWithin(0, start, filled);
+      filled -= start;
     }
     // A last line without its newline: written by hand, or torn by a crash (then it is not valid JSON, and skipped).
-    if (buffer.length > 0) {
-      const text = slowRecord(buffer.toString('utf8'), metricOf);
-      if (text !== undefined) add(Buffer.from(text));
+    if (filled > 0) {
+      const text = slowRecord(buffer.toString('utf8', 0, filled), metricOf);
+      if (text !== undefined) addText(text);
     }
-    if (pieceBytes > 0) yield Buffer.concat(pieces, pieceBytes);
+    if (options.after) put(options.after);
+    yield* pieces.splice(0);
+    if (used > 0) yield out.subarray(0, used);
     checked.set(path, { ino, size: checkedTo, slow });
   } finally {
-    await handle.close();
+    closeSync(handle);
+    pool.release(readBuffer);
   }
 }

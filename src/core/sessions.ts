@@ -312,21 +312,24 @@ export class SessionService {
    * made from the stored lines as they are read: a history of any length
    * is never whole in memory. Not found is thrown before the first piece.
    */
-  async historyJson(sessionId: string, shape: 'session' | 'chats'): Promise<AsyncIterable<Buffer>> {
+  async historyJson(sessionId: string, shape: 'session' | 'chats'): Promise<{ pieces: AsyncIterable<Buffer>; release(piece: Buffer): void }> {
     const session = await this.requireSession(sessionId);
     const store = this.store;
     // Everything up to the history, then the history itself as chat_history's value.
     const head = shape === 'session' ? `{"session":${JSON.stringify(this.toMetadata(session)).slice(0, -'null}'.length)}` : '';
     const tail = shape === 'session' ? '}}' : '';
-    return (async function* () {
-      yield Buffer.from(`${head}{`);
+    const pieces = (async function* () {
+      const last = session.chat_ids.length - 1;
+      if (last < 0) yield Buffer.from(`${head}{}${tail}`);
       for (const [i, chatId] of session.chat_ids.entries()) {
-        yield Buffer.from(`${i > 0 ? ',' : ''}${JSON.stringify(chatId)}:[`);
-        yield* store.chatJson(sessionId, chatId);
-        yield Buffer.from(']');
+        // The brackets and names go into the records' own pieces: a short history is one write.
+        const before = Buffer.from(`${i === 0 ? `${head}{` : ','}${JSON.stringify(chatId)}:[`);
+        const after = Buffer.from(i === last ? `]}${tail}` : ']');
+        yield* store.chatJson(sessionId, chatId, { before, after });
       }
-      yield Buffer.from(`}${tail}`);
     })();
+    // A piece written can be given back to be made again (it is not held after that).
+    return { pieces, release: (piece) => store.releasePiece(piece) };
   }
 
   /** One chat's records, oldest first, each with its latest score. */

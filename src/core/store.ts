@@ -12,7 +12,7 @@
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -22,7 +22,7 @@ import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } fr
 import { withFileLock } from './fileLock';
 import { noLog, type Log } from './log';
 import { JournalWriter, readJournal, type JournalSessions } from './storeJournal';
-import { chatRecordsJson, type CheckedFile } from './chatJson';
+import { chatRecordsJson, PiecePool, type CheckedFile } from './chatJson';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
@@ -175,6 +175,8 @@ export class SessionStore {
   private readonly warned = new Set<string>();
   /** How far each chat file's lines were checked, so that a read of the whole history needs not parse them again. */
   private readonly checkedChats = new Map<string, CheckedFile>();
+  /** The buffers chatJson's pieces are made in; give each back with releasePiece once it is written. */
+  private readonly pieces = new PiecePool();
 
   constructor(
     readonly root: string,
@@ -371,22 +373,29 @@ export class SessionStore {
    * as `metric`), comma-separated JSON in pieces, from the stored lines: a
    * torn or invalid line is skipped, as readChat skips it.
    */
-  async *chatJson(sessionId: string, chatId: string): AsyncGenerator<Buffer> {
+  async *chatJson(sessionId: string, chatId: string, around: { before?: Buffer; after?: Buffer } = {}): AsyncGenerator<Buffer> {
     const path = this.chatPath(sessionId, chatId);
     const metrics = new Map<number, string>();
-    for (const { chat_record_id, metric } of await this.readScores(sessionId, chatId)) metrics.set(chat_record_id, JSON.stringify(metric));
-    let started = false;
+    for (const { chat_record_id, metric } of await this.readScoresIfAny(sessionId, chatId)) metrics.set(chat_record_id, JSON.stringify(metric));
+    // Unreadable from the start: left out, as readChat leaves it out. Part-way, the answer cannot be taken back: it fails.
+    yield* chatRecordsJson(path, this.checkedChats, metrics, this.pieces, { ...around, unreadable: (err) => this.unreadableChat(path, err) });
+    this.warned.delete(path);
+  }
+
+  /** readScores, with the usual case (no score file) found by one synchronous call rather than a failed read. */
+  private async readScoresIfAny(sessionId: string, chatId: string): Promise<RecordScore[]> {
     try {
-      for await (const piece of chatRecordsJson(path, this.checkedChats, metrics)) {
-        started = true;
-        yield piece;
-      }
-      this.warned.delete(path);
+      statSync(this.scoresPath(sessionId, chatId));
     } catch (err) {
-      // Unreadable from the start: left out, as readChat leaves it out. Part-way, the answer cannot be taken back: it fails.
-      if (started || !errnoCode(err)) throw err;
-      this.unreadableChat(path, err);
+      if (isErrno(err, 'ENOENT')) return [];
     }
+    return this.readScores(sessionId, chatId);
+  }
+
+
+  /** A piece chatJson gave, written and no longer needed: its buffer makes later pieces. */
+  releasePiece(piece: Buffer): void {
+    this.pieces.release(piece);
   }
 
   /**

@@ -171,7 +171,7 @@ export class ApiServer {
       else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
       else if (result instanceof JsonReply) this.send(res, result.status, result.body);
       else if (result instanceof JsonBytes) this.sendBytes(res, 200, result.bytes);
-      else if (result instanceof JsonPieces) await this.sendPieces(req, res, result.pieces);
+      else if (result instanceof JsonPieces) await this.sendPieces(req, res, result);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -257,7 +257,7 @@ export class ApiServer {
    * an ordinary error answer; after it, the connection is closed (the body
    * can no longer be taken back), and a client gone stops the reading.
    */
-  private async sendPieces(req: IncomingMessage, res: ServerResponse, pieces: AsyncIterable<Buffer>): Promise<void> {
+  private async sendPieces(req: IncomingMessage, res: ServerResponse, { pieces, release }: JsonPieces): Promise<void> {
     const iterator = pieces[Symbol.asyncIterator]();
     const first = await iterator.next();
     res.writeHead(200, {
@@ -269,7 +269,12 @@ export class ApiServer {
     try {
       for (let piece = first; !piece.done; piece = await iterator.next()) {
         if (res.destroyed) break;
-        if (!res.write(piece.value)) await new Promise<void>((resolve) => {
+        const bytes = piece.value;
+        // Given back only once written: until then the socket holds it.
+        const written = res.write(bytes, (err) => {
+          if (!err) release?.(bytes);
+        });
+        if (!written) await new Promise<void>((resolve) => {
           const done = () => {
             res.off('drain', done);
             res.off('close', done);

@@ -17,7 +17,11 @@ export class JsonBytes {
 
 /** A 200 JSON body sent in pieces as they come (chunked), for bodies too large to hold whole. */
 export class JsonPieces {
-  constructor(readonly pieces: AsyncIterable<Buffer>) {}
+  constructor(
+    readonly pieces: AsyncIterable<Buffer>,
+    /** Called with each piece once it is written, so that its buffer can be used again. */
+    readonly release?: (piece: Buffer) => void,
+  ) {}
 }
 
 /** 202: the work goes on after the answer. */

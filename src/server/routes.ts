@@ -103,7 +103,10 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
-        if (includeHistory) return new JsonPieces(await sessions.historyJson(id, 'session'));
+        if (includeHistory) {
+          const history = await sessions.historyJson(id, 'session');
+          return new JsonPieces(history.pieces, history.release);
+        }
         return { session: await sessions.get(id) };
       },
     },
@@ -138,7 +141,8 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
         const body = parseOrThrow(zod.object({ prompt: zod.unknown() }), ctx.body);
         const made = await sessions.prompt(id, body.prompt);
         if (which === 'new') return made;
-        return new JsonPieces(await sessions.historyJson(id, 'chats'));
+        const history = await sessions.historyJson(id, 'chats');
+        return new JsonPieces(history.pieces, history.release);
       },
     },
     {
