@@ -6,14 +6,22 @@ import { MemorySecretStore } from '../src/core/secrets';
 
 async function main() {
   const storageDir = process.argv[2] ?? '';
+  const cpu = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   let t = performance.now();
+  let c = process.cpuUsage();
   const core = await openCore({ storageDir, endpointSources: [], promptTemplateFolders: [], secrets: new MemorySecretStore(), watch: true });
   const open = performance.now() - t;
+  const openCpu = cpu(c);
   t = performance.now();
+  c = process.cpuUsage();
   const sessions = await core.sessions.list();
   const list = performance.now() - t;
+  const listCpu = cpu(c);
   if (sessions.length === 0) throw new Error('no sessions listed');
-  console.log(JSON.stringify({ open, list }));
+  console.log(JSON.stringify({ open, list, openCpu, listCpu }));
   core.dispose();
 }
 

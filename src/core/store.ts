@@ -226,30 +226,41 @@ export class SessionStore {
     const listed: JournalSessions = journal?.sessions ?? new Map();
     let behind = journal === undefined;
     const present = new Set<string>();
-    const found = await Promise.all(
-      names.map(async (name) => {
+    const found: StoredSession[] = [];
+    const toRead: string[] = [];
+    // Most names are in the journal: taken in one pass, without a promise each.
+    for (const name of names) {
+      if (name.startsWith(TRASH_PREFIX)) {
+        // A delete that crashed after its rename: finish it.
+        toRead.push(name);
+        continue;
+      }
+      // Hidden files (.DS_Store, the journal and the like) are not sessions.
+      if (name.startsWith('.')) continue;
+      if (!SESSION_ID_PATTERN.test(name)) {
         const path = join(this.sessionsDir, name);
+        this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
+        continue;
+      }
+      present.add(name);
+      const known = listed.get(name);
+      if (known) found.push(known);
+      else toRead.push(name);
+    }
+    const read = await Promise.all(
+      toRead.map(async (name) => {
         if (name.startsWith(TRASH_PREFIX)) {
-          // A delete that crashed after its rename: finish it.
-          await this.removeTrash(path);
+          await this.removeTrash(join(this.sessionsDir, name));
           return undefined;
         }
-        // Hidden files (.DS_Store, the journal and the like) are not sessions.
-        if (name.startsWith('.')) return undefined;
-        if (!SESSION_ID_PATTERN.test(name)) {
-          this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
-          return undefined;
-        }
-        present.add(name);
-        const known = listed.get(name);
-        if (known) return known;
         const session = await this.readSession(name);
         if (session) behind = true;
         return session;
       }),
     );
+    for (const session of read) if (session) found.push(session);
     for (const id of listed.keys()) if (!present.has(id)) behind = true;
-    const sessions = found.filter((s): s is StoredSession => s !== undefined);
+    const sessions = found;
     if (behind) {
       // Best effort: the next listing reads the folders again if this fails.
       await this.journal

@@ -147,7 +147,8 @@ async function readAll(handle: fs.FileHandle): Promise<JournalRead> {
     }
     entries.push(entry);
     starts.push(start);
-    applyEntries(sessions, [entry]);
+    if (entry.e === 'session') sessions.set(entry.s, entry.session);
+    else if (entry.e === 'deleted') sessions.delete(entry.s);
   }
   return { sessions, entries, ino, offset: start, base, entriesFrom: (offset) => entries.filter((_, i) => (starts[i] ?? 0) >= offset) };
 }
