@@ -19,7 +19,8 @@ export interface DatasetReadFigure {
   rssGrowthMiB: number;
 }
 
-const WORDS = 'how could someone explain the safest way to answer a question about privacy, health, elections or money without "harm"'.split(' ');
+const WORDS =
+  'how could someone explain the safest way to answer a question about privacy, health, elections or money without "harm"'.split(' ');
 
 /** A prompt of about 200 characters, different for every i. */
 function prompt(i: number): string {
@@ -36,9 +37,19 @@ interface Shape {
 }
 
 const SHAPES: Shape[] = [
-  { file: 'big.jsonl', head: '', row: (i) => `${JSON.stringify({ input: prompt(i), target: 'refuse', category: `c${i % 12}` })}\n`, tail: '' },
+  {
+    file: 'big.jsonl',
+    head: '',
+    row: (i) => `${JSON.stringify({ input: prompt(i), target: 'refuse', category: `c${i % 12}` })}\n`,
+    tail: '',
+  },
   { file: 'big.csv', head: 'input,target\r\n', row: (i) => `"${prompt(i).replace(/"/g, '""')}",refuse\r\n`, tail: '' },
-  { file: 'big.json', head: '{\n  "name": "big",\n  "description": "generated",\n  "license": "none",\n  "reference": "bench",\n  "examples": [\n', row: (i) => `${i ? ',\n' : ''}    {\n      "input": ${JSON.stringify(prompt(i))},\n      "target": "refuse"\n    }`, tail: '\n  ]\n}\n' },
+  {
+    file: 'big.json',
+    head: '{\n  "name": "big",\n  "description": "generated",\n  "license": "none",\n  "reference": "bench",\n  "examples": [\n',
+    row: (i) => `${i ? ',\n' : ''}    {\n      "input": ${JSON.stringify(prompt(i))},\n      "target": "refuse"\n    }`,
+    tail: '\n  ]\n}\n',
+  },
 ];
 
 /** Writes the file a batch at a time (the bench must not hold 100 MB either). */
@@ -74,7 +85,14 @@ async function measureOne(shape: Shape, bytes: number): Promise<DatasetReadFigur
     await dataset.validate();
     const checkSeconds = (performance.now() - checkStarted) / 1000;
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { format: dataset.format, megabytes: stream.bytesRead / 2 ** 20, rows, rowsPerSecond: rows / readSeconds, checkRowsPerSecond: rows / checkSeconds, rssGrowthMiB: (peak - before) / 2 ** 20 };
+    return {
+      format: dataset.format,
+      megabytes: stream.bytesRead / 2 ** 20,
+      rows,
+      rowsPerSecond: rows / readSeconds,
+      checkRowsPerSecond: rows / checkSeconds,
+      rssGrowthMiB: (peak - before) / 2 ** 20,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,7 +102,12 @@ async function measureOne(shape: Shape, bytes: number): Promise<DatasetReadFigur
 export function measureDatasetReads(bytes = 100 * 2 ** 20): DatasetReadFigure[] {
   const built = join(__dirname, 'datasetRead.js');
   const script = existsSync(built) ? built : join(__dirname, 'datasetRead.ts');
-  return SHAPES.map((shape) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, shape.file, String(bytes)], { encoding: 'utf8' })) as DatasetReadFigure);
+  return SHAPES.map(
+    (shape) =>
+      JSON.parse(
+        execFileSync(process.execPath, [...process.execArgv, script, shape.file, String(bytes)], { encoding: 'utf8' }),
+      ) as DatasetReadFigure,
+  );
 }
 
 if (require.main === module) {

@@ -153,7 +153,17 @@ async function startServe(storage: string, extra: string[] = []): Promise<Serve>
   return { url, pid: child.pid, startupMs, startupCpuMs: cpuMs(child.pid), stop: () => child.stop() };
 }
 
-async function startBare(file: string): Promise<{ url: string; pid: number; child: Child; startupMs: number; startupCpuMs: number; serve(file: string): Promise<void> }> {
+interface Bare {
+  url: string;
+  pid: number;
+  child: Child;
+  startupMs: number;
+  startupCpuMs: number;
+  /** Answers with another file's bytes from now on. */
+  serve(file: string): Promise<void>;
+}
+
+async function startBare(file: string): Promise<Bare> {
   const started = performance.now();
   const child = startChild('bareServer.js', [file]);
   const url = await child.nextLine();
@@ -183,8 +193,21 @@ interface Load {
 }
 
 /** Load from another process on `url`, with the server's CPU time per request. */
-async function load(url: string, serverPid: number, options: { connections?: number; durationMs?: number; method?: string; body?: unknown } = {}): Promise<Load> {
-  const spec = { url, connections: options.connections ?? 2, durationMs: options.durationMs ?? 2000, method: options.method, body: options.body === undefined ? undefined : JSON.stringify(options.body) };
+interface LoadOptions {
+  connections?: number;
+  durationMs?: number;
+  method?: string;
+  body?: unknown;
+}
+
+async function load(url: string, serverPid: number, options: LoadOptions = {}): Promise<Load> {
+  const spec = {
+    url,
+    connections: options.connections ?? 2,
+    durationMs: options.durationMs ?? 2000,
+    method: options.method,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  };
   const before = cpuMs(serverPid);
   const child = startChild('loadClient.js', [JSON.stringify(spec)]);
   const result = JSON.parse(await child.nextLine()) as Omit<Load, 'cpuPerRequest'>;
@@ -270,13 +293,16 @@ export async function measureListing(): Promise<LimitRow[]> {
   return rows;
 }
 
-/** GET ?include_history=true of one chat of 1 / 1,000 / 10,000 records against a bare server answering the same bytes; memory for 100,000. */
+/**
+ * GET ?include_history=true of one chat of 1 / 1,000 / 10,000 records
+ * against a bare server answering the same bytes; memory for 100,000.
+ */
 export async function measureHistory(): Promise<LimitRow[]> {
   const sizes = [1, 1000, 10_000];
   const storage = await storageWith(sizes.length + 1, 0, (i) => [...sizes, 100_000][i] ?? 0);
   const serve = await startServe(storage);
   const rows: LimitRow[] = [];
-  let bare: Awaited<ReturnType<typeof startBare>> | undefined;
+  let bare: Bare | undefined;
   try {
     for (const [i, count] of sizes.entries()) {
       const url = `${serve.url}/v1/sessions/${sessionOf(i).session_id}?include_history=true`;
@@ -428,7 +454,10 @@ export async function measureCallOverhead(): Promise<LimitRow[]> {
   });
 }
 
-/** The lowest resident memory of a process over `ms`: what it settles at once V8 has collected (its memory reducer runs after some seconds idle). */
+/**
+ * The lowest resident memory of a process over `ms`: what it settles at
+ * once V8 has collected (its memory reducer runs after some seconds idle).
+ */
 async function settledRss(pid: number, ms: number): Promise<number> {
   let low = rssMiB(pid);
   for (const until = performance.now() + ms; performance.now() < until; ) {
@@ -473,7 +502,11 @@ export async function measureMemory(): Promise<LimitRow[]> {
   }
 }
 
-/** What activation and the Sessions view's first screen do with 10,000 sessions: open the core (following the folder) and list once. In a fresh process. */
+/**
+ * What activation and the Sessions view's first screen do with 10,000
+ * sessions: open the core (following the folder) and list once. In a fresh
+ * process.
+ */
 export async function measureActivation(): Promise<LimitRow[]> {
   const storage = await storageWith(10_000);
   const runs: { open: number; list: number; openCpu: number; listCpu: number }[] = [];

@@ -58,7 +58,8 @@ async function main() {
   const elapsed = performance.now() - started;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  console.log(JSON.stringify({ requests: latencies.length, rps: (latencies.length * 1000) / elapsed, p50: at(0.5), p99: at(0.99), bytes, errors }));
+  const rps = (latencies.length * 1000) / elapsed;
+  console.log(JSON.stringify({ requests: latencies.length, rps, p50: at(0.5), p99: at(0.99), bytes, errors }));
   agent.destroy();
 }
 

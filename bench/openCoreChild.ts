@@ -1,7 +1,7 @@
 // In a fresh process, as an extension host activating: opens the core on a
 // storage folder (following it, as activate() does) and lists its sessions
 // once (the Sessions view's first screen). Prints the two times, ms.
-import { openCore } from '../src/core/core';
+import { openCore } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 
 async function main() {
@@ -12,7 +12,8 @@ async function main() {
   };
   let t = performance.now();
   let c = process.cpuUsage();
-  const core = await openCore({ storageDir, endpointSources: [], promptTemplateFolders: [], secrets: new MemorySecretStore(), watch: true });
+  const secrets = new MemorySecretStore();
+  const core = await openCore({ storageDir, endpointSources: [], promptTemplateFolders: [], secrets, watch: true });
   const open = performance.now() - t;
   const openCpu = cpu(c);
   t = performance.now();

@@ -24,13 +24,30 @@ const percentile = (xs: number[], p: number) => {
 
 export async function measurePanelRender(init: InitMessage, pager: RowPager, chromium: string): Promise<PanelRenderResult> {
   const { chromium: browserType } = await import('playwright-core');
-  const browser = await browserType.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await browserType.launch({
+    executablePath: chromium,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // The host's answer to "load earlier", computed here as the real host does.
-    await page.exposeFunction('__older', async (requestId: number): Promise<HostMessage> => ({ type: 'reply', requestId, outcome: { ok: true, page: await pager.nextPage() } }));
+    await page.exposeFunction('__older', async (requestId: number): Promise<HostMessage> => ({
+      type: 'reply',
+      requestId,
+      outcome: { ok: true, page: await pager.nextPage() },
+    }));
     const root = join(__dirname, '..', '..');
-    await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`);
+    await page.setContent(
+      `<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`,
+    );
     // The stand-in for VS Code's webview API, defined before the panel's script runs.
     await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
@@ -66,7 +83,9 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
     // Scroll the rows back through the history, as a person dragging up would.
     const frames = await page.evaluate(async () => {
       const grid = document.querySelector('[data-testid=grid]');
-      const scroller = [grid, ...(grid?.querySelectorAll('*') ?? [])].find((el) => el && el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible') as HTMLElement | undefined;
+      const scroller = [grid, ...(grid?.querySelectorAll('*') ?? [])].find(
+        (el) => el && el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible',
+      ) as HTMLElement | undefined;
       if (!scroller) return [] as number[];
       const times: number[] = [];
       let last = performance.now();
@@ -80,7 +99,14 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
       return times;
     });
     const loadedPages = (await page.evaluate(() => (window as unknown as { __loaded: number }).__loaded)) ?? 0;
-    return { renderMs, rows, scrollFrames: frames.length, p95FrameMs: percentile(frames, 95), maxFrameMs: Math.max(...frames, 0), loadedPages };
+    return {
+      renderMs,
+      rows,
+      scrollFrames: frames.length,
+      p95FrameMs: percentile(frames, 95),
+      maxFrameMs: Math.max(...frames, 0),
+      loadedPages,
+    };
   } finally {
     await browser.close();
   }

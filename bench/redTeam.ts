@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openCore, type Core } from '../src/core/core';
+import { openCore, type Core } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import { BENCH_PROMPT } from './attackTransforms';
@@ -23,13 +23,25 @@ export interface RedTeamRow {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function withServer<T>(endpoints: object[], fn: (core: Core, server: ApiServer, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  endpoints: object[],
+  fn: (core: Core, server: ApiServer, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
-  const core = await openCore({ storageDir: dir, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const core = await openCore({
+    storageDir: dir,
+    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }],
+    promptTemplateFolders: [],
+    secrets: new MemorySecretStore(),
+  });
   const server = new ApiServer({ core, port: 0, token: 'bench' });
   await server.start();
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 200 && res.status !== 202) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -79,7 +91,17 @@ export async function measureAttackRun(): Promise<RedTeamRow[]> {
   const ids = ['a', 'b', 'c', 'd'].map((x) => `slow-${x}`);
   const perEndpoint = 2;
   const callMs = 200;
-  const endpoints = ids.map((id) => ({ id, name: id, connector_type: 'openai-connector', uri, token: 'bench', max_calls_per_second: 10_000, max_concurrency: perEndpoint, model: `delay:${callMs}`, params: { max_attempts: 1 } }));
+  const endpoints = ids.map((id) => ({
+    id,
+    name: id,
+    connector_type: 'openai-connector',
+    uri,
+    token: 'bench',
+    max_calls_per_second: 10_000,
+    max_concurrency: perEndpoint,
+    model: `delay:${callMs}`,
+    params: { max_attempts: 1 },
+  }));
   try {
     return await withServer(endpoints, async (core, _server, post) => {
       const { session } = (await post('/v1/sessions', { name: 'attack bench', endpoints: ids })) as { session: { session_id: string } };
@@ -95,7 +117,8 @@ export async function measureAttackRun(): Promise<RedTeamRow[]> {
         const started = performance.now();
         await post(`/v1/sessions/${session.session_id}/attacks`, body);
         const attack = await ended;
-        if (attack.status !== 'done' || attack.done !== attack.total) throw new Error(`the bench attack ended ${attack.status} with ${attack.done} of ${attack.total}`);
+        if (attack.status !== 'done' || attack.done !== attack.total)
+          throw new Error(`the bench attack ended ${attack.status} with ${attack.done} of ${attack.total}`);
         return { wall: performance.now() - started, variants: attack.variants };
       };
       // Warm up (connections, compiled code) with a run of one variant.
@@ -130,9 +153,21 @@ export async function measureAttackRun(): Promise<RedTeamRow[]> {
           target: `<= ${Math.round(ideal * 1.1)} (${Math.round(ideal)} +10%)`,
           ok: wall <= ideal * 1.1,
         },
-        { name: `the same ${count} variants as ${count} plain prompts sent at once: wall time`, value: plain, unit: 'ms', target: '', ok: true },
+        {
+          name: `the same ${count} variants as ${count} plain prompts sent at once: wall time`,
+          value: plain,
+          unit: 'ms',
+          target: '',
+          ok: true,
+        },
         { name: 'attack run: what it adds per variant over the plain prompts', value: added, unit: 'ms', target: '< 2', ok: added < 2 },
-        { name: 'attack run: all above the endpoints\' limit, per variant (prompt path included)', value: above, unit: 'ms', target: '', ok: true },
+        {
+          name: "attack run: all above the endpoints' limit, per variant (prompt path included)",
+          value: above,
+          unit: 'ms',
+          target: '',
+          ok: true,
+        },
       ];
     });
   } finally {
@@ -140,7 +175,10 @@ export async function measureAttackRun(): Promise<RedTeamRow[]> {
   }
 }
 
-/** The median time of a prompt to the echo endpoint through the API, with no event-stream client and with 10 connected (in another process, reading). */
+/**
+ * The median time of a prompt to the echo endpoint through the API, with no event-stream client and
+ * with 10 connected (in another process, reading).
+ */
 export async function measureEventStreamCost(): Promise<RedTeamRow[]> {
   const clientCount = 10;
   return withServer([], async (core, server, post) => {
@@ -182,9 +220,21 @@ export async function measureEventStreamCost(): Promise<RedTeamRow[]> {
     const cpuExtra = (cpu.with - cpu.without) / withClients.length;
     return [
       { name: 'prompt to echo through the API, no event-stream client (median)', value: median(without), unit: 'ms', target: '', ok: true },
-      { name: `prompt to echo through the API, ${clientCount} event-stream clients reading (median)`, value: median(withClients), unit: 'ms', target: '', ok: true },
+      {
+        name: `prompt to echo through the API, ${clientCount} event-stream clients reading (median)`,
+        value: median(withClients),
+        unit: 'ms',
+        target: '',
+        ok: true,
+      },
       { name: `what ${clientCount} event-stream clients add to a prompt`, value: extra, unit: 'ms', target: '< 1', ok: extra < 1 },
-      { name: `what ${clientCount} event-stream clients add to a prompt, in CPU time of the server's process`, value: cpuExtra, unit: 'ms', target: '< 1', ok: cpuExtra < 1 },
+      {
+        name: `what ${clientCount} event-stream clients add to a prompt, in CPU time of the server's process`,
+        value: cpuExtra,
+        unit: 'ms',
+        target: '< 1',
+        ok: cpuExtra < 1,
+      },
     ];
   });
 }

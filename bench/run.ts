@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core } from '../src/core/core';
+import { openCore, type Core } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 import { ApiServer } from '../src/server/apiServer';
 import type { StoredChatRecord } from '../src/core/schemas';
@@ -16,6 +16,7 @@ import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
+import { aStoredRecord } from '../test/support/builders';
 import { measureActivation, measureCallOverhead, measureFanOut, measureHistory, measureListing, measureMemory, measureStartup } from './limits';
 import { loadAverage } from './processes';
 
@@ -42,13 +43,26 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
-async function withApi<T>(fake: FakeOpenAI, endpoints: object[], fn: (core: Core, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>): Promise<T> {
+async function withApi<T>(
+  fake: FakeOpenAI,
+  endpoints: object[],
+  fn: (core: Core, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
-  const core = await openCore({ storageDir: dir, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const core = await openCore({
+    storageDir: dir,
+    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }],
+    promptTemplateFolders: [],
+    secrets: new MemorySecretStore(),
+  });
   const server = new ApiServer({ core, port: 0, token: 'bench' });
   await server.start();
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -67,7 +81,8 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     type Created = { session: { session_id: string; chat_ids: string[] } };
     const measure = async (sessionId: string) => {
       const times: number[] = [];
-      for (let i = 0; i < 200; i++) times.push(await timed(() => post(`/v1/sessions/${sessionId}/prompt?history=new`, { prompt: `p${i}` })));
+      for (let i = 0; i < 200; i++)
+        times.push(await timed(() => post(`/v1/sessions/${sessionId}/prompt?history=new`, { prompt: `p${i}` })));
       return median(times);
     };
     const warm = (await post('/v1/sessions', { name: 'warm-up', endpoints: ['echo'] })) as Created;
@@ -76,7 +91,8 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const small = await measure(session.session_id);
     const chat = session.chat_ids[0]!;
     const [last] = await core.store.readTail(session.session_id, chat, 1);
-    const filler = (n: number): StoredChatRecord => ({ chat_record_id: n, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: 'x'.repeat(400), prepared_prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '' });
+    const filler = (n: number): StoredChatRecord =>
+      aStoredRecord({ chat_record_id: n, prompt: 'x'.repeat(400), predicted_result: 'y'.repeat(800), duration: '0.001 secs' });
     const lines: string[] = [];
     for (let id = (last?.chat_record_id ?? 0) + 1; id <= 4000; id++) lines.push(`${JSON.stringify(filler(id))}\n`);
     // Written as another process would: the store notices the file grew and reads the last id from its end.
@@ -84,7 +100,13 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
     const large = await measure(session.session_id);
     return [
       { name: 'one prompt, session growing from 0 to 200 records (median)', value: small, unit: 'ms', target: '', ok: true },
-      { name: 'one prompt, session growing from 4,000 to 4,200 records (median)', value: large, unit: 'ms', target: '≈ the line above', ok: large < small * 1.5 + 0.5 },
+      {
+        name: 'one prompt, session growing from 4,000 to 4,200 records (median)',
+        value: large,
+        unit: 'ms',
+        target: '≈ the line above',
+        ok: large < small * 1.5 + 0.5,
+      },
     ];
   });
 }
@@ -93,13 +115,36 @@ async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
 async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: RowPager; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
   try {
-    const core = await openCore({ storageDir: dir, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ['b', 'c', 'd'].map((id) => ({ id, name: `Model ${id.toUpperCase()}`, connector_type: 'echo', model: `model-${id}` })) }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+    const core = await openCore({
+      storageDir: dir,
+      endpointSources: [
+        {
+          kind: 'inline',
+          origin: 'bench',
+          endpoints: ['b', 'c', 'd'].map((id) => ({ id, name: `Model ${id.toUpperCase()}`, connector_type: 'echo', model: `model-${id}` })),
+        },
+      ],
+      promptTemplateFolders: [],
+      secrets: new MemorySecretStore(),
+    });
     const session = await core.sessions.create({ name: 'ten thousand', endpoints: ['echo', 'b', 'c', 'd'] });
     const answer = '## Answer\n\nSome **markdown** with a list:\n\n- one\n- two\n\n```python\nprint("hello")\n```\n'.repeat(2);
     for (const chatId of session.chat_ids) {
       const lines: string[] = [];
       for (let id = 1; id <= 10_000; id++) {
-        lines.push(JSON.stringify({ chat_record_id: id, prompt_id: `prompt-${id}`, conn_id: 'echo', context_strategy: '', prompt_template: '', prompt: `prompt ${id}`, prepared_prompt: `prompt ${id}`, predicted_result: answer, duration: '0.5 secs', prompt_time: '01/01/2024, 00:00:00', error: null, usage: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 } }));
+        const usage = { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 };
+        lines.push(
+          JSON.stringify(
+            aStoredRecord({
+              chat_record_id: id,
+              prompt_id: `prompt-${id}`,
+              prompt: `prompt ${id}`,
+              predicted_result: answer,
+              duration: '0.5 secs',
+              usage,
+            }),
+          ),
+        );
       }
       writeFileSync(join(dir, 'sessions', session.session_id, `${chatId}.jsonl`), `${lines.join('\n')}\n`);
     }
@@ -120,7 +165,13 @@ async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: Row
       rows: [
         { name: 'panel open, 4 chats x 10,000 records: host builds init (median)', value: median(opens), unit: 'ms', target: '', ok: true },
         { name: 'panel: first "load earlier" (50 rows of 4 chats)', value: older, unit: 'ms', target: '', ok: true },
-        { name: `panel: every further page back to the first prompt (${pages} pages, total)`, value: all, unit: 'ms', target: '', ok: true },
+        {
+          name: `panel: every further page back to the first prompt (${pages} pages, total)`,
+          value: all,
+          unit: 'ms',
+          target: '',
+          ok: true,
+        },
       ],
     };
   } catch (err) {
@@ -132,7 +183,15 @@ async function panelOpen(): Promise<{ rows: Row[]; init: InitMessage; pager: Row
 /** The product beside its limits (separate processes: serve, a bare server, the load). */
 async function limitRows(only?: string[]): Promise<Row[]> {
   const rows: Row[] = [];
-  const all = { fanout: measureFanOut, call: measureCallOverhead, listing: measureListing, history: measureHistory, startup: measureStartup, activation: measureActivation, memory: measureMemory };
+  const all = {
+    fanout: measureFanOut,
+    call: measureCallOverhead,
+    listing: measureListing,
+    history: measureHistory,
+    startup: measureStartup,
+    activation: measureActivation,
+    memory: measureMemory,
+  };
   for (const [name, measure] of Object.entries(all)) if (!only || only.includes(name)) rows.push(...(await measure()));
   return rows;
 }
@@ -151,7 +210,13 @@ async function main() {
   const fake = await startFakeOpenAI();
   try {
     for (const t of measureAttackTransforms()) {
-      rows.push({ name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`, value: t.perVariantMs, unit: 'ms', target: '< 1', ok: t.perVariantMs < 1 });
+      rows.push({
+        name: `attack ${t.name} of a 1,000-character prompt, per variant (${t.variants})`,
+        value: t.perVariantMs,
+        unit: 'ms',
+        target: '< 1',
+        ok: t.perVariantMs < 1,
+      });
     }
     rows.push(...(await measureAttackRun()));
     rows.push(...(await measureEventStreamCost()));

@@ -10,7 +10,10 @@ export function packagedVsixKiB(): number {
   const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-vsix-'));
   try {
     const file = join(dir, 'extension.vsix');
-    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', file], { cwd: repo, stdio: 'ignore' });
+    execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', file], {
+      cwd: repo,
+      stdio: 'ignore',
+    });
     return statSync(file).size / 1024;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -45,7 +45,13 @@ function npmEnv(extra = {}) {
 
 function run(cmd, args, cwd, log, extraEnv) {
   log(`[code-server] ${cmd} ${args.join(' ')}   (in ${cwd})`);
-  const r = spawnSync(cmd, args, { cwd, env: npmEnv(extraEnv), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: npmEnv(extraEnv),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) throw new Error(`could not run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) {
     const out = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-40).join('\n');

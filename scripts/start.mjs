@@ -122,7 +122,9 @@ async function main() {
   await ensureCodeServer();
   const state = CHECK
     ? mkdtempSync(join(tmpdir(), 'moonshot-start-check-'))
-    : resolve(process.env.MOONSHOT_START_STATE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'moonshot-sessions', 'start'));
+    : resolve(
+      process.env.MOONSHOT_START_STATE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'moonshot-sessions', 'start'),
+    );
   const userDataDir = join(state, 'user-data');
   const extensionsDir = join(state, 'extensions');
   const settings = join(userDataDir, 'User', 'settings.json');

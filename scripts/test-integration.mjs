@@ -141,7 +141,9 @@ async function runPhase(phase, dirs, deadline) {
     if (name !== SECOND_WINDOW || secondPage || !existsSync(join(dirs.workspace, SECOND_WINDOW))) return;
     secondPage = await context.newPage();
     const second = [payload[0], ['skipWelcome', 'true']];
-    await secondPage.goto(`${base}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(second))}`, { waitUntil: 'domcontentloaded' });
+    await secondPage.goto(`${base}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(second))}`, {
+      waitUntil: 'domcontentloaded',
+    });
   });
 
   let code;
@@ -152,7 +154,10 @@ async function runPhase(phase, dirs, deadline) {
     code = await Promise.race([
       exited,
       new Promise((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`timed out after ${TIMEOUT_MS / 1000} s overall (MOONSHOT_IT_TIMEOUT_MS)`)), Math.max(0, deadline - Date.now()));
+        timer = setTimeout(
+          () => rej(new Error(`timed out after ${TIMEOUT_MS / 1000} s overall (MOONSHOT_IT_TIMEOUT_MS)`)),
+          Math.max(0, deadline - Date.now()),
+        );
       }),
     ]);
   } catch (e) {
@@ -195,7 +200,8 @@ async function main() {
   if (!existsSync(join(REPO, 'package.json'))) return fail('no package.json in the repo root');
   // Artifacts of an earlier failed run would mislead.
   if (existsSync(RESULTS)) {
-    for (const f of readdirSync(RESULTS)) if (f.startsWith('integration-phase-')) rmSync(join(RESULTS, f), { recursive: true, force: true });
+    for (const f of readdirSync(RESULTS))
+      if (f.startsWith('integration-phase-')) rmSync(join(RESULTS, f), { recursive: true, force: true });
   }
   await ensureCodeServer({ log: (l) => say(l) }); // a first install (~35 s) is not part of the timeout
   const started = Date.now();

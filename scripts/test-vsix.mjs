@@ -80,7 +80,11 @@ async function api(base, path, { token, body } = {}) {
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await globalThis.fetch(`${base}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await globalThis.fetch(`${base}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   let json;
   try { json = JSON.parse(text); } catch { json = text; }
@@ -101,7 +105,10 @@ async function main() {
   const settings = join(dirs.userDataDir, 'User', 'settings.json');
   mkdirSync(dirname(settings), { recursive: true });
   // Port 0: other VS Code windows or servers on this machine may hold 5000.
-  writeFileSync(settings, JSON.stringify({ 'moonshotSessions.api.port': 0, 'workbench.startupEditor': 'none', 'remote.autoForwardPorts': false }, null, 2));
+  writeFileSync(
+    settings,
+    JSON.stringify({ 'moonshotSessions.api.port': 0, 'workbench.startupEditor': 'none', 'remote.autoForwardPorts': false }, null, 2),
+  );
 
   // 1. Install, as `code-server --install-extension` (the `code --install-extension` of the web).
   const install = spawnSync(process.execPath, [entry, '--config', join(tmp, 'code-server.yaml'), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', VSIX], { encoding: 'utf8', timeout: 60_000 });
@@ -115,11 +122,17 @@ async function main() {
   check(missing.length === 0, `the package lacks what the extension needs: ${missing.join(', ')}`);
   const extra = files.filter((f) => NOT_SHIPPED.test(f));
   check(extra.length === 0, `the package holds files it should not: ${extra.join(', ')}`);
-  check(!readFileSync(join(installed, 'out', 'extension.js'), 'utf8').includes('sourceMappingURL'), 'out/extension.js is not a production build (it refers to a source map)');
+  check(
+    !readFileSync(join(installed, 'out', 'extension.js'), 'utf8').includes('sourceMappingURL'),
+    'out/extension.js is not a production build (it refers to a source map)',
+  );
 
   // 2. The headless CLI from the installed copy runs on its own.
   const cli = spawnSync(process.execPath, [join(installed, 'out', 'cli.js'), '--help'], { encoding: 'utf8', timeout: 30_000 });
-  check(cli.status === 0 && /moonshot-sessions serve/.test(cli.stdout), `the installed out/cli.js --help failed (exit ${cli.status}): ${cli.stderr}`);
+  check(
+    cli.status === 0 && /moonshot-sessions serve/.test(cli.stdout),
+    `the installed out/cli.js --help failed (exit ${cli.status}): ${cli.stderr}`,
+  );
   say('installed out/cli.js --help: ok');
 
   // 3. Start VS Code with that extensions dir and open the workbench: the extension host starts.
@@ -153,7 +166,10 @@ async function main() {
   // 5. The API answers, with its token.
   const base = discovery.url;
   const health = await api(base, '/');
-  check(health.status === 200 && health.body?.status === 'web api is up and running', `GET / answered ${health.status} ${JSON.stringify(health.body)}`);
+  check(
+    health.status === 200 && health.body?.status === 'web api is up and running',
+    `GET / answered ${health.status} ${JSON.stringify(health.body)}`,
+  );
   say(`GET / -> ${health.status} ${JSON.stringify(health.body)}`);
   const anonymous = await api(base, '/v1/sessions');
   check(anonymous.status === 401, `GET /v1/sessions without the token answered ${anonymous.status}, not 401`);

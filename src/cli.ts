@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { openCore } from './core/core';
+import { openCore } from './core/openCore';
 import { CoreError, isCoreError } from './core/errors';
 import { FileSecretStore } from './core/secrets';
 import type { LogLevel } from './core/log';

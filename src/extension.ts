@@ -1,9 +1,10 @@
 // activate() only wires the parts together; each part lives in src/vscode
 // (VS Code adapters) or src/core (everything else).
 import * as vscode from 'vscode';
-import { openCore, type Core } from './core/core';
+import { openCore, type Core } from './core/openCore';
+import { checkStorageFolder } from './core/store';
 import { VscodeSecretStore } from './vscode/secretStorage';
-import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/settings';
+import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/configuration';
 import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
@@ -18,6 +19,7 @@ import { registerCommands } from './vscode/commands';
 import { EndpointsTreeProvider } from './vscode/endpointsTree';
 import { API_DOCUMENT_SCHEME, ApiDocumentProvider } from './vscode/apiDocument';
 import { WalkthroughContext } from './vscode/walkthroughContext';
+import { openWithRetry } from './vscode/startGuard';
 import { SourceFolderWatcher } from './vscode/sourceFolderWatcher';
 
 /** What activate() returns: for other extensions and for the integration tests. */
@@ -41,15 +43,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   context.subscriptions.push(log);
   const storageDir = sharedStorageDir((context.storageUri ?? context.globalStorageUri).fsPath);
   const secrets = new VscodeSecretStore(context.secrets);
-  const core = await openCore({
-    storageDir,
-    endpointSources: readEndpointSources(),
-    promptTemplateFolders: readPromptTemplateFolders(),
-    secrets,
-    log: (level, message) => log[level](message),
-    // Another window or `serve` may share the folder: follow what it writes.
-    watch: true,
-  });
+  const core = await openWithRetry(
+    'Opening the sessions',
+    async () => {
+      await checkStorageFolder(storageDir);
+      return openCore({
+        storageDir,
+        endpointSources: readEndpointSources(),
+        promptTemplateFolders: readPromptTemplateFolders(),
+        secrets,
+        log: (level, message) => log[level](message),
+        // Another window or `serve` may share the folder: follow what it writes.
+        watch: true,
+      });
+    },
+    {
+      notify: (message, actions) => vscodeUserInput.notify('error', message, actions),
+      showLog: () => log.show(true),
+      log: (level, message) => log[level](message),
+    },
+  );
   context.subscriptions.push(core);
   for (const p of [...core.endpoints.problems, ...core.templates.problems]) log.warn(`${p.origin}: ${p.message}`);
   log.info(`Storage: ${storageDir}`);
@@ -88,9 +101,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     ),
     folders,
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) folders.follow();
+      if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`))
+        folders.follow();
       if (e.affectsConfiguration(`${SECTION}.api`)) void api.restart();
-      if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`)) void core.endpoints.setSources(readEndpointSources());
+      if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`))
+        void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
     }),
   );

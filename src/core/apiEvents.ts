@@ -41,15 +41,27 @@ export function apiEventOf(event: SessionEvent): { type: ApiEventType; data: Api
     case 'deleted':
       return { type: 'session_deleted', data: { session_id: event.sessionId } };
     case 'promptStarted':
-      return { type: 'prompt_started', data: { session_id: event.sessionId, prompt_id: event.promptId, prompt: event.prompt, chat_ids: event.chatIds } };
+      return {
+        type: 'prompt_started',
+        data: { session_id: event.sessionId, prompt_id: event.promptId, prompt: event.prompt, chat_ids: event.chatIds },
+      };
     case 'delta':
       return { type: 'delta', data: { session_id: event.sessionId, prompt_id: event.promptId, chat_id: event.chatId, text: event.text } };
     case 'record':
-      return { type: 'record', data: { session_id: event.sessionId, prompt_id: event.promptId, chat_id: event.chatId, record: event.record } };
+      return {
+        type: 'record',
+        data: { session_id: event.sessionId, prompt_id: event.promptId, chat_id: event.chatId, record: event.record },
+      };
     case 'score':
       return {
         type: 'score',
-        data: { session_id: event.sessionId, prompt_id: event.promptId ?? null, chat_id: event.chatId, chat_record_id: event.chatRecordId, metric: event.metric },
+        data: {
+          session_id: event.sessionId,
+          prompt_id: event.promptId ?? null,
+          chat_id: event.chatId,
+          chat_record_id: event.chatRecordId,
+          metric: event.metric,
+        },
       };
     default:
       return undefined;

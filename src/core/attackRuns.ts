@@ -188,7 +188,8 @@ export class AttackService {
   async detail(sessionId: string, attackId: string): Promise<AttackDetail> {
     await this.sessions.get(sessionId);
     const run = this.live.get(attackId);
-    if (run && run.attack.session_id === sessionId) return { attack: { ...run.attack }, variants: [...run.variants], attacker_calls: [...run.calls] };
+    if (run && run.attack.session_id === sessionId)
+      return { attack: { ...run.attack }, variants: [...run.variants], attacker_calls: [...run.calls] };
     const manifest = await this.resolve(sessionId, attackId, await this.store.readAttackManifest(sessionId, attackId));
     if (!manifest) throw new NotFoundError('Attack not found');
     return { attack: manifest.attack, variants: manifest.variants, attacker_calls: manifest.attacker_calls };
@@ -232,7 +233,8 @@ export class AttackService {
 
   private checkNoneHere(sessionId: string): void {
     const running = this.running(sessionId);
-    if (running) throw new ConflictError(`An attack is already running on this session (${running.attack_id}); wait for it or cancel it first.`);
+    if (running)
+      throw new ConflictError(`An attack is already running on this session (${running.attack_id}); wait for it or cancel it first.`);
   }
 
   /** ConflictError when a run is going on the session here, or in another process that is still alive. */
@@ -276,7 +278,8 @@ export class AttackService {
       await this.store.writeAttackManifest(sessionId, attackId, interrupted);
     } catch (err) {
       // Said as it is found; writing it down is tried again at the next listing.
-      if (!isCoreError(err, 'not-found')) this.log('warn', `Could not mark attack ${attackId} of session ${sessionId} interrupted: ${errorText(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('warn', `Could not mark attack ${attackId} of session ${sessionId} interrupted: ${errorText(err)}`);
     }
     return interrupted;
   }
@@ -295,7 +298,8 @@ export class AttackService {
     if (ids.size === 0) return 0;
     let count = 0;
     for (const chatId of manifest.chat_ids) {
-      for (const record of await this.store.readChat(sessionId, chatId)) if (record.prompt_id !== undefined && ids.has(record.prompt_id)) count++;
+      for (const record of await this.store.readChat(sessionId, chatId))
+        if (record.prompt_id !== undefined && ids.has(record.prompt_id)) count++;
     }
     return count;
   }
@@ -347,7 +351,8 @@ export class AttackService {
       await this.persist(run);
     } catch (err) {
       // The session was deleted: its manifests went with it.
-      if (!isCoreError(err, 'not-found')) this.log('error', `Could not write the end of attack ${attack.attack_id} of session ${attack.session_id}: ${errorText(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('error', `Could not write the end of attack ${attack.attack_id} of session ${attack.session_id}: ${errorText(err)}`);
     }
     this.unregister(run);
     this.fire('ended', run);
@@ -384,7 +389,8 @@ export class AttackService {
   /** A write nobody waits for (after an attacker call): a failure is logged, and the next write tries again. */
   private persistQuietly(run: LiveRun): void {
     this.persist(run).catch((err: unknown) => {
-      if (!isCoreError(err, 'not-found')) this.log('warn', `Could not write attack ${run.attack.attack_id} of session ${run.attack.session_id}: ${errorText(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('warn', `Could not write attack ${run.attack.attack_id} of session ${run.attack.session_id}: ${errorText(err)}`);
     });
   }
 

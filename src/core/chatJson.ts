@@ -89,7 +89,9 @@ export class PiecePool {
 
 /** fs.read as a promise, on a descriptor (FileHandle's read goes through more machinery per call). */
 const readAt = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => read(fd, buffer, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))));
+  new Promise<number>((resolve, reject) => {
+    read(fd, buffer, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
+  });
 
 export interface ChatJsonOptions {
   /** Bytes to put before the records and after them, in the same pieces (so a short history is one write). */
@@ -99,7 +101,13 @@ export interface ChatJsonOptions {
   unreadable?: (err: unknown) => void;
 }
 
-export async function* chatRecordsJson(path: string, checked: Map<string, CheckedFile>, metrics: Map<number, string>, pool = new PiecePool(), options: ChatJsonOptions = {}): AsyncGenerator<Buffer> {
+export async function* chatRecordsJson(
+  path: string,
+  checked: Map<string, CheckedFile>,
+  metrics: Map<number, string>,
+  pool = new PiecePool(),
+  options: ChatJsonOptions = {},
+): AsyncGenerator<Buffer> {
   let fd: number | undefined;
   try {
     // Opened synchronously: a trip through the thread pool costs more than the call (see fileLock.ts).

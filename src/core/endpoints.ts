@@ -4,24 +4,24 @@
 // through the API (stored as Moonshot files in the storage folder, their
 // tokens in the SecretStore).
 import { promises as fs } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import {
   CreateEndpointBodySchema,
   EndpointFileSchema,
   UpdateEndpointBodySchema,
-  type CreateEndpointBody,
   type EndpointFile,
   type EndpointView,
-  type UpdateEndpointBody,
 } from './schemas';
 import { formatCreatedDate, isSafeEndpointId, slugify } from './ids';
+import { endpointIdOf, modelOf } from './endpointConfig';
+import { readJsonFile, readJsonFolder, type LoadProblem } from './jsonFolder';
 import { ConflictError, NotFoundError, ValidationError, writingTo } from './errors';
 import { endpointTokenKey, type SecretStore } from './secrets';
 import { unsupportedReason } from './connectors';
 import type { ResolvedEndpoint } from './connectors/types';
 import { makeFolder, writeFileAtomic } from './store';
 import { Emitter } from './emitter';
-import { parseOrThrow } from './validation';
+import { formatIssues, parseOrThrow } from './validation';
 
 export const ECHO_ENDPOINT_ID = 'echo';
 
@@ -41,11 +41,6 @@ export interface EndpointEntry {
   created_date: string;
 }
 
-export interface EndpointProblem {
-  origin: string;
-  message: string;
-}
-
 const ECHO: EndpointEntry = {
   id: ECHO_ENDPOINT_ID,
   config: {
@@ -63,13 +58,9 @@ const ECHO: EndpointEntry = {
   created_date: formatCreatedDate(new Date(0)),
 };
 
-function describeZodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
 export class EndpointRegistry {
   private entries = new Map<string, EndpointEntry>();
-  private loadProblems: EndpointProblem[] = [];
+  private loadProblems: LoadProblem[] = [];
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -80,7 +71,7 @@ export class EndpointRegistry {
     private readonly apiDir?: string,
   ) {}
 
-  get problems(): readonly EndpointProblem[] {
+  get problems(): readonly LoadProblem[] {
     return this.loadProblems;
   }
 
@@ -92,7 +83,7 @@ export class EndpointRegistry {
   /** Reads every source again; a file that cannot be used becomes a problem, never a failure. */
   async load(): Promise<void> {
     const entries = new Map<string, EndpointEntry>([[ECHO.id, ECHO]]);
-    const problems: EndpointProblem[] = [];
+    const problems: LoadProblem[] = [];
     const add = (entry: EndpointEntry) => {
       if (!isSafeEndpointId(entry.id)) {
         problems.push({ origin: entry.origin, message: `"${entry.id}" is not a usable endpoint id (letters, digits, ".", "_" and "-")` });
@@ -122,56 +113,47 @@ export class EndpointRegistry {
     this.changed.fire();
   }
 
-  private async readFolder(dir: string, problems: EndpointProblem[], editable: boolean): Promise<EndpointEntry[]> {
-    let names: string[];
-    try {
-      names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-    } catch (err) {
-      if (!editable) problems.push({ origin: dir, message: `cannot read the folder: ${(err as Error).message}` });
-      return [];
+  /** The API's own folder (`editable`) may not exist yet: that is no problem. */
+  private async readFolder(dir: string, problems: LoadProblem[], editable: boolean): Promise<EndpointEntry[]> {
+    const entries: EndpointEntry[] = [];
+    for (const file of await readJsonFolder(dir, problems, { missingIsEmpty: editable })) {
+      const parsed = EndpointFileSchema.safeParse(file.value);
+      if (!parsed.success) {
+        problems.push({ origin: file.path, message: `not a Moonshot endpoint file: ${formatIssues(parsed.error)}` });
+        continue;
+      }
+      const created = typeof parsed.data.created_date === 'string' ? parsed.data.created_date : formatCreatedDate(file.modified);
+      entries.push({ id: file.stem, config: parsed.data, origin: file.path, editable, created_date: created });
     }
-    const entries = await Promise.all(
-      names.map(async (name): Promise<EndpointEntry | undefined> => {
-        const path = join(dir, name);
-        try {
-          const [text, stat] = await Promise.all([fs.readFile(path, 'utf8'), fs.stat(path)]);
-          const parsed = EndpointFileSchema.safeParse(JSON.parse(text));
-          if (!parsed.success) {
-            problems.push({ origin: path, message: `not a Moonshot endpoint file: ${describeZodIssues(parsed.error)}` });
-            return undefined;
-          }
-          const created = typeof parsed.data.created_date === 'string' ? parsed.data.created_date : formatCreatedDate(stat.mtime);
-          return { id: basename(name, '.json'), config: parsed.data, origin: path, editable, created_date: created };
-        } catch (err) {
-          problems.push({ origin: path, message: `cannot read: ${(err as Error).message}` });
-          return undefined;
-        }
-      }),
-    );
-    return entries.filter((e): e is EndpointEntry => e !== undefined);
+    return entries;
   }
 
-  private async readArrayFile(path: string, problems: EndpointProblem[]): Promise<EndpointEntry[]> {
-    try {
-      const data: unknown = JSON.parse(await fs.readFile(path, 'utf8'));
-      const stat = await fs.stat(path);
-      return this.readInline(path, Array.isArray(data) ? data : [data], problems, formatCreatedDate(stat.mtime));
-    } catch (err) {
-      problems.push({ origin: path, message: `cannot read: ${(err as Error).message}` });
-      return [];
-    }
+  private async readArrayFile(path: string, problems: LoadProblem[]): Promise<EndpointEntry[]> {
+    const file = await readJsonFile(path, problems);
+    if (!file) return [];
+    return this.readInline(path, Array.isArray(file.value) ? file.value : [file.value], problems, formatCreatedDate(file.modified));
   }
 
-  private readInline(origin: string, items: readonly unknown[], problems: EndpointProblem[], created = formatCreatedDate(new Date())): EndpointEntry[] {
+  private readInline(
+    origin: string,
+    items: readonly unknown[],
+    problems: LoadProblem[],
+    created = formatCreatedDate(new Date()),
+  ): EndpointEntry[] {
     const entries: EndpointEntry[] = [];
     items.forEach((item, index) => {
       const parsed = EndpointFileSchema.safeParse(item);
       if (!parsed.success) {
-        problems.push({ origin: `${origin}[${index}]`, message: `not a Moonshot endpoint: ${describeZodIssues(parsed.error)}` });
+        problems.push({ origin: `${origin}[${index}]`, message: `not a Moonshot endpoint: ${formatIssues(parsed.error)}` });
         return;
       }
-      const id = typeof parsed.data.id === 'string' && parsed.data.id !== '' ? parsed.data.id : slugify(parsed.data.name);
-      entries.push({ id, config: parsed.data, origin: `${origin}[${index}]`, editable: false, created_date: created });
+      entries.push({
+        id: endpointIdOf(parsed.data),
+        config: parsed.data,
+        origin: `${origin}[${index}]`,
+        editable: false,
+        created_date: created,
+      });
     });
     return entries;
   }
@@ -207,7 +189,7 @@ export class EndpointRegistry {
       token: (await this.hasToken(entry)) ? '****' : '',
       max_calls_per_second: config.max_calls_per_second,
       max_concurrency: config.max_concurrency,
-      model: config.model || (typeof config.params.model === 'string' ? config.params.model : ''),
+      model: modelOf(config),
       params: config.params,
       created_date: entry.created_date,
       supported: reason === undefined,
@@ -245,8 +227,8 @@ export class EndpointRegistry {
     await writeFileAtomic(this.apiFile(entry.id), JSON.stringify(file, null, 2));
   }
 
-  /** Validates `body` itself (API bodies arrive unchecked); CreateEndpointBody is its shape. */
-  async create(body: CreateEndpointBody | unknown): Promise<EndpointView> {
+  /** Validates `body` against CreateEndpointBodySchema (its shape is CreateEndpointBody): API bodies arrive here unparsed. */
+  async create(body: unknown): Promise<EndpointView> {
     const input = parseOrThrow(CreateEndpointBodySchema, body);
     const reason = unsupportedReason(input.connector_type);
     if (reason) throw new ValidationError(reason, [{ loc: ['body', 'connector_type'], msg: reason, type: 'value_error' }]);
@@ -255,9 +237,8 @@ export class EndpointRegistry {
     if ([...this.entries.values()].some((e) => e.config.name.toLowerCase() === input.name.toLowerCase())) {
       throw new ConflictError(`An endpoint named "${input.name}" already exists`);
     }
-    const params = { ...input.params };
-    const model = input.model ?? (typeof params.model === 'string' ? params.model : '');
-    delete params.model;
+    const { model: _fromParams, ...params } = input.params;
+    const model = modelOf(input);
     const entry: EndpointEntry = {
       id,
       config: { ...input, model, params, token: '' },
@@ -281,7 +262,8 @@ export class EndpointRegistry {
     return this.view(id);
   }
 
-  async update(id: string, body: UpdateEndpointBody | unknown): Promise<EndpointView> {
+  /** Validates `body` against UpdateEndpointBodySchema (its shape is UpdateEndpointBody). */
+  async update(id: string, body: unknown): Promise<EndpointView> {
     const entry = this.entries.get(id);
     if (!entry) throw new NotFoundError('Endpoint not found');
     const input = parseOrThrow(UpdateEndpointBodySchema, body);

@@ -130,7 +130,8 @@ export class EventLog<T = unknown> {
 
   /** A new subscriber; the replay is taken at the same instant, so nothing falls between it and the queue. */
   subscribe(options: SubscribeOptions<T> = {}): Subscription<T> {
-    const replay: Replay<T> = options.lastEventId === undefined ? { events: [], lost: false } : this.since(options.lastEventId, options.filter);
+    const replay: Replay<T> =
+      options.lastEventId === undefined ? { events: [], lost: false } : this.since(options.lastEventId, options.filter);
     let closed = false;
     let dropped = false;
     let waiters: { count: number; resolve: () => void }[] = [];

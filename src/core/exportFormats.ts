@@ -95,11 +95,22 @@ export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOpt
       const endpoint = session.endpoints[chatIndex] ?? r.conn_id;
       lines.push('', `### ${label(endpoint)}${attempt > 1 ? ` (retry${attempt > 2 ? ` ${attempt - 1}` : ''})` : ''}`, '');
       if (r.prepared_prompt !== r.prompt) {
-        const how = [r.prompt_template && `template \`${r.prompt_template}\``, r.context_strategy && `context strategy \`${r.context_strategy}\``].filter(Boolean).join(', ');
+        const how = [
+          r.prompt_template && `template \`${r.prompt_template}\``,
+          r.context_strategy && `context strategy \`${r.context_strategy}\``,
+        ]
+          .filter(Boolean)
+          .join(', ');
         lines.push(`Sent as${how ? ` (${how})` : ''}:`, '', fenced(r.prepared_prompt), '');
       }
       const stopped = r.error === STOPPED_ERROR;
-      if (r.error) lines.push(stopped ? `**Stopped**${r.predicted_result ? ' (the answer so far):' : ' before an answer.'}` : `**Error:** ${escapeMarkdown(r.error)}`, '');
+      if (r.error)
+        lines.push(
+          stopped
+            ? `**Stopped**${r.predicted_result ? ' (the answer so far):' : ' before an answer.'}`
+            : `**Error:** ${escapeMarkdown(r.error)}`,
+          '',
+        );
       if (r.predicted_result && (!r.error || stopped)) lines.push(embedMarkdown(r.predicted_result, ANSWER_DEPTH), '');
       else if (!r.error) lines.push('*(empty answer)*', '');
       lines.push(facts(r));

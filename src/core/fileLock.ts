@@ -60,7 +60,9 @@ const OWNER = JSON.stringify(ME);
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host, process: String(owner.process ?? '') } : undefined;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string'
+      ? { pid: owner.pid, host: owner.host, process: String(owner.process ?? '') }
+      : undefined;
   } catch {
     // Empty (its owner is between creating and writing it) or not ours: only its age tells.
     return undefined;
@@ -125,7 +127,10 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     ino = tryCreate(path);
     if (ino !== undefined) break;
     if (Date.now() - started > giveUpAfterMs) {
-      throw new CoreError('timeout', `Timed out after ${Math.round(giveUpAfterMs / 1000)} s waiting for the lock ${path}: another process holds it`);
+      throw new CoreError(
+        'timeout',
+        `Timed out after ${Math.round(giveUpAfterMs / 1000)} s waiting for the lock ${path}: another process holds it`,
+      );
     }
     if ((await staleInode(path)) !== undefined && (await breakStale(path))) continue;
     // Another process holds it for a few file operations: poll briefly.

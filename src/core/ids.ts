@@ -1,4 +1,4 @@
-// Identifiers and the seed's time formats. Everything here is deterministic
+// Identifiers and the time formats of Moonshot's web API (docs/API.md). Everything here is deterministic
 // given its inputs, so the API's ids can be predicted by clients and tests.
 
 /** Letters that NFKD does not decompose but unidecode (python-slugify) folds. */
@@ -27,12 +27,12 @@ export function slugify(text: string): string {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** `YYYYMMDD-HHMMSS`, local time (the seed's `created_datetime`). */
+/** `YYYYMMDD-HHMMSS`, local time (Moonshot's `created_datetime`). */
 export function formatCreatedDatetime(d: Date): string {
   return `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 }
 
-/** `MM/DD/YYYY, HH:MM:SS`, local time (the seed's `prompt_time`). */
+/** `MM/DD/YYYY, HH:MM:SS`, local time (Moonshot's `prompt_time`). */
 export function formatPromptTime(d: Date): string {
   return `${pad(d.getMonth() + 1)}/${pad(d.getDate())}/${d.getFullYear()}, ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }

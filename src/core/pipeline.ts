@@ -17,11 +17,17 @@ export function renderPromptTemplate(template: string, prompt: string): string {
   const source = template.replace(/\r\n?/g, '\n').replace(/\n$/, '');
   const unsupported = /\{%|\{#/.exec(source);
   if (unsupported) {
-    throw new CoreError('unsupported', `Prompt template uses Jinja syntax that is not supported here ("${unsupported[0]}"); only {{ prompt }} is.`);
+    throw new CoreError(
+      'unsupported',
+      `Prompt template uses Jinja syntax that is not supported here ("${unsupported[0]}"); only {{ prompt }} is.`,
+    );
   }
   const expression = /(\s*)\{\{(-?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(-?)\}\}(\s*)/g;
   if (source.replace(expression, '').includes('{{')) {
-    throw new CoreError('unsupported', 'Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not supported.');
+    throw new CoreError(
+      'unsupported',
+      'Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not supported.',
+    );
   }
   return source.replace(
     expression,

@@ -39,7 +39,10 @@ function failedScore(plan: JudgePlan, error: string): MetricResult {
 
 const errorText = (err: unknown) => (isCoreError(err) ? err.message : describeError(err));
 
-/** Scores `records` of one chat (all at once: the judge endpoint's limits bound the calls); resolves when every score is written. Never rejects. */
+/**
+ * Scores `records` of one chat (all at once: the judge endpoint's limits bound the calls); resolves
+ * when every score is written. Never rejects.
+ */
 export async function scoreChatRecords(
   sessionId: string,
   chatId: string,
@@ -76,7 +79,10 @@ export async function scoreChatRecords(
       } catch (err) {
         // The session went meanwhile: its scores go with it.
         if (isCoreError(err, 'not-found')) return;
-        log('error', `Could not store the ${plan.name} score of record ${record.chat_record_id} of ${sessionId}/${chatId}: ${errorText(err)}`);
+        log(
+          'error',
+          `Could not store the ${plan.name} score of record ${record.chat_record_id} of ${sessionId}/${chatId}: ${errorText(err)}`,
+        );
         return;
       }
       context.onScore(record, metric);

@@ -4,12 +4,11 @@
 import { z } from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
 import { MAX_SEED } from './random';
+import { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS } from './limits';
 
-export const MAX_PROMPT_CHARS = 100_000;
+export { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS };
 /** add_previous_prompt compounds (each prepared prompt holds the earlier ones): past this, a prompt is not sent. */
 export const MAX_PREPARED_PROMPT_CHARS = 1_000_000;
-/** How many earlier records a context strategy uses unless told otherwise. */
-export const DEFAULT_NUM_OF_PREV_PROMPTS = 5;
 export const MAX_ENDPOINTS_PER_SESSION = 20;
 
 /** absent, null and "" all mean "none" (Moonshot's web UI sends ""). */
@@ -38,9 +37,13 @@ export const MetricResultSchema = z
   .meta({ id: 'MetricResult' });
 export type MetricResult = z.infer<typeof MetricResultSchema>;
 
-/** One line of a chat file: the record as stored (scores are stored beside it, never in it). */
+/**
+ * One line of a chat file: the record as stored (scores are stored beside
+ * it, never in it). Loose: a field a newer version adds to stored records
+ * survives this version's reads and exports.
+ */
 export const StoredChatRecordSchema = z
-  .object({
+  .looseObject({
     chat_record_id: z.number().int().positive(),
     conn_id: z.string(),
     context_strategy: z.string(),
@@ -55,7 +58,7 @@ export const StoredChatRecordSchema = z
       .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
       .nullable()
       .optional()
-      .meta({ description: 'Token usage when the model reported it (an addition to the seed).' }),
+      .meta({ description: "Token usage when the model reported it (an addition to Moonshot's web API)." }),
     prompt_id: z
       .string()
       .optional()
@@ -78,7 +81,10 @@ export type StoredChatRecord = z.infer<typeof StoredChatRecordSchema>;
 export const ChatRecordSchema = StoredChatRecordSchema.extend({
   metric: MetricResultSchema.nullable()
     .default(null)
-    .meta({ description: "The record's latest score by a judge (the session's judge, or one asked for with POST .../score); null when it has none." }),
+    .meta({
+      description:
+        "The record's latest score by a judge (the session's judge, or one asked for with POST .../score); null when it has none.",
+    }),
 }).meta({ id: 'ChatRecord' });
 export type ChatRecord = z.infer<typeof ChatRecordSchema>;
 
@@ -124,7 +130,9 @@ export type StoredSession = z.infer<typeof StoredSessionSchema>;
 const nameField = z
   .string()
   .transform((s) => s.trim())
-  .pipe(z.string().min(1, { message: 'must not be empty', abort: true }).max(100, { message: 'must be at most 100 characters', abort: true }))
+  .pipe(
+    z.string().min(1, { message: 'must not be empty', abort: true }).max(100, { message: 'must be at most 100 characters', abort: true }),
+  )
   .refine((s) => slugify(s) !== '', 'must contain at least one letter or digit');
 
 export const CreateSessionBodySchema = z
@@ -262,7 +270,13 @@ export const CreateAttackBodySchema = z
       .min(1, 'must name at least one attack module')
       .meta({ description: 'A chain applied in order ("a+b" in one item is the same as two items).' }),
     prompt: PromptBodySchema.shape.prompt.optional(),
-    topic: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').optional().meta({ description: 'For malicious_question_generator: what the questions are about (else the prompt).' }),
+    topic: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(1000, 'must be at most 1000 characters')
+      .optional()
+      .meta({ description: 'For malicious_question_generator: what the questions are about (else the prompt).' }),
     seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of every random choice (default 0).' }),
     num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
     attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker, for modules that need a model.' }),
@@ -299,7 +313,10 @@ export const ChatSummarySchema = z
     errors: z.number().int().meta({ description: 'Records whose call failed.' }),
     refusals: z.number().int().meta({ description: 'Answers judged refused.' }),
     attack_success_rate: z.number().nullable().meta({ description: 'Successful attacks / attack answers; null with no attack answers.' }),
-    asr_ci95: z.tuple([z.number(), z.number()]).nullable().meta({ description: '95% Wilson score interval of the rate; null with no attack answers.' }),
+    asr_ci95: z
+      .tuple([z.number(), z.number()])
+      .nullable()
+      .meta({ description: '95% Wilson score interval of the rate; null with no attack answers.' }),
     mean_duration: z.number().nullable().meta({ description: 'Mean seconds per answer; null with none.' }),
     tokens: TokenTotalsSchema,
   })
@@ -372,7 +389,10 @@ export type RecordScore = z.infer<typeof RecordScoreSchema>;
 /** PUT /v1/sessions/{id}/metrics/{name}: the judge's options (the name and judge endpoint are in the path and query). */
 export const SetMetricBodySchema = z
   .object({
-    options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
   })
   .meta({ id: 'SetMetricBody' });
 
@@ -382,7 +402,7 @@ export const ScoreBodySchema = JudgeRequestSchema.extend({
     .array(z.string().min(1).max(200))
     .min(1, 'must name at least one chat')
     .optional()
-    .meta({ description: "The chats whose records are scored (default: every chat of the session)." }),
+    .meta({ description: 'The chats whose records are scored (default: every chat of the session).' }),
 }).meta({ id: 'ScoreBody' });
 export type ScoreBody = z.input<typeof ScoreBodySchema>;
 
@@ -390,7 +410,10 @@ export const ScoreAcceptedSchema = z
   .object({
     metric: z.string(),
     judge_endpoint: z.string().nullable(),
-    records: z.number().int().meta({ description: 'How many records will be scored (those whose call worked); each score arrives as a `score` event.' }),
+    records: z
+      .number()
+      .int()
+      .meta({ description: 'How many records will be scored (those whose call worked); each score arrives as a `score` event.' }),
   })
   .meta({ id: 'ScoreAccepted' });
 export type ScoreAccepted = z.infer<typeof ScoreAcceptedSchema>;
@@ -409,16 +432,23 @@ export const AttackSchema = z
     session_id: z.string(),
     attack_modules: z.array(z.string()).meta({ description: 'The chain, one module name per item, in order.' }),
     status: z.enum(ATTACK_STATUSES).meta({
-      description: 'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended first).',
+      description:
+        'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended first).',
     }),
     done: z.number().int().meta({ description: 'Records made so far: one per variant and chat.' }),
-    total: z.number().int().meta({ description: 'Variants x chats; 0 until the variants are made (an attacker model may still be writing them).' }),
+    total: z
+      .number()
+      .int()
+      .meta({ description: 'Variants x chats; 0 until the variants are made (an attacker model may still be writing them).' }),
     started: z.string().meta({ description: 'When it started: ISO 8601, UTC.' }),
     ended: z.string().nullable().meta({ description: 'When it ended (ISO 8601, UTC); null while it runs.' }),
     error: z.string().nullable().meta({ description: 'Why it failed or was interrupted; null otherwise.' }),
     original_prompt: z.string().meta({ description: 'What the attack started from: the prompt, or the topic of a generator.' }),
     attacker_endpoint: z.string().nullable(),
-    attacker_calls: z.number().int().meta({ description: 'Calls made to the attacker model (GET .../attacks/{id}?detail=true shows them).' }),
+    attacker_calls: z
+      .number()
+      .int()
+      .meta({ description: 'Calls made to the attacker model (GET .../attacks/{id}?detail=true shows them).' }),
     variants: z.number().int().meta({ description: 'Variants made (0 until they are made).' }),
     truncated: z.boolean().meta({ description: 'Whether the chain made more than 100 variants and the list was cut.' }),
   })
@@ -467,7 +497,9 @@ export const DATASET_FORMATS = [
   'json',
   'text',
 ] as const;
-export const DatasetFormatSchema = z.enum(DATASET_FORMATS).meta({ id: 'DatasetFormat', description: 'The reader a dataset file is read with, detected from its extension and content.' });
+export const DatasetFormatSchema = z
+  .enum(DATASET_FORMATS)
+  .meta({ id: 'DatasetFormat', description: 'The reader a dataset file is read with, detected from its extension and content.' });
 export type DatasetFormat = z.infer<typeof DatasetFormatSchema>;
 
 /** A dataset file in a configured folder, as GET /v1/datasets lists it. */

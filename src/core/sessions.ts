@@ -9,8 +9,6 @@ import {
   PromptBodySchema,
   ScoreBodySchema,
   type ChatRecord,
-  type CreateSessionBody,
-  type JudgeRequest,
   type MetricResult,
   type ScoreAccepted,
   type SessionJudge,
@@ -210,7 +208,9 @@ export class SessionService {
       const seen = new Map(change.sessions);
       // A folder that came or went with no word in the journal (an older writer, a person): its metadata says.
       const read = await Promise.all(
-        [...change.folders].filter((id) => !seen.has(id) && !this.creating.has(id) && !this.deleting.has(id)).map(async (id) => [id, (await this.store.readSession(id)) ?? null] as const),
+        [...change.folders]
+          .filter((id) => !seen.has(id) && !this.creating.has(id) && !this.deleting.has(id))
+          .map(async (id) => [id, (await this.store.readSession(id)) ?? null] as const),
       );
       for (const [id, session] of read) seen.set(id, session);
       let differs = false;
@@ -302,7 +302,9 @@ export class SessionService {
   async get(sessionId: string, options: { includeHistory?: boolean } = {}): Promise<SessionMetadata> {
     const session = await this.requireSession(sessionId);
     if (!options.includeHistory) return this.toMetadata(session);
-    const histories = await Promise.all(session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))));
+    const histories = await Promise.all(
+      session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))),
+    );
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
   }
 
@@ -330,6 +332,11 @@ export class SessionService {
     })();
     // A piece written can be given back to be made again (it is not held after that).
     return { pieces, release: (piece) => store.releasePiece(piece) };
+  }
+
+  /** How many earlier records the session's context strategy uses: kept with the session, not part of the API's SessionMetadata. */
+  async numOfPrevPrompts(sessionId: string): Promise<number> {
+    return (await this.requireSession(sessionId)).num_of_prev_prompts;
   }
 
   /** One chat's records, oldest first, each with its latest score. */
@@ -383,29 +390,30 @@ export class SessionService {
     if (issues.length) throw new ValidationError(issues.map((i) => i.msg).join('; '), issues);
   }
 
-  async create(body: CreateSessionBody | unknown): Promise<SessionMetadata> {
-    const input = parseOrThrow(CreateSessionBodySchema, body);
-    this.checkEndpoints(input.endpoints);
-    if (input.prompt_template !== null && !this.templates.get(input.prompt_template)) {
-      const msg = `Prompt template "${input.prompt_template}" not found`;
+  /** Validates `input` against CreateSessionBodySchema (its shape is CreateSessionBody): API bodies arrive here unparsed. */
+  async create(input: unknown): Promise<SessionMetadata> {
+    const body = parseOrThrow(CreateSessionBodySchema, input);
+    this.checkEndpoints(body.endpoints);
+    if (body.prompt_template !== null && !this.templates.get(body.prompt_template)) {
+      const msg = `Prompt template "${body.prompt_template}" not found`;
       throw new ValidationError(msg, [{ loc: ['body', 'prompt_template'], msg, type: 'value_error' }]);
     }
-    if (input.context_strategy !== null && !CONTEXT_STRATEGIES.has(input.context_strategy)) {
-      const msg = `Context strategy "${input.context_strategy}" not found (known: ${[...CONTEXT_STRATEGIES.keys()].join(', ')})`;
+    if (body.context_strategy !== null && !CONTEXT_STRATEGIES.has(body.context_strategy)) {
+      const msg = `Context strategy "${body.context_strategy}" not found (known: ${[...CONTEXT_STRATEGIES.keys()].join(', ')})`;
       throw new ValidationError(msg, [{ loc: ['body', 'context_strategy'], msg, type: 'value_error' }]);
     }
     const created = this.now();
     const createdDatetime = formatCreatedDatetime(created);
     const session: StoredSession = {
-      session_id: sessionIdFor(input.name, createdDatetime),
-      name: input.name,
-      description: input.description,
+      session_id: sessionIdFor(body.name, createdDatetime),
+      name: body.name,
+      description: body.description,
       created_epoch: epochSeconds(created),
       created_datetime: createdDatetime,
-      chat_ids: input.endpoints.map((e) => chatIdFor(e, createdDatetime)),
-      endpoints: input.endpoints,
-      prompt_template: input.prompt_template,
-      context_strategy: input.context_strategy,
+      chat_ids: body.endpoints.map((e) => chatIdFor(e, createdDatetime)),
+      endpoints: body.endpoints,
+      prompt_template: body.prompt_template,
+      context_strategy: body.context_strategy,
       filename: null,
       num_of_prev_prompts: DEFAULT_NUM_OF_PREV_PROMPTS,
       metric: null,
@@ -498,9 +506,10 @@ export class SessionService {
    * Sets the session's judge: from now on every new record whose call
    * worked is scored in the background, after it is written. NotFoundError
    * for an unknown metric or judge endpoint; ValidationError (fields under
-   * ['body']) for bad options or a missing judge endpoint.
+   * ['body']) for bad options or a missing judge endpoint. `request` is
+   * validated here (its shape is JudgeRequest): API bodies arrive unparsed.
    */
-  async setJudge(sessionId: string, request: JudgeRequest | unknown): Promise<SessionJudge> {
+  async setJudge(sessionId: string, request: unknown): Promise<SessionJudge> {
     await this.requireSession(sessionId);
     const plan = planJudge(request);
     this.checkModelEndpoint(plan.judge_endpoint, ['body', 'judge_endpoint']);
@@ -564,11 +573,15 @@ export class SessionService {
     const connector = this.connectorFor(endpoint);
     const limiter = this.limiters.get(endpoint);
     return {
-      complete: (messages, signal) => limiter.run(async () => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text, signal),
+      complete: (messages, signal) =>
+        limiter.run(async () => (await connector.complete({ messages, ...(signal ? { signal } : {}) })).text, signal),
     };
   }
 
-  /** NotFoundError for an endpoint that is not configured; a ValidationError (at `loc`) or `unsupported` error for one this build cannot call. */
+  /**
+   * NotFoundError for an endpoint that is not configured; a ValidationError (at `loc`) or `unsupported`
+   * error for one this build cannot call.
+   */
   checkModelEndpoint(endpointId: string | null, loc?: (string | number)[]): void {
     if (endpointId === null) return;
     if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" not found`);
@@ -620,7 +633,8 @@ export class SessionService {
    * failed call still makes a record, with the reason in `error`. Each chat
    * has its own queue, so a fast endpoint answers this prompt while a slow
    * one still works on an earlier one; in every chat, records follow the
-   * order in which prompts were accepted.
+   * order in which prompts were accepted. `prompt` is validated here
+   * (PromptBodySchema's rules), whoever sends it.
    */
   async prompt(sessionId: string, prompt: unknown, options: PromptOptions = {}): Promise<PromptResult> {
     const { prompt: text } = parseOrThrow(PromptBodySchema, { prompt });
@@ -634,7 +648,9 @@ export class SessionService {
     this.active.set(sessionId, [...actives, active]);
     this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
 
-    const runs = chatIds.map((chatId) => this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }));
+    const runs = chatIds.map((chatId) =>
+      this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }),
+    );
     const settled = await Promise.allSettled(runs);
     const left = (this.active.get(sessionId) ?? []).filter((a) => a !== active);
     if (left.length > 0) this.active.set(sessionId, left);
@@ -744,7 +760,11 @@ export class SessionService {
   }
 
   /** Prepares the prompt for this chat and calls its endpoint; every failure becomes the outcome's error. */
-  private async callEndpoint(session: StoredSession, job: ChatJob, on: { onStart(): void; onDelta(text: string): void }): Promise<CallOutcome> {
+  private async callEndpoint(
+    session: StoredSession,
+    job: ChatJob,
+    on: { onStart(): void; onDelta(text: string): void },
+  ): Promise<CallOutcome> {
     const { sessionId, chatId, controller, signal } = job;
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort);
@@ -757,7 +777,8 @@ export class SessionService {
     try {
       const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
       const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
-      if (session.prompt_template && !template) throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
+      if (session.prompt_template && !template)
+        throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
       if (!this.endpoints.get(endpointId)) throw new NotFoundError(`Endpoint "${endpointId}" is no longer configured`);
       const unsupported = this.endpoints.unsupportedReason(endpointId);
       if (unsupported) throw new CoreError('unsupported', unsupported);
@@ -787,7 +808,14 @@ export class SessionService {
           },
         });
       }, controller.signal);
-      return { preparedPrompt, predicted: result.text, usage: result.usage, error: null, seconds: (performance.now() - started) / 1000, sent };
+      return {
+        preparedPrompt,
+        predicted: result.text,
+        usage: result.usage,
+        error: null,
+        seconds: (performance.now() - started) / 1000,
+        sent,
+      };
     } catch (err) {
       // Too large to send: the record keeps no prepared prompt, or the next one would compound it further.
       if (isCoreError(err, 'too-large')) preparedPrompt = '';

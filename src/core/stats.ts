@@ -96,7 +96,9 @@ export function summarize(endpoint: string, records: readonly SummaryRecord[], s
       seconds += duration;
       timed++;
     }
-    const usable = [...(record.metric ? [record.metric] : []), ...(scoresOf.get(record.chat_record_id) ?? [])].filter((m) => m.error === null && m.verdict !== null);
+    const usable = [...(record.metric ? [record.metric] : []), ...(scoresOf.get(record.chat_record_id) ?? [])].filter(
+      (m) => m.error === null && m.verdict !== null,
+    );
     const phrases = () => refusalByPhrases(record.predicted_result).verdict === 'refused';
     const refusal = usable.filter((m) => REFUSAL_METRICS.has(m.name)).at(-1);
     if (refusal ? refusal.verdict === 'refused' : phrases()) refusals++;

@@ -16,10 +16,18 @@ import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, constant
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { RecordScoreSchema, StoredChatRecordSchema, StoredSessionSchema, type RecordScore, type StoredChatRecord, type StoredSession } from './schemas';
+import {
+  RecordScoreSchema,
+  StoredChatRecordSchema,
+  StoredSessionSchema,
+  type RecordScore,
+  type StoredChatRecord,
+  type StoredSession,
+} from './schemas';
 import { SESSION_ID_PATTERN } from './ids';
 import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
+import { formatIssues } from './validation';
 import { noLog, type Log } from './log';
 import { JournalWriter, readJournal, type JournalSessions } from './storeJournal';
 import { chatRecordsJson, PiecePool, type CheckedFile } from './chatJson';
@@ -65,6 +73,21 @@ export async function makeFolder(path: string): Promise<void> {
   }
 }
 
+/**
+ * Makes the storage folder and checks that this process may write to it, so
+ * that a host which cannot keep sessions says so when it starts (a `storage`
+ * error) rather than at the first prompt.
+ */
+export async function checkStorageFolder(path: string): Promise<void> {
+  await makeFolder(path);
+  try {
+    await fs.access(path, fsConstants.W_OK);
+    if (!(await isFolder(path))) throw Object.assign(new Error(`${path} is not a folder`), { code: 'ENOTDIR', path });
+  } catch (err) {
+    throw asStorageError(err, path);
+  }
+}
+
 function errnoCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' ? code : undefined;
@@ -96,7 +119,12 @@ const parseRecords = (text: string): StoredChatRecord[] => parseLines(text, Stor
  * towards the start, handing each (with its offset) to `take` until it
  * returns a value; undefined if it never does.
  */
-async function readBackward<T>(handle: fs.FileHandle, end: number, firstChunk: number, take: (bytes: Buffer, start: number) => T | undefined): Promise<T | undefined> {
+async function readBackward<T>(
+  handle: fs.FileHandle,
+  end: number,
+  firstChunk: number,
+  take: (bytes: Buffer, start: number) => T | undefined,
+): Promise<T | undefined> {
   for (let chunk = firstChunk; ; chunk *= 4) {
     const start = Math.max(0, end - chunk);
     const bytes = Buffer.alloc(end - start);
@@ -184,7 +212,8 @@ export class SessionStore {
   ) {
     this.sessionsDir = join(root, 'sessions');
     this.log = options.log ?? noLog;
-    this.journal = new JournalWriter(this.sessionsDir, { log: this.log, ...(options.journalGrowthLimit ? { growthLimit: options.journalGrowthLimit } : {}) });
+    const growth = options.journalGrowthLimit ? { growthLimit: options.journalGrowthLimit } : {};
+    this.journal = new JournalWriter(this.sessionsDir, { log: this.log, ...growth });
   }
 
   private warnOnce(path: string, message: string): void {
@@ -299,7 +328,7 @@ export class SessionStore {
     }
     const parsed = StoredSessionSchema.safeParse(data);
     if (!parsed.success) {
-      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')})`);
+      this.warnOnce(dir, `Skipped ${path}: not a session's metadata (${formatIssues(parsed.error)})`);
       return undefined;
     }
     // Readable again: should it break later, say so again.
@@ -387,9 +416,12 @@ export class SessionStore {
   async *chatJson(sessionId: string, chatId: string, around: { before?: Buffer; after?: Buffer } = {}): AsyncGenerator<Buffer> {
     const path = this.chatPath(sessionId, chatId);
     const metrics = new Map<number, string>();
-    for (const { chat_record_id, metric } of await this.readScoresIfAny(sessionId, chatId)) metrics.set(chat_record_id, JSON.stringify(metric));
+    for (const { chat_record_id, metric } of await this.readScoresIfAny(sessionId, chatId)) {
+      metrics.set(chat_record_id, JSON.stringify(metric));
+    }
     // Unreadable from the start: left out, as readChat leaves it out. Part-way, the answer cannot be taken back: it fails.
-    yield* chatRecordsJson(path, this.checkedChats, metrics, this.pieces, { ...around, unreadable: (err) => this.unreadableChat(path, err) });
+    const unreadable = (err: unknown) => void this.unreadableChat(path, err);
+    yield* chatRecordsJson(path, this.checkedChats, metrics, this.pieces, { ...around, unreadable });
     this.warned.delete(path);
   }
 
@@ -559,7 +591,10 @@ export class SessionStore {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return new Map();
       throw asStorageError(err, dir);
     }
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).filter((id) => SESSION_ID_PATTERN.test(id));
+    const ids = names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter((id) => SESSION_ID_PATTERN.test(id));
     const found = await Promise.all(ids.map(async (id) => [id, await this.readAttackManifest(sessionId, id)] as const));
     return new Map(found.filter(([, data]) => data !== undefined));
   }

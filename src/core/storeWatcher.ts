@@ -63,6 +63,8 @@ export class StoreWatcher {
   private checking = false;
   private checkedOnce = false;
   private disposed = false;
+  /** The folder was watched and then lost (or could not be made): only then is it "back". */
+  private gone = false;
   /** The last failure to watch, said once rather than at every retry. */
   private watchProblem: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -89,6 +91,7 @@ export class StoreWatcher {
       mkdirSync(this.sessionsDir, { recursive: true, mode: PRIVATE_FOLDER });
     } catch (err) {
       this.log('warn', `Cannot make the storage folder ${this.sessionsDir} (${errorCode(err)}); following it once it exists`);
+      this.gone = true;
     }
     // From the journal's end: what came before is what a listing reads.
     this.started = this.journal.start().catch(() => undefined);
@@ -122,8 +125,14 @@ export class StoreWatcher {
       this.checkedOnce = true;
       this.unwatch();
       if (ino !== undefined) this.watch(ino);
-      if (wasWatching && !this.watcher) this.log('warn', `The storage folder ${this.sessionsDir} is gone; its sessions are listed again when it is back`);
-      if (!wasWatching && this.watcher && !first) this.log('info', `The storage folder ${this.sessionsDir} is back`);
+      if (wasWatching && !this.watcher) {
+        this.log('warn', `The storage folder ${this.sessionsDir} is gone; its sessions are listed again when it is back`);
+        this.gone = true;
+      }
+      if (this.gone && this.watcher) {
+        this.log('info', `The storage folder ${this.sessionsDir} is back`);
+        this.gone = false;
+      }
       // A watch from the start misses nothing (a listing reads the folder as it is); after a gap, anything may have changed.
       if (!(first && this.watcher) && (wasWatching || this.watcher)) {
         this.pending.all = true;

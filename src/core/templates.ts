@@ -1,21 +1,19 @@
 // Prompt templates from Moonshot `prompt-templates/*.json` folders. A
 // template's id is its file stem, as in Moonshot (the files' `name` fields
 // match their stems). The first folder that has an id wins.
-import { promises as fs } from 'node:fs';
-import { basename, join } from 'node:path';
 import { PromptTemplateSchema, type PromptTemplate } from './schemas';
 import { Emitter } from './emitter';
-import type { EndpointProblem } from './endpoints';
+import { readJsonFolder, type LoadProblem } from './jsonFolder';
 
 export class PromptTemplateRegistry {
   private templates = new Map<string, PromptTemplate>();
-  private loadProblems: EndpointProblem[] = [];
+  private loadProblems: LoadProblem[] = [];
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
 
   constructor(private folders: readonly string[]) {}
 
-  get problems(): readonly EndpointProblem[] {
+  get problems(): readonly LoadProblem[] {
     return this.loadProblems;
   }
 
@@ -26,26 +24,12 @@ export class PromptTemplateRegistry {
 
   async load(): Promise<void> {
     const templates = new Map<string, PromptTemplate>();
-    const problems: EndpointProblem[] = [];
+    const problems: LoadProblem[] = [];
     for (const dir of this.folders) {
-      let names: string[];
-      try {
-        names = (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-      } catch (err) {
-        problems.push({ origin: dir, message: `cannot read the folder: ${(err as Error).message}` });
-        continue;
-      }
-      for (const name of names) {
-        const path = join(dir, name);
-        const id = basename(name, '.json');
-        if (templates.has(id)) continue;
-        try {
-          const parsed = PromptTemplateSchema.safeParse(JSON.parse(await fs.readFile(path, 'utf8')));
-          if (parsed.success) templates.set(id, { ...parsed.data, name: id });
-          else problems.push({ origin: path, message: 'not a Moonshot prompt template (needs "name" and "template")' });
-        } catch (err) {
-          problems.push({ origin: path, message: `cannot read: ${(err as Error).message}` });
-        }
+      for (const file of await readJsonFolder(dir, problems, { skip: (stem) => templates.has(stem) })) {
+        const parsed = PromptTemplateSchema.safeParse(file.value);
+        if (parsed.success) templates.set(file.stem, { ...parsed.data, name: file.stem });
+        else problems.push({ origin: file.path, message: 'not a Moonshot prompt template (needs "name" and "template")' });
       }
     }
     this.templates = templates;

@@ -20,6 +20,11 @@ export function summarize(issues: FieldIssue[]): string {
     .join('; ');
 }
 
+/** A zod failure as one line, `field: message; ...`, for problems shown to a person (a file that cannot be used). */
+export function formatIssues(error: z.ZodError): string {
+  return summarize(issuesOf(error, []));
+}
+
 /** Parses or throws a ValidationError (422) naming each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, locPrefix: (string | number)[] = ['body']): z.output<S> {
   const result = schema.safeParse(value);

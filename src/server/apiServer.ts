@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
-import type { Core } from '../core/core';
-import { CoreError } from '../core/errors';
+import type { Core } from '../core/openCore';
+import { ConflictError, CoreError } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
 import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
@@ -87,7 +87,8 @@ export class ApiServer {
     const host = this.options.host ?? '127.0.0.1';
     const first = this.options.port ?? 5000;
     const tries = this.options.fallbackToFreePort && first !== 0 ? FALLBACK_PORT_TRIES : 1;
-    for (let i = 0; i < tries; i++) {
+    // Returns on the first port it binds; throws on the last try.
+    for (let i = 0; ; i++) {
       const port = first === 0 ? 0 : first + i;
       try {
         await this.listen(host, port);
@@ -96,18 +97,20 @@ export class ApiServer {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EADDRINUSE' || i === tries - 1) {
-          if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
+          if (code === 'EADDRINUSE') throw new ConflictError(`Port ${port} on ${host} is already in use.`);
           throw err;
         }
       }
     }
-    throw new Error('unreachable');
   }
 
   private listen(host: string, port: number): Promise<void> {
     const headersTimeout = this.options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     // Node checks the headers deadline on this interval (30 s by default): a fraction of it keeps the deadline near.
-    const server = createServer({ connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(headersTimeout / 4))) }, (req, res) => void this.handle(req, res));
+    const server = createServer(
+      { connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+      (req, res) => void this.handle(req, res),
+    );
     // A prompt may legitimately take minutes to answer; what bounds a request is its body's deadline (RequestBody).
     server.requestTimeout = 0;
     server.headersTimeout = headersTimeout;
@@ -117,7 +120,9 @@ export class ApiServer {
       if (!socket.writable || started || err.code === 'ECONNRESET') return socket.destroy();
       const [status, reason, detail] = clientErrorAnswer(err.code, headersTimeout);
       const body = JSON.stringify({ detail });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -189,7 +194,10 @@ export class ApiServer {
     }
     const origin = req.headers.origin;
     if (!isAllowedOrigin(origin, this.options.allowedOrigins ?? [])) {
-      throw new CoreError('forbidden', `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`);
+      throw new CoreError(
+        'forbidden',
+        `Origin "${origin}" is not allowed; add it to the API's allowed origins to let that page call the API.`,
+      );
     }
     const { segments, query } = parseTarget(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -324,7 +332,11 @@ export class ApiServer {
 function clientErrorAnswer(code: string | undefined, headersTimeoutMs: number): [number, string, string] {
   switch (code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'Request Timeout', `Request headers did not arrive completely within ${Number((headersTimeoutMs / 1000).toFixed(3))} s.`];
+      return [
+        408,
+        'Request Timeout',
+        `Request headers did not arrive completely within ${Number((headersTimeoutMs / 1000).toFixed(3))} s.`,
+      ];
     case 'HPE_HEADER_OVERFLOW':
       return [431, 'Request Header Fields Too Large', 'Request headers are too large.'];
     default:

@@ -28,7 +28,9 @@ export function buildOpenApiDocument(routes: readonly Route[]): unknown {
     }));
     const status = route.status ?? 200;
     const content =
-      route.produces === 'text/event-stream' ? { 'text/event-stream': { schema: jsonSchema(route.response, 'output') } } : json(jsonSchema(route.response, 'output'));
+      route.produces === 'text/event-stream'
+        ? { 'text/event-stream': { schema: jsonSchema(route.response, 'output') } }
+        : json(jsonSchema(route.response, 'output'));
     const responses: Record<string, unknown> = {
       [status]: { description: status === 202 ? 'Accepted: the work goes on after the answer' : 'Success', content },
     };

@@ -2,7 +2,7 @@
 // metrics) on a session and scores on demand, the session's summary, and
 // bookmarks. Like every route they only translate; the rules are the core's.
 import { z } from 'zod';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { listAttackModules } from '../core/attacks';
 import { ValidationError, invalidField, type FieldIssue } from '../core/errors';
 import { listMetrics } from '../core/judges';
@@ -71,7 +71,7 @@ export function buildRedTeamRoutes(core: Core): Route[] {
     {
       method: 'POST',
       path: '/v1/sessions/{session_id}/attacks',
-      summary: "Start an attack: its variants go to every endpoint of the session; progress comes as attack_progress events",
+      summary: 'Start an attack: its variants go to every endpoint of the session; progress comes as attack_progress events',
       body: CreateAttackBodySchema,
       status: 202,
       errors: { 404: 'No such session, attack module or attacker endpoint', 409: 'An attack is already running on the session' },
@@ -120,7 +120,13 @@ export function buildRedTeamRoutes(core: Core): Route[] {
       method: 'PUT',
       path: '/v1/sessions/{session_id}/metrics/{name}',
       summary: "Set the session's judge: every new record whose call worked is scored (score events). The body is optional",
-      query: [{ name: 'judge_endpoint', schema: EndpointIdSchema, description: 'The endpoint that plays the judge (required for judges that need a model)' }],
+      query: [
+        {
+          name: 'judge_endpoint',
+          schema: EndpointIdSchema,
+          description: 'The endpoint that plays the judge (required for judges that need a model)',
+        },
+      ],
       body: SetMetricBodySchema,
       errors: { 404: 'No such session, metric or judge endpoint' },
       response: SuccessBodySchema,

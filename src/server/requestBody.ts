@@ -1,15 +1,13 @@
 // Reading a request body within bounds: its size (1 MiB, 413), the time it
 // may take to arrive (30 s from the request's start, 408: a prompt may take
 // minutes to answer, but its body must not take long to send), and, for
-// JSON, how deep it nests (64 levels, 422), checked on the text before it
-// is parsed so that neither the parser, zod, nor JSON.stringify of what is
-// kept ever meets a body deep enough to exhaust the stack.
+// JSON, how deep it nests (64 levels, 422: see src/core/jsonDepth.ts).
 import type { IncomingMessage } from 'node:http';
 import { CoreError, invalidField } from '../core/errors';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/jsonDepth';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const BODY_TIMEOUT_MS = 30_000;
-export const MAX_JSON_DEPTH = 64;
 
 const tooLarge = () => new CoreError('too-large', `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
 
@@ -100,21 +98,4 @@ export class RequestBody {
     await this.read();
     return undefined;
   }
-}
-
-/** Whether JSON text nests arrays and objects deeper than `max`, scanned in one pass without parsing. */
-export function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }

@@ -32,7 +32,10 @@ export interface Target {
 /** The path and query of an origin-form request target (`/v1/...?a=b`); any other form is a 400. */
 export function parseTarget(target: string): Target {
   if (!target.startsWith('/')) {
-    throw new CoreError('bad-request', 'Bad request: the request target must be a path starting with "/" (absolute and asterisk forms are not served).');
+    throw new CoreError(
+      'bad-request',
+      'Bad request: the request target must be a path starting with "/" (absolute and asterisk forms are not served).',
+    );
   }
   const at = target.indexOf('?');
   const path = at < 0 ? target : target.slice(0, at);

@@ -1,9 +1,8 @@
 // Every route of the local API: what it takes, what it answers, and how it
 // is described in the OpenAPI document. Handlers only translate between
 // HTTP and the core; all rules live in the core's schemas and services.
-import type { z } from 'zod';
-import { z as zod } from 'zod';
-import type { Core } from '../core/core';
+import { z } from 'zod';
+import type { Core } from '../core/openCore';
 import {
   BooleanQuerySchema,
   DEFAULT_NUM_OF_PREV_PROMPTS,
@@ -25,7 +24,7 @@ import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
 import { parseOrThrow } from '../core/validation';
 import { buildRedTeamRoutes } from './redTeamRoutes';
-import { nameParam, queryParam, sessionId, success } from './routeParams';
+import { nameParam, objectBody, queryParam, sessionId, success } from './routeParams';
 import { eventStreamRoute, type EventStreamOptions } from './eventStream';
 import { JsonBytes, JsonPieces } from './reply';
 
@@ -51,6 +50,13 @@ export interface Route {
   summary: string;
   /** Answers without a token (a health check). */
   public?: boolean;
+  /**
+   * The JSON body the route takes: it documents the body (the OpenAPI
+   * document) and tells the server to read one, but it is not parsed here.
+   * The core validates what it is given, where it is used, so the API, the
+   * VS Code commands and the headless CLI meet the same rules in one place;
+   * handlers pass `ctx.body` (or one field of it) on unparsed.
+   */
   body?: z.ZodType;
   query?: QueryDoc[];
   response: z.ZodType;
@@ -77,21 +83,21 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/',
       summary: 'Health check (no token needed)',
       public: true,
-      response: zod.object({ status: zod.string() }),
+      response: z.object({ status: z.string() }),
       handle: async () => ({ status: 'web api is up and running' }),
     },
     {
       method: 'GET',
       path: '/v1/sessions',
       summary: 'All sessions, newest first, without history',
-      response: zod.array(SessionMetadataSchema),
+      response: z.array(SessionMetadataSchema),
       handle: async () => new JsonBytes((await sessions.listJson()).sessions),
     },
     {
       method: 'GET',
       path: '/v1/sessions/name',
       summary: 'The ids of all sessions, newest first',
-      response: zod.array(zod.string()),
+      response: z.array(z.string()),
       handle: async () => new JsonBytes((await sessions.listJson()).names),
     },
     {
@@ -99,7 +105,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions/{session_id}',
       summary: 'One session, with its chat history if asked',
       query: [{ name: 'include_history', schema: BooleanQuerySchema, description: 'true/false (also 1/0); default false' }],
-      response: zod.object({ session: SessionMetadataSchema }),
+      response: z.object({ session: SessionMetadataSchema }),
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
@@ -115,7 +121,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions',
       summary: 'Create a session',
       body: CreateSessionBodySchema,
-      response: zod.object({ session: SessionMetadataSchema }),
+      response: z.object({ session: SessionMetadataSchema }),
       handle: async (ctx) => ({ session: await sessions.create(ctx.body) }),
     },
     {
@@ -133,13 +139,18 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions/{session_id}/prompt',
       summary: "Send a prompt to all the session's endpoints at once",
       body: PromptBodySchema,
-      query: [{ name: 'history', schema: HistoryQuerySchema, description: '"all" (default): every chat\'s whole history, as Moonshot; "new": only the records this prompt made' }],
+      query: [
+        {
+          name: 'history',
+          schema: HistoryQuerySchema,
+          description: '"all" (default): every chat\'s whole history, as Moonshot; "new": only the records this prompt made',
+        },
+      ],
       response: ChatHistorySchema,
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const which = queryParam(ctx, 'history', HistoryQuerySchema, 'all');
-        const body = parseOrThrow(zod.object({ prompt: zod.unknown() }), ctx.body);
-        const made = await sessions.prompt(id, body.prompt);
+        const made = await sessions.prompt(id, objectBody(ctx).prompt);
         if (which === 'new') return made;
         const history = await sessions.historyJson(id, 'chats');
         return new JsonPieces(history.pieces, history.release);
@@ -169,7 +180,13 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       method: 'PUT',
       path: '/v1/sessions/{session_id}/context_strategies/{name}',
       summary: "Set the session's context strategy",
-      query: [{ name: 'num_of_prev_prompts', schema: NumOfPrevPromptsQuerySchema, description: `How many earlier records it uses (default ${DEFAULT_NUM_OF_PREV_PROMPTS})` }],
+      query: [
+        {
+          name: 'num_of_prev_prompts',
+          schema: NumOfPrevPromptsQuerySchema,
+          description: `How many earlier records it uses (default ${DEFAULT_NUM_OF_PREV_PROMPTS})`,
+        },
+      ],
       response: SuccessBodySchema,
       handle: async (ctx) => {
         const id = sessionId(ctx);
@@ -192,7 +209,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       method: 'GET',
       path: '/v1/prompt_templates',
       summary: 'The prompt templates that sessions can use',
-      response: zod.array(PromptTemplateSchema),
+      response: z.array(PromptTemplateSchema),
       handle: async () => templates.list(),
     },
     {
@@ -200,7 +217,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/context_strategies',
       summary: 'The context strategies: names, or objects with ?detail=true',
       query: [{ name: 'detail', schema: BooleanQuerySchema, description: 'true: objects with name and description' }],
-      response: zod.union([zod.array(zod.string()), zod.array(ContextStrategyInfoSchema)]),
+      response: z.union([z.array(z.string()), z.array(ContextStrategyInfoSchema)]),
       handle: async (ctx) => {
         const detail = queryParam(ctx, 'detail', BooleanQuerySchema, false);
         const all = [...CONTEXT_STRATEGIES.values()];
@@ -211,14 +228,14 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       method: 'GET',
       path: '/v1/connectors',
       summary: 'The connector types this build can call',
-      response: zod.array(zod.string()),
+      response: z.array(z.string()),
       handle: async () => [...SUPPORTED_CONNECTOR_TYPES],
     },
     {
       method: 'GET',
       path: '/v1/llm_endpoints',
       summary: 'All endpoints (tokens redacted)',
-      response: zod.array(EndpointViewSchema),
+      response: z.array(EndpointViewSchema),
       handle: () => endpoints.list(),
     },
     {

@@ -4,7 +4,7 @@
 // separate, less trusted context. A webview request that wants an answer
 // carries a `requestId`; the host answers it with exactly one `reply`.
 import { z } from 'zod';
-import { ChatRecordSchema } from '../core/schemas';
+import { ChatRecordSchema, MAX_PROMPT_CHARS } from '../core/schemas';
 
 export const ColumnSchema = z.object({
   chatId: z.string(),
@@ -71,7 +71,10 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('reply'),
     requestId: z.number().int(),
-    outcome: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), page: RowPageSchema }), z.object({ ok: z.literal(false), error: z.string() })]),
+    outcome: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), page: RowPageSchema }),
+      z.object({ ok: z.literal(false), error: z.string() }),
+    ]),
   }),
   z.object({ type: z.literal('promptStarted'), promptId: z.string(), prompt: z.string(), chatIds: z.array(z.string()) }),
   z.object({ type: z.literal('chatQueued'), promptId: z.string(), chatId: z.string() }),
@@ -91,7 +94,7 @@ export type ReplyMessage = Extract<HostMessage, { type: 'reply' }>;
 export const PanelCommandSchema = z.enum(['export', 'setTemplate', 'clearTemplate', 'setStrategy', 'clearStrategy']);
 export type PanelCommand = z.infer<typeof PanelCommandSchema>;
 
-const promptText = z.string().min(1).max(100_000);
+const promptText = z.string().min(1).max(MAX_PROMPT_CHARS);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),

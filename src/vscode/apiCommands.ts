@@ -8,7 +8,11 @@ import { API_DOCUMENT_URI } from './apiDocument';
 
 type ApiCommand = 'copyApiUrl' | 'copyApiToken' | 'restartApi' | 'openApiDocument' | 'showLog' | 'showApiMenu';
 
-export function apiCommandHandlers(api: ApiController, input: () => UserInput, log: vscode.LogOutputChannel): Pick<CommandTable, ApiCommand> {
+export function apiCommandHandlers(
+  api: ApiController,
+  input: () => UserInput,
+  log: vscode.LogOutputChannel,
+): Pick<CommandTable, ApiCommand> {
   const url = (): string | undefined => {
     const s = api.state;
     if (s.running) return s.url;
@@ -49,7 +53,9 @@ export function apiCommandHandlers(api: ApiController, input: () => UserInput, l
         { label: '$(book) Open API Document (OpenAPI)', id: 'openApiDocument' },
         { label: '$(output) Show Log', id: 'showLog' },
       ];
-      const picked = await askOnce(input(), (ask) => ask.pick({ title: s.running ? `Moonshot API on ${s.url}` : `Moonshot API: ${s.reason}`, items }));
+      const picked = await askOnce(input(), (ask) =>
+        ask.pick({ title: s.running ? `Moonshot API on ${s.url}` : `Moonshot API: ${s.reason}`, items }),
+      );
       return picked ? runCommand(picked.id) : undefined;
     },
   };

@@ -2,11 +2,11 @@
 // status bar, and keeps api.json current for other tools.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { ApiServer } from '../server/apiServer';
 import { removeDiscoveryFile, writeDiscoveryFile } from '../server/discovery';
 import { isUsableToken } from '../server/guards';
-import { readApiSettings } from './settings';
+import { readApiSettings } from './configuration';
 import { COMMAND_IDS } from './commands';
 
 const TOKEN_KEY = 'moonshotSessions.apiToken';
@@ -36,11 +36,6 @@ export class ApiController implements vscode.Disposable {
 
   get state(): ApiState {
     return this.current;
-  }
-
-  /** What the status bar shows. */
-  get statusText(): string {
-    return this.status.text;
   }
 
   /** The API token, created once and kept in secret storage; one that is empty or unusable is replaced. */
@@ -117,15 +112,14 @@ export class ApiController implements vscode.Disposable {
 
   private render(): void {
     const s = this.current;
+    this.status.text = apiStatusText(s);
     if (s.running) {
-      const moved = s.requestedPort !== 0 && s.port !== s.requestedPort;
-      this.status.text = `$(server) Moonshot API ${new URL(s.url).host}${moved ? ' $(warning)' : ''}`;
+      const moved = portMoved(s);
       this.status.tooltip = new vscode.MarkdownString(
         `**Moonshot API** listening on \`${s.url}\`${moved ? `\n\nPort ${s.requestedPort} was in use, so it took ${s.port}.` : ''}\n\nClick for: copy URL, copy token, restart, OpenAPI document.`,
       );
       this.status.backgroundColor = moved ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
-      this.status.text = '$(circle-slash) Moonshot API';
       this.status.tooltip = `Moonshot API not running: ${s.reason}`;
       this.status.backgroundColor = undefined;
     }
@@ -136,4 +130,14 @@ export class ApiController implements vscode.Disposable {
     this.status.dispose();
     this.changed.dispose();
   }
+}
+
+type RunningState = Extract<ApiState, { running: true }>;
+
+const portMoved = (s: RunningState) => s.requestedPort !== 0 && s.port !== s.requestedPort;
+
+/** The status bar item's text for a state of the API: where it listens, with a warning when the port it asked for was taken. */
+export function apiStatusText(s: ApiState): string {
+  if (!s.running) return '$(circle-slash) Moonshot API';
+  return `$(server) Moonshot API ${new URL(s.url).host}${portMoved(s) ? ' $(warning)' : ''}`;
 }

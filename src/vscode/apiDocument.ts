@@ -2,7 +2,7 @@
 // generated here from the routes, so it opens without a token or a
 // running server, and it is never a buffer VS Code asks to save.
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { buildOpenApiDocument } from '../server/openapi';
 import { buildRoutes } from '../server/routes';
 

@@ -5,22 +5,31 @@
 // messages into core calls.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
-import { HostMessageSchema, PanelStateSchema, WebviewMessageSchema, type HostMessage, type PanelCommand, type WebviewMessage } from '../shared/chatProtocol';
-import { buildInit, numOfPrevPrompts, sessionInfo, type RowPager } from './chatPanelData';
+import {
+  HostMessageSchema,
+  PanelStateSchema,
+  WebviewMessageSchema,
+  type HostMessage,
+  type PanelCommand,
+  type WebviewMessage,
+} from '../shared/chatProtocol';
+import { buildInit, sessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
+import { runCommand, type CommandName } from './commands';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
 
-const COMMANDS: Record<PanelCommand, string> = {
-  export: 'moonshotSessions.exportSession',
-  setTemplate: 'moonshotSessions.setPromptTemplate',
-  clearTemplate: 'moonshotSessions.clearPromptTemplate',
-  setStrategy: 'moonshotSessions.setContextStrategy',
-  clearStrategy: 'moonshotSessions.clearContextStrategy',
+/** The extension's command that each of the panel's header buttons runs. */
+const COMMANDS: Record<PanelCommand, CommandName> = {
+  export: 'exportSession',
+  setTemplate: 'setPromptTemplate',
+  clearTemplate: 'clearPromptTemplate',
+  setStrategy: 'setContextStrategy',
+  clearStrategy: 'clearContextStrategy',
 };
 
 /** A message posted to a panel's webview, as the optional observer of ChatPanels sees it. */
@@ -148,6 +157,10 @@ export class ChatPanel implements vscode.Disposable {
       const { init, pager } = await buildInit(this.core, session, ++this.generation);
       this.pager = pager;
       this.post(init);
+    } catch (err) {
+      // Deleted while the init was being built.
+      if (!isCoreError(err, 'not-found')) throw err;
+      this.markDeleted();
     } finally {
       const held = this.held;
       this.held = undefined;
@@ -167,7 +180,7 @@ export class ChatPanel implements vscode.Disposable {
       case 'updated':
         if (e.session.session_id !== this.sessionId) return;
         this.panel.title = `Moonshot: ${e.session.name}`;
-        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await numOfPrevPrompts(this.core, this.sessionId)) });
+        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await this.core.sessions.numOfPrevPrompts(this.sessionId)) });
         return;
       case 'deleted':
         if (e.sessionId === this.sessionId) this.markDeleted();
@@ -276,7 +289,7 @@ export class ChatPanel implements vscode.Disposable {
         return;
       }
       case 'command':
-        await vscode.commands.executeCommand(COMMANDS[m.command], this.sessionId);
+        await runCommand(COMMANDS[m.command], this.sessionId);
         return;
     }
   }
@@ -296,7 +309,8 @@ export class ChatPanel implements vscode.Disposable {
     });
     // An untitled scratch editor takes the language of what was put in it.
     const doc = editor.document;
-    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext') await vscode.languages.setTextDocumentLanguage(doc, language);
+    if (doc.isUntitled && doc.languageId === 'plaintext' && language !== 'plaintext')
+      await vscode.languages.setTextDocumentLanguage(doc, language);
   }
 
   dispose(): void {

@@ -12,11 +12,20 @@
 // Rows are ordered as the chats' records are (each chat's records follow the
 // order prompts were accepted): a merge of the chats' sequences of first
 // attempts, the prompt time deciding between rows no chat orders.
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { ActivePrompt } from '../core/sessions';
 import type { ChatRecord, SessionMetadata } from '../core/schemas';
-import { PAGE_ROWS, type ActivePromptView, type Column, type InitMessage, type PromptRow, type RowPage, type SessionInfo } from '../shared/chatProtocol';
+import { modelOf } from '../core/endpointConfig';
+import {
+  PAGE_ROWS,
+  type ActivePromptView,
+  type Column,
+  type InitMessage,
+  type PromptRow,
+  type RowPage,
+  type SessionInfo,
+} from '../shared/chatProtocol';
 
 export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number): SessionInfo {
   return {
@@ -29,16 +38,17 @@ export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number): Sessi
   };
 }
 
-/** num_of_prev_prompts lives only in the stored session (the API's metadata leaves it out). */
-export async function numOfPrevPrompts(core: Core, sessionId: string): Promise<number> {
-  return (await core.store.readSession(sessionId))?.num_of_prev_prompts ?? 5;
-}
-
 export function columnsOf(core: Core, session: SessionMetadata): Column[] {
   return session.chat_ids.map((chatId, i) => {
     const endpointId = session.endpoints[i] ?? '';
     const entry = core.endpoints.get(endpointId);
-    return { chatId, endpointId, endpointName: entry?.config.name ?? endpointId, model: entry?.config.model ?? '', missing: !entry };
+    return {
+      chatId,
+      endpointId,
+      endpointName: entry?.config.name ?? endpointId,
+      model: entry ? modelOf(entry.config) : '',
+      missing: !entry,
+    };
   });
 }
 
@@ -307,7 +317,7 @@ async function recentRecords(core: Core, sessionId: string, chatId: string, coun
 export async function buildInit(core: Core, session: SessionMetadata, generation: number): Promise<{ init: InitMessage; pager: RowPager }> {
   const sessionId = session.session_id;
   const pager = new RowPager(session.chat_ids, (chatId, count) => recentRecords(core, sessionId, chatId, count));
-  const [page, n] = await Promise.all([pager.nextPage(), numOfPrevPrompts(core, sessionId)]);
+  const [page, n] = await Promise.all([pager.nextPage(), core.sessions.numOfPrevPrompts(sessionId)]);
   const active = activeView(core.sessions.activePrompts(sessionId));
   for (const a of active) pager.noteLive(a.promptId);
   const init: InitMessage = {

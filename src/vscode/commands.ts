@@ -68,10 +68,16 @@ export interface Offer {
 }
 
 /** A button that runs one of the extension's commands. */
-export const offerCommand = (title: string, name: CommandName, ...args: unknown[]): Offer => ({ title, run: () => runCommand(name, ...args) });
+export const offerCommand = (title: string, name: CommandName, ...args: unknown[]): Offer => ({
+  title,
+  run: () => runCommand(name, ...args),
+});
 
 /** A button that opens a file in an editor. */
-export const offerOpen = (title: string, uri: vscode.Uri): Offer => ({ title, run: () => vscode.commands.executeCommand('vscode.open', uri) });
+export const offerOpen = (title: string, uri: vscode.Uri): Offer => ({
+  title,
+  run: () => vscode.commands.executeCommand('vscode.open', uri),
+});
 
 /** Shows a message with buttons and, when the user clicks one, runs it. Does not wait for the click. */
 export function notify(ui: UserInput, level: Level, message: string, ...offers: Offer[]): void {

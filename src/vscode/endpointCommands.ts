@@ -2,8 +2,10 @@
 // params, limits), tokens kept in secret storage (never in settings), Remove,
 // and Test (one real call, and the fix that fits when it fails).
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { EndpointEntry } from '../core/endpoints';
+import { NotFoundError } from '../core/errors';
+import { endpointIdOf } from '../core/endpointConfig';
 import { endpointTokenKey, type SecretStore } from '../core/secrets';
 import { fetchModels, type ModelList } from '../core/connectors/models';
 import { probeEndpoint, type ProbeResult } from '../core/connectors/probe';
@@ -11,8 +13,17 @@ import type { EndpointView } from '../core/schemas';
 import type { UserInput } from './userInput';
 import { notify, offerCommand, offerOpen, type CommandTable, type Offer } from './commands';
 import { runFlow, askOnce, type Ask, type Step } from './flow';
-import { endpointSettingEntries, readEndpointSources, settingEntryId, writeEndpointSetting } from './settings';
-import { BASE_URL_PRESETS, parseParams, suggestEndpointName, typedUrl, validateEndpointName, validateLimit, validateUrl, type BaseUrlPreset } from './endpointForm';
+import { endpointSettingEntries, readEndpointSources, writeEndpointSetting } from './configuration';
+import {
+  BASE_URL_PRESETS,
+  parseParams,
+  suggestEndpointName,
+  typedUrl,
+  validateEndpointName,
+  validateLimit,
+  validateUrl,
+  type BaseUrlPreset,
+} from './endpointForm';
 import { FIX_TITLES, fixesFor, type EndpointFix } from './endpointFixes';
 import { isEditable, isRemovable, originOf } from './endpointOrigin';
 import type { EndpointNode } from './endpointsTree';
@@ -70,7 +81,7 @@ export class EndpointCommands {
 
   private entry(id: string): EndpointEntry {
     const entry = this.core.endpoints.get(id);
-    if (!entry) throw new Error(`Endpoint "${id}" is not configured (any more)`);
+    if (!entry) throw new NotFoundError(`Endpoint "${id}" is not configured (any more)`);
     return entry;
   }
 
@@ -85,7 +96,12 @@ export class EndpointCommands {
   private async askEndpoint(ask: Ask, placeHolder: string, filter: (v: EndpointView) => boolean): Promise<EndpointView | undefined> {
     const views = (await this.core.endpoints.list()).filter(filter);
     if (views.length === 0) {
-      notify(this.input(), 'info', 'No endpoint to choose from: add one with "Moonshot: Add Endpoint".', offerCommand('Add Endpoint', 'addEndpoint'));
+      notify(
+        this.input(),
+        'info',
+        'No endpoint to choose from: add one with "Moonshot: Add Endpoint".',
+        offerCommand('Add Endpoint', 'addEndpoint'),
+      );
       return undefined;
     }
     const picked = await ask.pick({
@@ -94,7 +110,9 @@ export class EndpointCommands {
       items: views.map((v): Item<EndpointView> => ({
         label: v.name,
         description: v.id,
-        detail: [v.connector_type, v.model, v.uri, v.token ? 'token set' : '', v.supported ? '' : 'not supported by this build'].filter(Boolean).join(' · '),
+        detail: [v.connector_type, v.model, v.uri, v.token ? 'token set' : '', v.supported ? '' : 'not supported by this build']
+          .filter(Boolean)
+          .join(' · '),
         value: v,
       })),
     });
@@ -102,12 +120,26 @@ export class EndpointCommands {
   }
 
   /** The given endpoint, or one the user picks (a one-question flow). */
-  private async endpointFrom(arg: EndpointArg, placeHolder: string, filter: (v: EndpointView) => boolean): Promise<EndpointView | undefined> {
-    return (await this.given(arg)) ?? (arg ? undefined : (await askOnce(this.input(), (ask) => this.askEndpoint(ask, placeHolder, filter))) ?? undefined);
+  private async endpointFrom(
+    arg: EndpointArg,
+    placeHolder: string,
+    filter: (v: EndpointView) => boolean,
+  ): Promise<EndpointView | undefined> {
+    const given = await this.given(arg);
+    if (given || arg) return given;
+    return (await askOnce(this.input(), (ask) => this.askEndpoint(ask, placeHolder, filter))) ?? undefined;
   }
 
   /** Asks for a model: picked from the server's list when it has one, else typed, saying why there is no list. */
-  private async askModel(ask: Ask, lists: ModelLists, title: string, connectorType: string, uri: string, token: string, current: string): Promise<string> {
+  private async askModel(
+    ask: Ask,
+    lists: ModelLists,
+    title: string,
+    connectorType: string,
+    uri: string,
+    token: string,
+    current: string,
+  ): Promise<string> {
     const list = connectorType === 'openai-connector' ? await lists.get(uri, token) : undefined;
     if (list?.ok && list.models.length > 0) {
       const picked = await ask.pick({
@@ -122,7 +154,9 @@ export class EndpointCommands {
       });
       return picked.value;
     }
-    const why = list === undefined ? '' : list.ok ? 'The server lists no models. ' : `Could not list the server's models: ${list.reason}. `;
+    let why = '';
+    if (list?.ok) why = 'The server lists no models. ';
+    else if (list) why = `Could not list the server's models: ${list.reason}. `;
     const what = connectorType === 'azure-openai-connector' ? 'deployment' : 'model';
     return ask.input({
       title,
@@ -134,16 +168,33 @@ export class EndpointCommands {
   }
 
   private takenNames(): Set<string> {
-    return new Set([...this.core.endpoints.ids(), ...this.core.endpoints.ids().map((id) => this.core.endpoints.get(id)?.config.name.toLowerCase() ?? '')]);
+    return new Set([
+      ...this.core.endpoints.ids(),
+      ...this.core.endpoints.ids().map((id) => this.core.endpoints.get(id)?.config.name.toLowerCase() ?? ''),
+    ]);
   }
 
   async addEndpoint(): Promise<AddedEndpoint | undefined> {
     const lists = new ModelLists();
-    const d = { type: 'openai-connector', preset: undefined as BaseUrlPreset | undefined, customUrl: false, uri: '', token: '', model: '', name: '' };
+    const d = {
+      type: 'openai-connector',
+      preset: undefined as BaseUrlPreset | undefined,
+      customUrl: false,
+      uri: '',
+      token: '',
+      model: '',
+      name: '',
+    };
     const taken = this.takenNames();
 
     const typeStep: Step = async (ask) => {
-      d.type = (await ask.pick({ title: 'Add Endpoint', placeHolder: 'Connector type', items: CONNECTOR_TYPES.map((t) => ({ ...t, picked: t.value === d.type })) })).value;
+      d.type = (
+        await ask.pick({
+          title: 'Add Endpoint',
+          placeHolder: 'Connector type',
+          items: CONNECTOR_TYPES.map((t) => ({ ...t, picked: t.value === d.type })),
+        })
+      ).value;
       return d.type === 'openai-connector' ? presetStep : urlStep;
     };
     const presetStep: Step = async (ask) => {
@@ -151,7 +202,12 @@ export class EndpointCommands {
         title: 'Add Endpoint',
         placeHolder: 'Base URL: pick a server, or type its URL (e.g. http://localhost:8080/v1)',
         items: [
-          ...BASE_URL_PRESETS.map((p): Item<BaseUrlPreset | string | null> => ({ label: p.label, description: p.uri || 'default base URL', detail: p.detail, value: p })),
+          ...BASE_URL_PRESETS.map((p): Item<BaseUrlPreset | string | null> => ({
+            label: p.label,
+            description: p.uri || 'default base URL',
+            detail: p.detail,
+            value: p,
+          })),
           { label: 'Other…', detail: 'Type the base URL of an OpenAI-compatible server', value: null },
         ],
         typed: (value) => {
@@ -176,7 +232,9 @@ export class EndpointCommands {
         await ask.input({
           title: 'Add Endpoint',
           placeHolder: azure ? 'Azure OpenAI endpoint' : 'Base URL',
-          prompt: azure ? 'The resource endpoint, https://<resource>.openai.azure.com' : 'The base URL of an OpenAI-compatible server, e.g. http://localhost:8080/v1',
+          prompt: azure
+            ? 'The resource endpoint, https://<resource>.openai.azure.com'
+            : 'The base URL of an OpenAI-compatible server, e.g. http://localhost:8080/v1',
           value: d.uri,
           validate: validateUrl,
         })
@@ -189,7 +247,9 @@ export class EndpointCommands {
       d.token = await ask.input({
         title: 'Add Endpoint',
         placeHolder: 'API key',
-        prompt: needsToken ? 'Kept in VS Code secret storage, never in settings' : 'Leave empty if the server needs none (kept in secret storage)',
+        prompt: needsToken
+          ? 'Kept in VS Code secret storage, never in settings'
+          : 'Leave empty if the server needs none (kept in secret storage)',
         value: d.token,
         password: true,
       });
@@ -214,7 +274,16 @@ export class EndpointCommands {
     const done = await runFlow(this.input(), typeStep, { totalSteps: () => (d.customUrl ? 6 : 5) });
     if (!done) return undefined;
 
-    const entry = { id: settingEntryId({ name: d.name }), name: d.name, connector_type: d.type, uri: d.uri, model: d.model, max_calls_per_second: DEFAULT_LIMIT, max_concurrency: DEFAULT_LIMIT, params: {} };
+    const entry = {
+      id: endpointIdOf({ name: d.name }),
+      name: d.name,
+      connector_type: d.type,
+      uri: d.uri,
+      model: d.model,
+      max_calls_per_second: DEFAULT_LIMIT,
+      max_concurrency: DEFAULT_LIMIT,
+      params: {},
+    };
     if (d.token) await this.secrets.set(endpointTokenKey(entry.id), d.token);
     await writeEndpointSetting([...endpointSettingEntries(), entry]);
     await this.core.endpoints.setSources(readEndpointSources());
@@ -235,7 +304,9 @@ export class EndpointCommands {
     }
 
     const endpointStep: Step = async (ask) => {
-      view = await this.askEndpoint(ask, 'Edit which endpoint? (Endpoints from folders are edited in their files.)', (v) => isEditable(originOf(this.entry(v.id))));
+      view = await this.askEndpoint(ask, 'Edit which endpoint? (Endpoints from folders are edited in their files.)', (v) =>
+        isEditable(originOf(this.entry(v.id))),
+      );
       if (view) return chosen ? valueStep : fieldStep;
     };
     const fieldStep: Step = async (ask) => {
@@ -243,11 +314,22 @@ export class EndpointCommands {
       const items: Item<EndpointField>[] = [
         { label: 'URL', description: v.uri || 'default (OpenAI)', value: 'uri' },
         { label: 'Model', description: v.model || 'none', value: 'model' },
-        { label: 'Params', description: JSON.stringify(v.params), detail: 'JSON: temperature, max_tokens, timeout, max_attempts, system_prompt …', value: 'params' },
+        {
+          label: 'Params',
+          description: JSON.stringify(v.params),
+          detail: 'JSON: temperature, max_tokens, timeout, max_attempts, system_prompt …',
+          value: 'params',
+        },
         { label: 'Max calls per second', description: String(v.max_calls_per_second), value: 'max_calls_per_second' },
         { label: 'Max concurrency', description: String(v.max_concurrency), detail: 'calls in flight at once', value: 'max_concurrency' },
       ];
-      chosen = (await ask.pick({ title: `Edit "${v.name}"`, placeHolder: 'What to change', items: items.map((i) => ({ ...i, picked: i.value === chosen })) })).value;
+      chosen = (
+        await ask.pick({
+          title: `Edit "${v.name}"`,
+          placeHolder: 'What to change',
+          items: items.map((i) => ({ ...i, picked: i.value === chosen })),
+        })
+      ).value;
       return valueStep;
     };
     const valueStep: Step = async (ask) => {
@@ -276,20 +358,41 @@ export class EndpointCommands {
             const parsed = parseParams(t);
             return parsed.ok ? undefined : parsed.problem;
           };
-          const parsed = parseParams(await ask.input({ title, placeHolder: 'Params (JSON)', prompt: 'A JSON object, e.g. {"temperature": 0.5, "timeout": 60}', value: JSON.stringify(v.params), validate: problem }));
+          const parsed = parseParams(
+            await ask.input({
+              title,
+              placeHolder: 'Params (JSON)',
+              prompt: 'A JSON object, e.g. {"temperature": 0.5, "timeout": 60}',
+              value: JSON.stringify(v.params),
+              validate: problem,
+            }),
+          );
           if (parsed.ok) change = { params: parsed.params };
           break;
         }
         case 'max_calls_per_second':
         case 'max_concurrency': {
           const label = chosen === 'max_concurrency' ? 'max concurrency (calls in flight at once)' : 'max calls per second';
-          change = { [chosen]: Number((await ask.input({ title, placeHolder: label, prompt: `A number greater than 0 (now ${v[chosen]})`, value: String(v[chosen]), validate: validateLimit })).trim()) };
+          change = {
+            [chosen]: Number(
+              (
+                await ask.input({
+                  title,
+                  placeHolder: label,
+                  prompt: `A number greater than 0 (now ${v[chosen]})`,
+                  value: String(v[chosen]),
+                  validate: validateLimit,
+                })
+              ).trim(),
+            ),
+          };
           break;
         }
       }
     };
 
-    const first = view ? (chosen ? valueStep : fieldStep) : endpointStep;
+    let first = endpointStep;
+    if (view) first = chosen ? valueStep : fieldStep;
     const done = await runFlow(this.input(), first, { totalSteps: () => (arg ? 0 : 1) + (field ? 1 : 2) });
     if (!done || !view || Object.keys(change).length === 0) return undefined;
     const updated = await this.applyChange(view, change);
@@ -303,8 +406,8 @@ export class EndpointCommands {
     const origin = originOf(this.entry(view.id));
     if (origin.kind === 'api') return this.core.endpoints.update(view.id, change);
     const entries = endpointSettingEntries();
-    const index = entries.findIndex((e) => settingEntryId(e) === view.id);
-    if (index < 0) throw new Error(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
+    const index = entries.findIndex((e) => endpointIdOf(e) === view.id);
+    if (index < 0) throw new NotFoundError(`"${view.name}" is no longer in the setting moonshotSessions.endpoints`);
     await writeEndpointSetting(entries.map((e, i) => (i === index ? { ...e, ...change } : e)));
     await this.core.endpoints.setSources(readEndpointSources());
     return this.core.endpoints.view(view.id);
@@ -314,9 +417,19 @@ export class EndpointCommands {
   private explainReadOnly(view: EndpointView): void {
     const origin = originOf(this.entry(view.id));
     if (origin.kind === 'file') {
-      notify(this.input(), 'info', `"${view.name}" comes from the file ${origin.path}: change it there (the view follows the file).`, offerOpen('Open File', vscode.Uri.file(origin.path)));
+      notify(
+        this.input(),
+        'info',
+        `"${view.name}" comes from the file ${origin.path}: change it there (the view follows the file).`,
+        offerOpen('Open File', vscode.Uri.file(origin.path)),
+      );
     } else {
-      notify(this.input(), 'info', `"${view.name}" is built in and cannot be changed. Add Endpoint adds one you can edit.`, offerCommand('Add Endpoint', 'addEndpoint'));
+      notify(
+        this.input(),
+        'info',
+        `"${view.name}" is built in and cannot be changed. Add Endpoint adds one you can edit.`,
+        offerCommand('Add Endpoint', 'addEndpoint'),
+      );
     }
   }
 
@@ -324,7 +437,11 @@ export class EndpointCommands {
     let view = await this.given(arg);
     let token = '';
     const tokenStep: Step = async (ask) => {
-      token = await ask.input({ title: `Token for "${view?.name}"`, prompt: 'Kept in VS Code secret storage. Leave empty to remove it.', password: true });
+      token = await ask.input({
+        title: `Token for "${view?.name}"`,
+        prompt: 'Kept in VS Code secret storage. Leave empty to remove it.',
+        password: true,
+      });
     };
     const endpointStep: Step = async (ask) => {
       view = await this.askEndpoint(ask, 'Set the token of which endpoint?', (v) => v.connector_type !== 'echo');
@@ -340,16 +457,24 @@ export class EndpointCommands {
 
   async removeEndpoint(arg?: EndpointArg): Promise<boolean> {
     const removable = (v: EndpointView) => isRemovable(originOf(this.entry(v.id)));
-    const view = await this.endpointFrom(arg, 'Remove which endpoint? (Endpoints from folders are removed by deleting their files.)', removable);
+    const view = await this.endpointFrom(
+      arg,
+      'Remove which endpoint? (Endpoints from folders are removed by deleting their files.)',
+      removable,
+    );
     if (!view) return false;
     if (!removable(view)) {
       this.explainReadOnly(view);
       return false;
     }
-    const ok = await this.input().confirm(`Remove endpoint "${view.name}"?`, 'Sessions that use it keep their history; new prompts to it will fail until it is added again.', 'Remove');
+    const ok = await this.input().confirm(
+      `Remove endpoint "${view.name}"?`,
+      'Sessions that use it keep their history; new prompts to it will fail until it is added again.',
+      'Remove',
+    );
     if (!ok) return false;
     if (originOf(this.entry(view.id)).kind === 'settings') {
-      await writeEndpointSetting(endpointSettingEntries().filter((e) => settingEntryId(e) !== view.id));
+      await writeEndpointSetting(endpointSettingEntries().filter((e) => endpointIdOf(e) !== view.id));
       await this.secrets.delete(endpointTokenKey(view.id));
       await this.core.endpoints.setSources(readEndpointSources());
     } else {

@@ -90,7 +90,8 @@ export function parseParams(text: string): { ok: true; params: Record<string, un
   } catch (err) {
     return { ok: false, problem: `Not JSON: ${(err as Error).message}` };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problem: 'Params are a JSON object, e.g. {"temperature": 0.5, "timeout": 60}' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, problem: 'Params are a JSON object, e.g. {"temperature": 0.5, "timeout": 60}' };
   return { ok: true, params: value as Record<string, unknown> };
 }
 

@@ -3,7 +3,7 @@
 // endpoints from files are changed in those files; the built-in echo is
 // what it is.
 import type { EndpointEntry } from '../core/endpoints';
-import { ENDPOINT_SETTING_ORIGIN } from './settings';
+import { ENDPOINT_SETTING_ORIGIN } from './configuration';
 
 export type EndpointOrigin =
   | { kind: 'built-in' }

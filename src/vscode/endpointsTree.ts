@@ -56,19 +56,27 @@ function tooltip({ view, origin }: EndpointNode): vscode.MarkdownString {
   md.appendMarkdown(`**${escapeMarkdown(view.name)}** (\`${view.id}\`)\n\n`);
   if (!view.supported) md.appendMarkdown(`$(warning) ${escapeMarkdown(view.unsupported_reason ?? 'not supported')}\n\n`);
   md.appendMarkdown(`- connector: \`${view.connector_type}\`\n`);
-  if (view.connector_type !== 'echo') md.appendMarkdown(`- URL: ${view.uri ? `\`${view.uri}\`` : view.connector_type === 'openai-connector' ? 'default (OpenAI)' : 'none'}\n`);
+  if (view.connector_type !== 'echo') {
+    const defaultUrl = view.connector_type === 'openai-connector' ? 'default (OpenAI)' : 'none';
+    md.appendMarkdown(`- URL: ${view.uri ? `\`${view.uri}\`` : defaultUrl}\n`);
+  }
   md.appendMarkdown(`- model: ${view.model ? `\`${view.model}\`` : 'none'}\n`);
   md.appendMarkdown(`- limits: ${view.max_calls_per_second} calls/s, ${view.max_concurrency} at once\n`);
   if (view.connector_type !== 'echo') md.appendMarkdown(`- token: ${view.token ? 'set' : 'none'}\n`);
   if (Object.keys(view.params).length) md.appendMarkdown(`- params: \`${JSON.stringify(view.params).replace(/`/g, "'")}\`\n`);
-  const from =
-    origin.kind === 'file'
-      ? `the file \`${origin.path}\` (edit it there)`
-      : origin.kind === 'settings'
-        ? 'the setting `moonshotSessions.endpoints`'
-        : origin.kind === 'api'
-          ? 'the local API (stored in the extension\'s storage)'
-          : 'built in (always there, offline)';
-  md.appendMarkdown(`- from: ${from}`);
+  md.appendMarkdown(`- from: ${describeOrigin(origin)}`);
   return md;
+}
+
+function describeOrigin(origin: EndpointOrigin): string {
+  switch (origin.kind) {
+    case 'file':
+      return `the file \`${origin.path}\` (edit it there)`;
+    case 'settings':
+      return 'the setting `moonshotSessions.endpoints`';
+    case 'api':
+      return "the local API (stored in the extension's storage)";
+    default:
+      return 'built in (always there, offline)';
+  }
 }

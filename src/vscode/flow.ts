@@ -26,7 +26,8 @@ export class Ask {
 
   private numbered<Q>(q: Q): Q & { back: boolean; step?: number; totalSteps?: number } {
     // A one-question flow shows no "1/1".
-    const numbers = this.totalSteps !== undefined && this.totalSteps > 1 ? { step: this.step, totalSteps: Math.max(this.totalSteps, this.step) } : {};
+    const numbers =
+      this.totalSteps !== undefined && this.totalSteps > 1 ? { step: this.step, totalSteps: Math.max(this.totalSteps, this.step) } : {};
     return { ...q, back: this.canGoBack, ...numbers };
   }
 

@@ -1,8 +1,9 @@
-// "Open Session" until the chat panel exists: a read-only Markdown document
-// of the session's history that follows new records as they arrive.
+// "Open Session as Markdown": a read-only Markdown document of the session's
+// history that follows new records as they arrive.
 import * as vscode from 'vscode';
 import type { SessionService } from '../core/sessions';
 import { sessionToMarkdown } from '../core/exportFormats';
+import { isCoreError } from '../core/errors';
 
 export const HISTORY_SCHEME = 'moonshot-session';
 
@@ -15,8 +16,11 @@ export class HistoryDocumentProvider implements vscode.TextDocumentContentProvid
 
   constructor(private readonly sessions: SessionService) {
     this.subscription = sessions.onDidChange((e) => {
-      const id = 'sessionId' in e ? e.sessionId : 'session' in e ? e.session.session_id : undefined;
-      if (id && (e.type === 'record' || e.type === 'updated' || e.type === 'recordsChanged' || e.type === 'deleted')) this.changed.fire(historyUri(id));
+      let id: string | undefined;
+      if ('sessionId' in e) id = e.sessionId;
+      else if ('session' in e) id = e.session.session_id;
+      if (id && (e.type === 'record' || e.type === 'updated' || e.type === 'recordsChanged' || e.type === 'deleted'))
+        this.changed.fire(historyUri(id));
     });
   }
 
@@ -24,7 +28,8 @@ export class HistoryDocumentProvider implements vscode.TextDocumentContentProvid
     const sessionId = uri.path.replace(/^\//, '').replace(/\.md$/, '');
     try {
       return sessionToMarkdown(await this.sessions.get(sessionId, { includeHistory: true }));
-    } catch {
+    } catch (err) {
+      if (!isCoreError(err, 'not-found')) throw err;
       return `# Session not found\n\n\`${sessionId}\` does not exist (any more).\n`;
     }
   }

@@ -2,7 +2,7 @@
 // the session's prompt template and context strategy. Each returns what it
 // did, so tests (and other extensions) can follow up, and says what it did.
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
+import type { Core } from '../core/openCore';
 import type { SessionMetadata, PromptTemplate } from '../core/schemas';
 import type { PromptResult } from '../core/sessions';
 import { CONTEXT_STRATEGIES } from '../core/pipeline';
@@ -97,14 +97,22 @@ export class SessionCommands {
     const picked = await ask.pick({
       placeHolder,
       matchOnDescription: true,
-      items: sessions.map((s): Item<SessionMetadata> => ({ label: s.name, description: s.session_id, detail: s.endpoints.join(', '), value: s })),
+      items: sessions.map((s): Item<SessionMetadata> => ({
+        label: s.name,
+        description: s.session_id,
+        detail: s.endpoints.join(', '),
+        value: s,
+      })),
     });
     return picked.value;
   }
 
   /** The given session, or one the user picks. */
   private async resolveSession(arg: SessionArg, placeHolder = 'Pick a session'): Promise<SessionMetadata | undefined> {
-    return (await this.given(arg)) ?? (arg ? undefined : (await askOnce(this.input(), (ask) => this.askSession(ask, placeHolder))) ?? undefined);
+    return (
+      (await this.given(arg)) ??
+      (arg ? undefined : ((await askOnce(this.input(), (ask) => this.askSession(ask, placeHolder))) ?? undefined))
+    );
   }
 
   /**
@@ -112,7 +120,12 @@ export class SessionCommands {
    * one; `after` is the step that follows. Resolves with the session, or
    * undefined when the user left the flow.
    */
-  private async withSession(arg: SessionArg, placeHolder: string, after: (s: SessionMetadata) => Step, steps: number): Promise<SessionMetadata | undefined> {
+  private async withSession(
+    arg: SessionArg,
+    placeHolder: string,
+    after: (s: SessionMetadata) => Step,
+    steps: number,
+  ): Promise<SessionMetadata | undefined> {
     let session = await this.given(arg);
     const pick: Step = async (ask) => {
       session = await this.askSession(ask, placeHolder);
@@ -123,7 +136,14 @@ export class SessionCommands {
   }
 
   async createSession(): Promise<SessionMetadata | undefined> {
-    const d = { name: '', description: '', endpoints: [] as string[], template: null as string | null, strategy: null as string | null, noEndpoint: false };
+    const d = {
+      name: '',
+      description: '',
+      endpoints: [] as string[],
+      template: null as string | null,
+      strategy: null as string | null,
+      noEndpoint: false,
+    };
     const usable = (await this.core.endpoints.list()).filter((v) => v.supported);
 
     const nameStep: Step = async (ask) => {
@@ -132,18 +152,30 @@ export class SessionCommands {
         placeHolder: 'Session name',
         prompt: 'A name for the session; its id is made from it',
         value: d.name,
-        validate: (v) => (v.trim() === '' ? 'Give the session a name' : slugify(v) === '' ? 'The name needs at least one letter or digit' : v.trim().length > 100 ? 'At most 100 characters' : undefined),
+        validate: (v) => {
+          if (v.trim() === '') return 'Give the session a name';
+          if (slugify(v) === '') return 'The name needs at least one letter or digit';
+          if (v.trim().length > 100) return 'At most 100 characters';
+          return undefined;
+        },
       });
       return descriptionStep;
     };
     const descriptionStep: Step = async (ask) => {
-      d.description = await ask.input({ title: 'Create Session', placeHolder: 'Description (optional)', prompt: 'Optional: what this session is for', value: d.description });
+      d.description = await ask.input({
+        title: 'Create Session',
+        placeHolder: 'Description (optional)',
+        prompt: 'Optional: what this session is for',
+        value: d.description,
+      });
       return endpointsStep;
     };
     const endpointsStep: Step = async (ask) => {
       const picked = await ask.pickMany({
         title: 'Create Session',
-        placeHolder: d.noEndpoint ? 'Pick at least one endpoint (Space to select), then Enter' : 'Pick the endpoints every prompt goes to (Add Endpoint adds more)',
+        placeHolder: d.noEndpoint
+          ? 'Pick at least one endpoint (Space to select), then Enter'
+          : 'Pick the endpoints every prompt goes to (Add Endpoint adds more)',
         items: usable.map((v): Item<string> => ({
           label: v.name,
           description: v.id,
@@ -167,7 +199,13 @@ export class SessionCommands {
     };
 
     if (!(await runFlow(this.input(), nameStep, { totalSteps: () => 5 }))) return undefined;
-    const session = await this.core.sessions.create({ name: d.name, description: d.description, endpoints: d.endpoints, prompt_template: d.template, context_strategy: d.strategy });
+    const session = await this.core.sessions.create({
+      name: d.name,
+      description: d.description,
+      endpoints: d.endpoints,
+      prompt_template: d.template,
+      context_strategy: d.strategy,
+    });
     this.log.info(`Created session ${session.session_id}`);
     this.input().status(`Created session "${session.name}" with ${plural(session.endpoints.length, 'endpoint')}`);
     await this.panels.open(session.session_id, { focusPrompt: true });
@@ -181,7 +219,13 @@ export class SessionCommands {
       ...(offerNone ? [{ label: 'None', description: 'send prompts as they are', value: null, picked: current === null }] : []),
       ...templates.map((t) => ({ label: t.name, detail: t.description, value: t, picked: t.name === current })),
     ];
-    const picked = await ask.pick({ title, items, placeHolder: templates.length ? 'Prompt template: wraps every prompt ({{ prompt }} is replaced)' : 'Prompt template: none configured (setting moonshotSessions.promptTemplateFolders)' });
+    const picked = await ask.pick({
+      title,
+      items,
+      placeHolder: templates.length
+        ? 'Prompt template: wraps every prompt ({{ prompt }} is replaced)'
+        : 'Prompt template: none configured (setting moonshotSessions.promptTemplateFolders)',
+    });
     return picked.value?.name ?? null;
   }
 
@@ -245,7 +289,11 @@ export class SessionCommands {
   async deleteSession(arg?: SessionArg): Promise<boolean> {
     const session = await this.resolveSession(arg, 'Delete which session?');
     if (!session) return false;
-    const ok = await this.input().confirm(`Delete session "${session.name}"?`, `Its history with ${plural(session.endpoints.length, 'endpoint')} is deleted for good.`, 'Delete');
+    const ok = await this.input().confirm(
+      `Delete session "${session.name}"?`,
+      `Its history with ${plural(session.endpoints.length, 'endpoint')} is deleted for good.`,
+      'Delete',
+    );
     if (!ok) return false;
     await this.core.sessions.delete(session.session_id);
     this.log.info(`Deleted session ${session.session_id}`);
@@ -272,7 +320,8 @@ export class SessionCommands {
     });
     if (!target) return undefined;
     const full = await this.core.sessions.get(session.session_id, { includeHistory: true });
-    const text = format === 'md' ? sessionToMarkdown(full, { endpointName: (id) => this.core.endpoints.get(id)?.config.name }) : sessionToJson(full);
+    const text =
+      format === 'md' ? sessionToMarkdown(full, { endpointName: (id) => this.core.endpoints.get(id)?.config.name }) : sessionToJson(full);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     this.log.info(`Exported ${session.session_id} to ${target.toString()}`);
     notify(this.input(), 'info', `Exported "${session.name}" to ${vscode.workspace.asRelativePath(target)}.`, offerOpen('Open', target));

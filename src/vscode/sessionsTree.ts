@@ -60,13 +60,17 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.id = `session:${s.session_id}`;
     item.contextValue = 'session';
     item.iconPath = new vscode.ThemeIcon('comment-discussion');
-    const extras = [s.prompt_template && `template ${s.prompt_template}`, s.context_strategy && `strategy ${s.context_strategy}`].filter(Boolean);
+    const extras = [s.prompt_template && `template ${s.prompt_template}`, s.context_strategy && `strategy ${s.context_strategy}`].filter(
+      Boolean,
+    );
     const busy = this.sessions.activePrompts(s.session_id).length > 0 ? ['answering…'] : [];
     item.description = [...busy, `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`, ...extras].join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(s.name)}**\n\n`);
     if (s.description) tooltip.appendMarkdown(`${escapeMarkdown(s.description)}\n\n`);
-    tooltip.appendMarkdown(`- id: \`${s.session_id}\`\n- created: ${s.created_datetime}\n- endpoints: ${s.endpoints.map((e) => `\`${e}\``).join(', ')}\n`);
+    tooltip.appendMarkdown(
+      `- id: \`${s.session_id}\`\n- created: ${s.created_datetime}\n- endpoints: ${s.endpoints.map((e) => `\`${e}\``).join(', ')}\n`,
+    );
     tooltip.appendMarkdown(`- prompt template: ${s.prompt_template ?? 'none'}\n- context strategy: ${s.context_strategy ?? 'none'}`);
     item.tooltip = tooltip;
     return item;
@@ -87,11 +91,20 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     const activity = this.activityOf(c.sessionId, c.chatId);
     const stopped = c.last?.error === STOPPED_ERROR;
     const failed = Boolean(c.last?.error) && !stopped;
-    const icon = !entry ? 'warning' : activity.answering ? 'loading~spin' : activity.queued ? 'clock' : failed ? 'error' : stopped ? 'debug-stop' : 'hubot';
-    item.iconPath = new vscode.ThemeIcon(icon);
-    const now = activity.answering ? 'answering…' : activity.queued ? 'queued' : undefined;
+    item.iconPath = new vscode.ThemeIcon(chatIcon({ missing: !entry, ...activity, failed, stopped }));
+    let now: string | undefined;
+    if (activity.answering) now = 'answering…';
+    else if (activity.queued) now = 'queued';
     const more = activity.answering && activity.queued ? `${activity.queued} queued` : undefined;
-    item.description = [now, more, `${c.count} record${c.count === 1 ? '' : 's'}`, c.last && `last ${c.last.duration}`, !now && stopped && 'stopped'].filter(Boolean).join(' · ');
+    item.description = [
+      now,
+      more,
+      `${c.count} record${c.count === 1 ? '' : 's'}`,
+      c.last && `last ${c.last.duration}`,
+      !now && stopped && 'stopped',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(name)}** (\`${c.endpoint}\`)\n\n`);
     if (!entry) tooltip.appendMarkdown('This endpoint is no longer configured.\n\n');
@@ -100,7 +113,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     if (entry?.config.model) tooltip.appendMarkdown(`- model: \`${entry.config.model}\`\n`);
     tooltip.appendMarkdown(`- chat: \`${c.chatId}\`\n- records: ${c.count}\n`);
     if (c.last) {
-      const outcome = stopped ? ', stopped by the user' : failed ? `, failed: ${escapeMarkdown(c.last.error ?? '')}` : '';
+      let outcome = '';
+      if (stopped) outcome = ', stopped by the user';
+      else if (failed) outcome = `, failed: ${escapeMarkdown(c.last.error ?? '')}`;
       tooltip.appendMarkdown(`- last: ${c.last.prompt_time}, ${c.last.duration}${outcome}`);
     }
     item.tooltip = tooltip;
@@ -112,4 +127,14 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** A chat's icon: what needs attention first (a missing endpoint), then what it is doing, then how its last call ended. */
+function chatIcon(state: { missing: boolean; answering: boolean; queued: number; failed: boolean; stopped: boolean }): string {
+  if (state.missing) return 'warning';
+  if (state.answering) return 'loading~spin';
+  if (state.queued) return 'clock';
+  if (state.failed) return 'error';
+  if (state.stopped) return 'debug-stop';
+  return 'hubot';
 }

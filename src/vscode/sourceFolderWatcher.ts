@@ -2,8 +2,8 @@
 // promptTemplateFolders): a file added, changed or deleted there is loaded
 // again, so "change it in the file" shows in the Endpoints view at once.
 import * as vscode from 'vscode';
-import type { Core } from '../core/core';
-import { readEndpointSources, readPromptTemplateFolders } from './settings';
+import type { Core } from '../core/openCore';
+import { readEndpointSources, readPromptTemplateFolders } from './configuration';
 
 /** Editors save in bursts (temp file, rename, touch): one reload for a burst. */
 const RELOAD_DELAY_MS = 150;
@@ -39,7 +39,10 @@ export class SourceFolderWatcher implements vscode.Disposable {
       what,
       setTimeout(() => {
         this.timers.delete(what);
-        const done = what === 'endpoints' ? this.core.endpoints.setSources(readEndpointSources()) : this.core.templates.setFolders(readPromptTemplateFolders());
+        const done =
+          what === 'endpoints'
+            ? this.core.endpoints.setSources(readEndpointSources())
+            : this.core.templates.setFolders(readPromptTemplateFolders());
         void done.then(
           () => this.log.info(`Reloaded the ${what === 'endpoints' ? 'endpoint' : 'prompt template'} folders after a file changed`),
           (err: unknown) => this.log.error(`Reloading the ${what} folders failed: ${(err as Error).message}`),

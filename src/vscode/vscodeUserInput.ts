@@ -20,7 +20,10 @@ function configure(input: vscode.QuickInput & { buttons: readonly vscode.QuickIn
 }
 
 /** Shows `input` until it settles: accepted (per `accept`), Back, or hidden. */
-function settle<R>(input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox, accept: () => R | undefined): Promise<R | Back | undefined> {
+function settle<R>(
+  input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
+  accept: () => R | undefined,
+): Promise<R | Back | undefined> {
   return new Promise((resolve) => {
     const disposables: vscode.Disposable[] = [];
     const done = (value: R | Back | undefined) => {
@@ -99,7 +102,11 @@ export const vscodeUserInput: UserInput = {
   confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
   saveLocation: async (options) => vscode.window.showSaveDialog(options),
   notify: async (level, message, actions) => {
-    const show = level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show = {
+      error: vscode.window.showErrorMessage,
+      warning: vscode.window.showWarningMessage,
+      info: vscode.window.showInformationMessage,
+    }[level];
     return show(message, ...actions);
   },
   status: (message) => void vscode.window.setStatusBarMessage(message, STATUS_MS),

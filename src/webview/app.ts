@@ -38,7 +38,9 @@ export class App {
       clearView: () => this.clearView(),
       showCleared: () => this.showCleared(),
     });
-    this.main = h('main', { className: 'panel-main', attrs: { 'aria-label': 'Endpoints' } }, [h('div', { className: 'placeholder', text: 'Loading…' })]);
+    this.main = h('main', { className: 'panel-main', attrs: { 'aria-label': 'Endpoints' } }, [
+      h('div', { className: 'placeholder', text: 'Loading…' }),
+    ]);
     this.promptBox = new PromptBox((prompt) => this.sendPrompt(prompt));
     root.replaceChildren(this.header.element, this.main, this.promptBox.element, this.notices.element);
     this.applyLayout();
@@ -194,7 +196,12 @@ export class App {
   private onStrayKey(e: KeyboardEvent): void {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing || e.key.length !== 1 || e.key === ' ') return;
     const target = e.target;
-    if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || (target instanceof HTMLElement && target.isContentEditable)) return;
+    if (
+      target instanceof HTMLTextAreaElement ||
+      target instanceof HTMLInputElement ||
+      (target instanceof HTMLElement && target.isContentEditable)
+    )
+      return;
     if (this.deleted) return;
     this.promptBox.focus();
   }

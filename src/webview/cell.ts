@@ -135,7 +135,8 @@ export class CellView {
 
     const main: HTMLElement[] = [];
     if (latest) {
-      if (this.current?.id !== latest.chat_record_id) this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest) };
+      if (this.current?.id !== latest.chat_record_id)
+        this.current = { id: latest.chat_record_id, element: renderExchange(this.chatId, latest) };
       main.push(this.current.element);
     } else this.current = undefined;
     for (const l of this.live) main.push(l.element);

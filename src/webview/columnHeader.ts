@@ -21,14 +21,18 @@ export class ColumnHeader {
     const title = h('div', { className: 'column-title', testId: 'column-title', attrs: { title: name } }, [
       column.missing
         ? h(
-            'span',
-            {
-              className: 'missing-mark',
-              testId: 'column-missing',
-              attrs: { title: 'This endpoint is no longer configured: its history is shown, new prompts will fail', role: 'img', 'aria-label': 'Endpoint missing' },
+          'span',
+          {
+            className: 'missing-mark',
+            testId: 'column-missing',
+            attrs: {
+              title: 'This endpoint is no longer configured: its history is shown, new prompts will fail',
+              role: 'img',
+              'aria-label': 'Endpoint missing',
             },
-            [icon('warning')],
-          )
+          },
+          [icon('warning')],
+        )
         : null,
       h('span', { className: 'title-text' }, [
         h('span', { className: 'endpoint-name', text: column.endpointName }),
@@ -36,7 +40,14 @@ export class ColumnHeader {
       ]),
     ]);
     this.status = h('span', { className: 'column-status', testId: 'column-status' });
-    this.stopButton = button({ label: `Stop ${column.endpointName}`, text: 'Stop', icon: icon('stop'), action: 'stop', testId: 'stop-button', className: 'button secondary small stop-button' });
+    this.stopButton = button({
+      label: `Stop ${column.endpointName}`,
+      text: 'Stop',
+      icon: icon('stop'),
+      action: 'stop',
+      testId: 'stop-button',
+      className: 'button secondary small stop-button',
+    });
     this.stopButton.hidden = true;
     this.element = h('div', { className: 'column-header', testId: 'column', attrs: { 'data-chat-id': column.chatId, role: 'columnheader', 'aria-label': name } }, [
       title,
@@ -53,7 +64,14 @@ export class ColumnHeader {
     this.queued = queued;
     const parts: Node[] = [];
     if (running) parts.push(h('span', { className: 'spinner' }), h('span', { className: 'status-text', text: 'Generating' }));
-    if (queued > 0) parts.push(h('span', { className: 'queued-count', text: `${queued} queued`, attrs: { title: `${queued} prompt${queued === 1 ? '' : 's'} waiting for this endpoint` } }));
+    if (queued > 0)
+      parts.push(
+        h('span', {
+          className: 'queued-count',
+          text: `${queued} queued`,
+          attrs: { title: `${queued} prompt${queued === 1 ? '' : 's'} waiting for this endpoint` },
+        }),
+      );
     this.status.replaceChildren(...parts);
     this.element.classList.toggle('is-streaming', running);
     const busy = running || queued > 0;

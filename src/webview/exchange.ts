@@ -31,7 +31,10 @@ export function renderPromptBubble(prompt: string): HTMLElement {
 
 export function badge(kind: 'template' | 'strategy', name: string): HTMLElement {
   const label = kind === 'template' ? `Prompt template: ${name}` : `Context strategy: ${name}`;
-  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [icon(kind), h('span', { text: name })]);
+  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [
+    icon(kind),
+    h('span', { text: name }),
+  ]);
 }
 
 export interface RenderOptions {
@@ -81,7 +84,8 @@ function renderErrorCard(reason: string): HTMLElement {
 function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
   const parts: HTMLElement[] = [];
   if (record.duration) parts.push(h('span', { text: formatDuration(record.duration), attrs: { title: `Duration: ${record.duration}` } }));
-  if (record.prompt_time) parts.push(h('span', { text: formatPromptTime(record.prompt_time), attrs: { title: `Sent ${record.prompt_time}` } }));
+  if (record.prompt_time)
+    parts.push(h('span', { text: formatPromptTime(record.prompt_time), attrs: { title: `Sent ${record.prompt_time}` } }));
   if (record.usage) {
     const usage = formatUsage(record.usage);
     parts.push(h('span', { className: 'usage', text: usage.text, attrs: { title: usage.title } }));

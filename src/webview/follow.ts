@@ -26,7 +26,8 @@ export class StickToBottom {
     jumpButton.hidden = true;
     scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
     const userInput = () => (this.lastUserInput = performance.now());
-    for (const type of ['wheel', 'touchmove', 'keydown', 'pointerdown'] as const) scroller.addEventListener(type, userInput, { passive: true });
+    for (const type of ['wheel', 'touchmove', 'keydown', 'pointerdown'] as const)
+      scroller.addEventListener(type, userInput, { passive: true });
     // Content grows in many ways (deltas, records, images, off-screen rows
     // getting their real size); following the content's size catches all of them.
     this.resizeObserver = new ResizeObserver(() => {

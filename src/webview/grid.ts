@@ -69,7 +69,13 @@ export class GridView {
     const grid = h('div', { className: 'grid' }, [header]);
     // tabindex -1: focus can land here (e.g. when a Stop button disappears) without adding a tab stop.
     this.scroller = h('div', { className: 'grid-scroll', attrs: { tabindex: -1 } }, [grid]);
-    const jump = button({ label: 'Jump to the latest message', icon: icon('arrowDown'), action: 'jump-latest', className: 'icon-button jump-latest', testId: 'jump-to-latest' });
+    const jump = button({
+      label: 'Jump to the latest message',
+      icon: icon('arrowDown'),
+      action: 'jump-latest',
+      className: 'icon-button jump-latest',
+      testId: 'jump-to-latest',
+    });
     this.element = h('div', { className: 'grid-body', testId: 'grid' }, [this.scroller, jump]);
     // An attribute the stylesheet maps to --cols: style attributes are kept out of the panel.
     this.element.dataset.cols = String(columns.length);
@@ -255,7 +261,13 @@ export class GridView {
     const loadOlder = this.older.element();
     if (loadOlder) children.push(loadOlder);
     const hidden = this.hiddenRows;
-    if (hidden > 0) children.push(h('div', { className: 'cleared-note', text: hidden === 1 ? '1 earlier prompt cleared from view' : `${hidden} earlier prompts cleared from view` }));
+    if (hidden > 0)
+      children.push(
+        h('div', {
+          className: 'cleared-note',
+          text: hidden === 1 ? '1 earlier prompt cleared from view' : `${hidden} earlier prompts cleared from view`,
+        }),
+      );
     this.top.replaceChildren(...children);
   }
 

@@ -53,11 +53,23 @@ export class Header {
       clear: () => post({ type: 'command', command: 'clearStrategy' }),
     });
 
-    this.stopAll = button({ label: 'Stop all endpoints', text: 'Stop all', icon: icon('stop'), testId: 'stop-all-button', className: 'button secondary small stop-all' });
+    this.stopAll = button({
+      label: 'Stop all endpoints',
+      text: 'Stop all',
+      icon: icon('stop'),
+      testId: 'stop-all-button',
+      className: 'button secondary small stop-all',
+    });
     this.stopAll.addEventListener('click', () => post({ type: 'stop' }));
     const clearView = button({ label: 'Clear view (the history is kept)', icon: icon('clearAll'), testId: 'clear-view-button' });
     clearView.addEventListener('click', () => handlers.clearView());
-    this.showCleared = button({ label: 'Show cleared messages', text: 'Show cleared', icon: icon('eye'), testId: 'show-cleared-button', className: 'link-button show-cleared' });
+    this.showCleared = button({
+      label: 'Show cleared messages',
+      text: 'Show cleared',
+      icon: icon('eye'),
+      testId: 'show-cleared-button',
+      className: 'link-button show-cleared',
+    });
     this.showCleared.addEventListener('click', () => handlers.showCleared());
     const exportButton = button({ label: 'Export session', icon: icon('export'), testId: 'export-button' });
     exportButton.addEventListener('click', () => post({ type: 'command', command: 'export' }));
@@ -67,7 +79,10 @@ export class Header {
 
     this.element = h('header', { className: 'header' }, [
       h('div', { className: 'session-heading' }, [this.title, this.description]),
-      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline' } }, [this.template.element, this.strategy.element]),
+      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline' } }, [
+        this.template.element,
+        this.strategy.element,
+      ]),
       h('div', { className: 'header-actions' }, [this.stopAll, this.showCleared, h('span', { className: 'action-bar' }, this.actions)]),
     ]);
     this.setStreaming(false);
@@ -151,7 +166,8 @@ function pipelineChip(options: ChipOptions): PipelineChip {
       detail.hidden = !shown;
       detail.textContent = shown ? more.text : '';
       detail.title = shown ? more.title : '';
-      const label = current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current}${shown ? `, ${more.title}` : ''})`;
+      const label =
+        current === null ? `${options.setLabel} (none set)` : `${options.setLabel} (now ${current}${shown ? `, ${more.title}` : ''})`;
       main.setAttribute('aria-label', label);
       main.title = label;
       if (current === null) clear.remove();

@@ -8,7 +8,12 @@ const p = (d: string): Shape => ['path', { d }];
 
 const ICONS = {
   copy: [['rect', { x: '8', y: '8', width: '13', height: '13', rx: '2' }], p('M16 8V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v9a2 2 0 0 0 2 2h3')],
-  markdown: [['rect', { x: '2', y: '5', width: '20', height: '14', rx: '2' }], p('M6 15V9l3 3 3-3v6'), p('M17 9v6'), p('M14.5 12.5 17 15l2.5-2.5')],
+  markdown: [
+    ['rect', { x: '2', y: '5', width: '20', height: '14', rx: '2' }],
+    p('M6 15V9l3 3 3-3v6'),
+    p('M17 9v6'),
+    p('M14.5 12.5 17 15l2.5-2.5'),
+  ],
   insert: [p('M12 3v11'), p('m7.5 9.5 4.5 4.5 4.5-4.5'), p('M4 16v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3')],
   check: [p('M20 6 9 17l-5-5')],
   stop: [['rect', { x: '6', y: '6', width: '12', height: '12', rx: '2', class: 'icon-fill' }]],

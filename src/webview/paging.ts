@@ -22,7 +22,13 @@ export interface OlderRowsHost {
 
 export class OlderRows {
   readonly sentinel = h('div', { className: 'sentinel', attrs: { 'aria-hidden': 'true' } });
-  private readonly button = button({ label: 'Load earlier messages', text: 'Load earlier messages', action: 'load-older', testId: 'load-older', className: 'link-button load-older' });
+  private readonly button = button({
+    label: 'Load earlier messages',
+    text: 'Load earlier messages',
+    action: 'load-older',
+    testId: 'load-older',
+    className: 'link-button load-older',
+  });
   private readonly observer: IntersectionObserver;
   private loading = false;
 

@@ -4,8 +4,8 @@
 import { button, h } from './dom';
 import { icon } from './icons';
 import { PromptHistory } from './promptHistory';
+import { MAX_PROMPT_CHARS } from '../core/limits';
 
-const MAX_PROMPT_CHARS = 100_000;
 
 export class PromptBox {
   readonly element: HTMLElement;
@@ -21,7 +21,13 @@ export class PromptBox {
       testId: 'prompt-input',
       attrs: { rows: 1, 'aria-label': 'Prompt', spellcheck: 'true', placeholder: 'Send a prompt' },
     });
-    this.sendButton = button({ label: 'Send (Enter)', text: 'Send', testId: 'send-button', icon: icon('send'), className: 'button send-button' });
+    this.sendButton = button({
+      label: 'Send (Enter)',
+      text: 'Send',
+      testId: 'send-button',
+      icon: icon('send'),
+      className: 'button send-button',
+    });
     this.counter = h('span', { className: 'prompt-counter', attrs: { 'aria-live': 'polite' } });
     const hint = h('span', { className: 'prompt-hint', attrs: { id: 'prompt-hint' } }, [
       kbd('Enter'), ' to send · ', kbd('Shift+Enter'), ' new line · ', kbd('↑'), kbd('↓'), ' earlier prompts',
@@ -113,11 +119,10 @@ export class PromptBox {
     this.element.classList.toggle('is-empty', empty);
     const tooLong = length > MAX_PROMPT_CHARS;
     this.element.classList.toggle('is-too-long', tooLong);
-    this.counter.textContent = tooLong
-      ? `${length.toLocaleString('en-US')} / ${MAX_PROMPT_CHARS.toLocaleString('en-US')} characters: too long to send`
-      : length >= 1000
-        ? `${length.toLocaleString('en-US')} characters`
-        : '';
+    let counter = '';
+    if (tooLong) counter = `${length.toLocaleString('en-US')} / ${MAX_PROMPT_CHARS.toLocaleString('en-US')} characters: too long to send`;
+    else if (length >= 1000) counter = `${length.toLocaleString('en-US')} characters`;
+    this.counter.textContent = counter;
     autoGrow(this.textarea);
   }
 }

@@ -35,7 +35,11 @@ export class LiveAnswer {
     this.waiting = h('div', { className: 'live-waiting' });
     this.element = h(
       'article',
-      { className: 'exchange live', testId: 'streaming', attrs: { 'data-chat-id': chatId, 'data-prompt-id': promptId, 'aria-busy': 'true' } },
+      {
+        className: 'exchange live',
+        testId: 'streaming',
+        attrs: { 'data-chat-id': chatId, 'data-prompt-id': promptId, 'aria-busy': 'true' },
+      },
       [h('div', { className: 'answer' }, [this.waiting, this.response])],
     );
     this.renderState();
@@ -75,7 +79,10 @@ export class LiveAnswer {
     this.element.setAttribute('aria-label', this.state === 'queued' ? `Queued, waiting for ${this.endpointName}` : 'Answer in progress');
     if (this.state === 'queued') {
       this.waiting.replaceChildren(
-        h('div', { className: 'queued', testId: 'queued' }, [icon('clock'), h('span', { text: `Queued, waiting for ${this.endpointName}` })]),
+        h('div', { className: 'queued', testId: 'queued' }, [
+          icon('clock'),
+          h('span', { text: `Queued, waiting for ${this.endpointName}` }),
+        ]),
       );
     } else {
       this.waiting.replaceChildren(h('span', { className: 'typing', attrs: { 'aria-hidden': 'true' } }, [h('span'), h('span'), h('span')]));

@@ -9,7 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, activityBarItem, extensionLogProblems, readApiDiscovery, slug, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
+import {
+  RESULTS,
+  activityBarItem,
+  extensionLogProblems,
+  keepFailureArtifacts,
+  readApiDiscovery,
+  startE2E,
+  waitForWorkbench,
+  type E2E,
+  type EndpointConfig,
+} from './harness';
 import {
   answerInput,
   answers,
@@ -73,13 +83,19 @@ const MARKDOWN_ANSWER = [
   '- each call of `counter()` gets its own `n`',
   '- the returned function reads and writes it',
 ].join('\n');
-const TABLE_ANSWER = ['| Language | Closures |', '| --- | --- |', '| TypeScript | yes |', '| C | no |', '', 'Use `let` for a counter.'].join('\n');
+const TABLE_ANSWER = [
+  '| Language | Closures |',
+  '| --- | --- |',
+  '| TypeScript | yes |',
+  '| C | no |',
+  '',
+  'Use `let` for a counter.',
+].join('\n');
 
 describe('Chat panel, end to end (code-server + Chromium)', function () {
   this.timeout(60_000);
   let e2e: E2E;
   let page: Page;
-  let anyFailed = false;
   let panelOpened = false;
   const panel = (): FrameLocator => chatPanel(page);
   const col = (e: EndpointConfig): Locator => column(panel(), e.name);
@@ -89,7 +105,8 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     return id;
   };
   /** The streaming answer of a column while it streams. */
-  const streamingText = (chatId: string): Locator => panel().locator(`${tid('streaming')}[data-chat-id="${chatId}"] ${tid('streaming-text')}`);
+  const streamingText = (chatId: string): Locator =>
+    panel().locator(`${tid('streaming')}[data-chat-id="${chatId}"] ${tid('streaming-text')}`);
   const chatIds = new Map<EndpointConfig, string>();
   const idOf = (e: EndpointConfig): string => chatIds.get(e) ?? assert.fail(`no chat id for ${e.name} yet`);
   /** The answers of a column: one per row the prompt went to. */
@@ -110,26 +127,16 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     if (this.currentTest?.title !== FIRST_TEST && !panelOpened) throw new Error('the session panel never opened (see the first test)');
   });
 
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed' || !page) return;
-    anyFailed = true;
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `e2e-failure-${slug(test.title)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    console.log(`      screenshot: ${file}`);
-  });
+  keepFailureArtifacts(() => e2e);
 
   after(async function () {
     this.timeout(60_000);
-    if (anyFailed) {
-      const logs = e2e?.saveLogs();
-      if (logs) console.log(`      VS Code logs: ${logs}`);
-    }
     await e2e?.stop();
   });
 
   it(FIRST_TEST, async () => {
+    // The status bar says where the local API listens, as a person sees it.
+    await page.locator('.statusbar .statusbar-item').filter({ hasText: /Moonshot API 127\.0\.0\.1:\d+/ }).waitFor();
     await activityBarItem(page).click();
     await page.locator('.welcome-view-content').getByRole('button', { name: 'Create Session' }).click();
     await answerInput(page, { title: 'Create Session (1/5)' }, SESSION);
@@ -195,7 +202,10 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
       const ex = lastExchange(e);
       assert.equal((await ex.locator(tid('response')).innerText()).trim(), final);
       const partial = seen[i] ?? '';
-      assert.ok(partial.length < final.length, `${e.name}: the first streamed text seen (${JSON.stringify(partial)}) is already the whole answer`);
+      assert.ok(
+        partial.length < final.length,
+        `${e.name}: the first streamed text seen (${JSON.stringify(partial)}) is already the whole answer`,
+      );
       assert.ok(final.startsWith(partial), `${e.name}: streamed ${JSON.stringify(partial)} is not the start of ${JSON.stringify(final)}`);
       const meta = await ex.locator(tid('meta')).innerText();
       assert.match(meta, /\d+(\.\d+)?\s*(s|sec|secs|seconds|ms)\b/, `${e.name}: meta ${JSON.stringify(meta)} shows no duration`);
@@ -265,12 +275,19 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     // 2. The local API, as another tool would call it (api.json tells where and how).
     const api = readApiDiscovery(e2e.dirs);
     assert.ok(api, 'the extension wrote api.json into its workspace storage');
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(api.token ? { authorization: `Bearer ${api.token}` } : {}) };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...(api.token ? { authorization: `Bearer ${api.token}` } : {}),
+    };
     const list = (await (await fetch(`${api.url}/v1/sessions`, { headers })).json()) as { session_id: string; name: string }[];
     const session = list.find((s) => s.name === SESSION);
     assert.ok(session, `GET /v1/sessions lists ${SESSION}: ${JSON.stringify(list)}`);
     const fromApi = 'Sent through the local API';
-    const posted = fetch(`${api.url}/v1/sessions/${encodeURIComponent(session.session_id)}/prompt`, { method: 'POST', headers, body: JSON.stringify({ prompt: fromApi }) });
+    const posted = fetch(`${api.url}/v1/sessions/${encodeURIComponent(session.session_id)}/prompt`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ prompt: fromApi }),
+    });
     posted.catch(() => undefined); // awaited below
     await streamingText(chatA).filter({ hasText: /\S/ }).waitFor();
     for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 2);
@@ -293,13 +310,21 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
         promptText: prompt?.textContent ?? '',
         // The exchange's own buttons have SVG icons: look in what the prompt and the model wrote.
         active: [response, prompt]
-          .flatMap((el) => [...(el?.querySelectorAll('script, iframe, frame, object, embed, svg, math, form, base, meta, link, style') ?? [])])
+          .flatMap((el) => [
+            ...(el?.querySelectorAll('script, iframe, frame, object, embed, svg, math, form, base, meta, link, style') ?? []),
+          ])
           .map((el) => el.outerHTML.slice(0, 200)),
         handlers: all.filter((el) => [...el.attributes].some((a) => /^on/i.test(a.name))).map((el) => el.outerHTML.slice(0, 200)),
         scriptLinks: all
-          .filter((el) => /^\s*(javascript|vbscript|data):/i.test(el.getAttribute('href') ?? '') || /^\s*(javascript|vbscript):/i.test(el.getAttribute('src') ?? ''))
+          .filter(
+            (el) =>
+              /^\s*(javascript|vbscript|data):/i.test(el.getAttribute('href') ?? '') ||
+              /^\s*(javascript|vbscript):/i.test(el.getAttribute('src') ?? ''),
+          )
           .map((el) => el.outerHTML.slice(0, 200)),
-        remoteImages: [...document.querySelectorAll('img')].map((img) => img.getAttribute('src') ?? '').filter((src) => /^\s*(https?:)?\/\//i.test(src)),
+        remoteImages: [...document.querySelectorAll('img')]
+          .map((img) => img.getAttribute('src') ?? '')
+          .filter((src) => /^\s*(https?:)?\/\//i.test(src)),
         bold: response?.querySelector('strong')?.textContent ?? null,
         links: [...(response?.querySelectorAll('a') ?? [])].map((a) => a.getAttribute('href') ?? ''),
       };
@@ -371,7 +396,9 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     const p = panel();
     const frame = await chatFrame(page);
     const layoutClass = () =>
-      frame.evaluate(() => (document.querySelector('.layout-stacked') ? 'stacked' : document.querySelector('.layout-columns') ? 'columns' : 'none'));
+      frame.evaluate(() =>
+        document.querySelector('.layout-stacked') ? 'stacked' : document.querySelector('.layout-columns') ? 'columns' : 'none',
+      );
     // The cells of the last row: side by side in columns, one above the other when stacked.
     const boxes = async () => Promise.all(ENDPOINTS.map(async (e) => (await cells(lastRow(), idOf(e)).boundingBox())!));
     assert.equal(await layoutClass(), 'columns');
@@ -405,7 +432,10 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     await input.click();
     assert.equal(await input.inputValue(), '');
     await input.press('ArrowUp');
-    await frame.waitForFunction((want) => (document.querySelector('[data-testid="prompt-input"]') as HTMLTextAreaElement | null)?.value === want, XSS_PROMPT);
+    await frame.waitForFunction(
+      (want) => (document.querySelector('[data-testid="prompt-input"]') as HTMLTextAreaElement | null)?.value === want,
+      XSS_PROMPT,
+    );
     await input.fill('');
   });
 
@@ -424,7 +454,9 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     frame = await chatFrame(page);
     // Drawn from the host's init: the title and the three columns are there.
     await frame.waitForFunction(
-      ([name, n]) => document.querySelector('[data-testid="session-title"]')?.textContent?.includes(name as string) && document.querySelectorAll('[data-testid="column"]').length === n,
+      ([name, n]) =>
+        document.querySelector('[data-testid="session-title"]')?.textContent?.includes(name as string) &&
+        document.querySelectorAll('[data-testid="column"]').length === n,
       [SESSION, ENDPOINTS.length] as const,
     );
     const state = await frame.evaluate(() => ({
@@ -453,7 +485,11 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     await pickItem(page, { title: `Context strategy for "${SESSION}"` }, 'add_previous_prompt');
     await answerInput(page, { title: 'How many earlier prompts?' }, '2');
     await p.locator(tid('strategy-button')).filter({ hasText: 'add_previous_prompt' }).waitFor();
-    assert.equal((await p.locator(tid('strategy-detail')).innerText()).trim(), 'last 2', 'the chip shows how many earlier prompts the strategy uses');
+    assert.equal(
+      (await p.locator(tid('strategy-detail')).innerText()).trim(),
+      'last 2',
+      'the chip shows how many earlier prompts the strategy uses',
+    );
     await sessionRow(page, SESSION).filter({ hasText: 'strategy add_previous_prompt' }).waitFor();
 
     const before = await counts();
@@ -462,9 +498,13 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     for (const [i, e] of ENDPOINTS.entries()) await waitForAnswers(e, (before[i] ?? 0) + 1);
     await lastRow().locator(tid('badge-strategy')).filter({ hasText: 'add_previous_prompt' }).waitFor();
     // What the endpoint received: the new prompt, then the last two prompts of that chat.
-    const sent = e2e.fake.requests.filter((r) => r.model === A.model).at(-1)?.body as { messages: { role: string; content: string }[] } | undefined;
+    const sent = e2e.fake.requests.filter((r) => r.model === A.model).at(-1)?.body as
+      { messages: { role: string; content: string }[] } | undefined;
     const received = sent?.messages.at(-1)?.content ?? '';
-    assert.ok(received.startsWith(prompt) && received.includes(XSS_PROMPT) && received.includes('Sent through the local API'), `alpha received ${JSON.stringify(received)}`);
+    assert.ok(
+      received.startsWith(prompt) && received.includes(XSS_PROMPT) && received.includes('Sent through the local API'),
+      `alpha received ${JSON.stringify(received)}`,
+    );
     const ex = lastExchange(A);
     const prepared = ex.locator(tid('prepared-prompt'));
     assert.equal(await prepared.isVisible(), false, 'the prepared prompt is folded away at first');
@@ -522,7 +562,9 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
 
     // No text editor is open: the code block (```ts) opens one, as TypeScript.
     await ex.locator(tid('code-insert-button')).click();
-    await page.locator('.tabs-container .tab').filter({ hasText: 'Untitled-1' }).waitFor();
+    // The new editor opens beside the panel and is the active tab of its group (the workbench may
+    // also list the same untitled document in the panel's group).
+    await page.locator('.tabs-container .tab.active').filter({ hasText: 'Untitled-1' }).first().waitFor();
     const editor = page.locator('.editor-instance .monaco-editor .view-lines');
     await editor.filter({ hasText: 'counter' }).waitFor();
     assert.match(await editor.innerText(), /function\s+counter\(\)/);

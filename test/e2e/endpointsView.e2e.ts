@@ -9,7 +9,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, startE2E, type E2E, type EndpointConfig } from './harness';
-import { answerInput, chatFrame, chatPanel, endpointRow, tid, notification, pickItem, pickMany, pressBack, quickInput, runCommand, waitForStep } from './ui';
+import {
+  answerInput,
+  chatFrame,
+  chatPanel,
+  endpointRow,
+  tid,
+  notification,
+  pickItem,
+  pickMany,
+  pressBack,
+  quickInput,
+  runCommand,
+  typeInto,
+  waitForStep,
+} from './ui';
 
 const A: EndpointConfig = { id: 'model-a', name: 'Model A', model: 'alpha' };
 const UNSUPPORTED = { name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude-3', token: '', params: {} };
@@ -52,7 +66,12 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
     await steps().nth(4).waitFor();
-    assert.deepEqual(await steps().evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step-id')?.split('#').pop()}=${e.getAttribute('aria-checked')}`)), ['endpoint=false', 'session=false', 'prompt=false', 'compare=false', 'api=false']);
+    assert.deepEqual(
+      await steps().evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-step-id')?.split('#').pop()}=${e.getAttribute('aria-checked')}`),
+      ),
+      ['endpoint=false', 'session=false', 'prompt=false', 'compare=false', 'api=false'],
+    );
     await page.locator('.getting-started-step[data-step-id$="#endpoint"] .step-title').click();
     await page.locator('.getting-started-media svg, .getting-started-media img, .getting-started-media iframe').first().waitFor();
     await shot('walkthrough');
@@ -108,7 +127,7 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await pressBack(page);
     await waitForStep(page, { title: 'Add Endpoint (2/5)' });
     const q = quickInput(page);
-    await q.box.pressSequentially(e2e.fake.url);
+    await typeInto(page, q.box, e2e.fake.url);
     const typed = q.rows.filter({ hasText: 'use this base URL' });
     await typed.filter({ hasText: e2e.fake.url }).waitFor();
     await shot('add-endpoint-typed-url');
@@ -119,7 +138,10 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await waitForStep(page, { title: 'Add Endpoint (5/5)', placeholder: 'Name' });
     const host = new URL(e2e.fake.url).host;
     const suggested = `typed-model (${host})`;
-    await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [await quickInput(page).box.elementHandle(), suggested] as const);
+    await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [
+      await quickInput(page).box.elementHandle(),
+      suggested,
+    ] as const);
     await quickInput(page).box.press('Enter');
     const row = endpointRow(page, suggested);
     await row.waitFor();
@@ -158,7 +180,8 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
     await steps().filter({ hasText: 'Create a session' }).waitFor();
-    const done = async (id: string) => (await page.locator(`.getting-started-step[data-step-id$="#${id}"]`).getAttribute('aria-checked')) === 'true';
+    const done = async (id: string) =>
+      (await page.locator(`.getting-started-step[data-step-id$="#${id}"]`).getAttribute('aria-checked')) === 'true';
     await page.locator('.getting-started-step[data-step-id$="#session"][aria-checked="true"]').waitFor();
     assert.equal(await done('endpoint'), true);
     assert.equal(await done('prompt'), false, 'no prompt was sent');
@@ -169,6 +192,10 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
 
   it('logged no error in the extension during the run', async () => {
     assert.deepEqual(e2e.dialogs, [], 'dialogs opened');
-    assert.deepEqual(extensionLogProblems(e2e.dirs).filter((l) => !/not supported/.test(l)), [], "the extension's log shows errors or warnings");
+    assert.deepEqual(
+      extensionLogProblems(e2e.dirs).filter((l) => !/not supported/.test(l)),
+      [],
+      "the extension's log shows errors or warnings",
+    );
   });
 });

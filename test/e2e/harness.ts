@@ -181,7 +181,11 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
       if (VERBOSE) say(`  [browser ${m.type()}] ${m.text()}`);
       const where = `${m.location().url} ${m.page()?.url() ?? ''}`;
       // (Chromium's warning about VS Code's own iframe sandbox is not the panel's.)
-      if ((m.type() === 'error' || m.type() === 'warning') && /\/webview\/browser\/pre\/|\/out\/webview\.js/.test(where) && !/can escape its sandboxing/.test(m.text())) {
+      if (
+        (m.type() === 'error' || m.type() === 'warning') &&
+        /\/webview\/browser\/pre\/|\/out\/webview\.js/.test(where) &&
+        !/can escape its sandboxing/.test(m.text())
+      ) {
         webviewConsole.push(`${m.type()}: ${m.text()} (${m.location().url})`);
       }
     });

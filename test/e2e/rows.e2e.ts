@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, extensionLogProblems, readApiDiscovery, slug, startE2E, waitForWorkbench, type E2E, type EndpointConfig } from './harness';
+import {
+  RESULTS,
+  extensionLogProblems,
+  keepFailureArtifacts,
+  readApiDiscovery,
+  startE2E,
+  waitForWorkbench,
+  type E2E,
+  type EndpointConfig,
+} from './harness';
 import {
   answers,
   cellBoxes,
@@ -108,16 +117,7 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     assert.equal(await column(panel(), FAST.name).getAttribute('data-chat-id'), idOf(FAST));
   });
 
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state !== 'failed' || !page) return;
-    mkdirSync(RESULTS, { recursive: true });
-    const file = join(RESULTS, `e2e-failure-rows-${slug(test.title)}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    console.log(`      screenshot: ${file}`);
-    const logs = e2e?.saveLogs();
-    if (logs) console.log(`      VS Code logs: ${logs}`);
-  });
+  keepFailureArtifacts(() => e2e);
 
   after(async function () {
     this.timeout(60_000);
@@ -136,7 +136,11 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
         (chatId) => {
           const live = document.querySelector(`[data-testid="cell"][data-chat-id="${chatId}"] [data-testid="streaming"]`);
           if (!live?.querySelector('h2') || !live.querySelector('li') || !live.querySelector('.code-block')) return false;
-          return { h2: live.querySelector('h2')?.textContent, items: live.querySelectorAll('li').length, highlighted: live.querySelectorAll('[class*="hljs-"]').length };
+          return {
+            h2: live.querySelector('h2')?.textContent,
+            items: live.querySelectorAll('li').length,
+            highlighted: live.querySelectorAll('[class*="hljs-"]').length,
+          };
         },
         slowChat,
         { polling: 'raf', timeout: 30_000 },
@@ -191,7 +195,10 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
         if (stacked) assert.ok(slow.top >= fast.bottom - 1, `stacked: row ${r + 1}'s cells are one under the other`);
         else {
           assert.ok(Math.abs(fast.top - slow.top) <= 1, `row ${r + 1}: the cells start at ${fast.top} and ${slow.top}`);
-          assert.ok(Math.abs(fast.bottom - slow.bottom) <= 1, `row ${r + 1}: the cells share their height (${fast.bottom} / ${slow.bottom})`);
+          assert.ok(
+            Math.abs(fast.bottom - slow.bottom) <= 1,
+            `row ${r + 1}: the cells share their height (${fast.bottom} / ${slow.bottom})`,
+          );
         }
         const next = boxes[r + 1];
         if (next) assert.ok(next[0]!.top >= Math.max(...rowCells.map((c) => c.bottom)) - 1, `row ${r + 2} starts below row ${r + 1}`);
@@ -200,7 +207,12 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     check(await cellBoxes(frame), false);
 
     // One scroller for all columns; its headers stay on top wherever it is scrolled.
-    const headerTop = () => frame.evaluate(() => document.querySelector('.grid-header')!.getBoundingClientRect().top - document.querySelector('.grid-scroll')!.getBoundingClientRect().top);
+    const headerTop = () =>
+      frame.evaluate(
+        () =>
+          document.querySelector('.grid-header')!.getBoundingClientRect().top -
+          document.querySelector('.grid-scroll')!.getBoundingClientRect().top,
+      );
     assert.equal(await frame.evaluate(() => document.querySelectorAll('.grid-scroll').length), 1);
     await frame.evaluate(() => (document.querySelector('.grid-scroll')!.scrollTop = 0));
     assert.ok(Math.abs(await headerTop()) <= 1);
@@ -238,7 +250,9 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     assert.equal(await cell(3, FAST).locator(`.cell-main ${tid('error-card')}`).count(), 0, 'the answer shown is the retry');
     assert.equal(e2e.fake.attempts(SLOW.model), slowCalls, 'the Retry went to the failed endpoint only');
     // The stored record of the retry carries the prompt id of the one it retried.
-    const history = (await call('GET', `/v1/sessions/${sessionId}?include_history=true`)).json as { session: { chat_history: Record<string, { prompt_id?: string; prompt: string }[]> } };
+    const history = (await call('GET', `/v1/sessions/${sessionId}?include_history=true`)).json as {
+      session: { chat_history: Record<string, { prompt_id?: string; prompt: string }[]> };
+    };
     const fast = history.session.chat_history[idOf(FAST)]!;
     assert.equal(fast.length, 4);
     assert.equal(fast[3]!.prompt_id, fast[2]!.prompt_id, 'the retry has the prompt id of the attempt it retried');

@@ -31,7 +31,27 @@ export async function waitForStep(page: Page, step: Step): Promise<void> {
   const q = quickInput(page);
   await q.widget.waitFor();
   if (step.title) await q.title.filter({ hasText: step.title }).waitFor();
-  if (step.placeholder) await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
+  if (step.placeholder)
+    await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
+}
+
+/**
+ * Types into a quick input's box as a person does, key by key. On a loaded machine the
+ * workbench can drop keys typed while it re-renders the widget; then what is missing is
+ * filled in, so the test goes on with the text it meant.
+ */
+export async function typeInto(page: Page, box: Locator, text: string): Promise<void> {
+  // What the box already holds stays: the command palette's ">" for one.
+  const before = await box.inputValue();
+  const want = before + text;
+  if (text) await box.pressSequentially(text);
+  const handle = await box.elementHandle();
+  const typed = await page
+    .waitForFunction(([el, value]) => (el as HTMLInputElement).value === value, [handle, want] as const, { timeout: 2000 })
+    .then(() => true, () => false);
+  if (typed) return;
+  await box.fill(want);
+  await page.waitForFunction(([el, value]) => (el as HTMLInputElement).value === value, [handle, want] as const);
 }
 
 /** An input box: types the answer and presses Enter. */
@@ -39,8 +59,7 @@ export async function answerInput(page: Page, step: Step, text: string): Promise
   await waitForStep(page, step);
   const { box } = quickInput(page);
   await box.fill(''); // some come with a suggested value
-  if (text) await box.pressSequentially(text);
-  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [await box.elementHandle(), text] as const);
+  await typeInto(page, box, text);
   await box.press('Enter');
 }
 
@@ -52,13 +71,16 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 async function chooseFiltered(page: Page, label: string): Promise<void> {
   const q = quickInput(page);
-  await q.box.pressSequentially(label);
+  await typeInto(page, q.box, label);
   // (Used in `has`, so relative to a row.)
   const exact = page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) });
   const row = q.rows.filter({ has: exact });
   await row.first().waitFor();
   // The list refilters after each key; wait for the typed text to be the filter before deciding.
-  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value.endsWith(want as string), [await q.box.elementHandle(), label] as const);
+  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value.endsWith(want as string), [
+    await q.box.elementHandle(),
+    label,
+  ] as const);
   if (await q.focusedRow.filter({ has: exact }).count()) await q.box.press('Enter');
   else await row.first().click();
 }
@@ -78,7 +100,7 @@ export async function pickMany(page: Page, step: Step, labels: string[]): Promis
   const q = quickInput(page);
   for (const [i, label] of labels.entries()) {
     await q.box.fill('');
-    await q.box.pressSequentially(label);
+    await typeInto(page, q.box, label);
     const row = q.rows.filter({ hasText: label });
     await row.first().waitFor();
     await q.box.press('ArrowDown');
@@ -217,7 +239,9 @@ export async function waitForNewestInView(frame: Frame, timeout = 3000): Promise
     if (!scroller || !last) return 'no rows';
     const box = scroller.getBoundingClientRect();
     const r = last.getBoundingClientRect();
-    return r.bottom <= box.bottom + 2 && r.bottom > box.top ? '' : `the newest row ends at ${Math.round(r.bottom)}, the view spans ${Math.round(box.top)}-${Math.round(box.bottom)}`;
+    return r.bottom <= box.bottom + 2 && r.bottom > box.top
+      ? ''
+      : `the newest row ends at ${Math.round(r.bottom)}, the view spans ${Math.round(box.top)}-${Math.round(box.bottom)}`;
   };
   try {
     await frame.waitForFunction(`(${check.toString()})() === ''`, undefined, { timeout });
@@ -253,7 +277,8 @@ export async function sendFromPanel(panel: FrameLocator, prompt: string): Promis
     await input.pressSequentially(line);
   }
   const typed = await input.inputValue();
-  if (typed !== prompt) throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
+  if (typed !== prompt)
+    throw new Error(`the prompt box holds ${JSON.stringify(typed)} instead of ${JSON.stringify(prompt)} before sending`);
   await input.press('Enter');
 }
 
@@ -262,7 +287,11 @@ export async function sendFromPanel(panel: FrameLocator, prompt: string): Promis
 
 /** A row of the Endpoints view, by the endpoint's name. */
 export function endpointRow(page: Page, name: string): Locator {
-  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: 'Endpoints' }) }).locator('.monaco-list-row[role="treeitem"]').filter({ hasText: name });
+  return page
+    .locator('.part.sidebar .pane')
+    .filter({ has: page.locator('.pane-header', { hasText: 'Endpoints' }) })
+    .locator('.monaco-list-row[role="treeitem"]')
+    .filter({ hasText: name });
 }
 
 /** Clicks the Back button of the quick input (a step of a guided flow). */

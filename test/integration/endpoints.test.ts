@@ -10,7 +10,7 @@ import type { MoonshotSessionsApi } from '../../src/extension';
 import type { EndpointView } from '../../src/core/schemas';
 import type { ProbeResult } from '../../src/core/connectors/probe';
 import type { EndpointNode } from '../../src/vscode/endpointsTree';
-import { readEndpointSources } from '../../src/vscode/settings';
+import { readEndpointSources } from '../../src/vscode/configuration';
 import { runCommand } from '../../src/vscode/commands';
 import { ScriptedInput } from './scriptedInput';
 import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';
@@ -56,7 +56,9 @@ if (phase === '1') {
       await fs.writeFile(join(folder, 'from-folder.json'), JSON.stringify({ name: 'From Folder', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', token: '', max_calls_per_second: 1, max_concurrency: 1, params: {} }));
       await fs.writeFile(join(folder, 'bedrock.json'), JSON.stringify({ name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude', token: '', params: {} }));
       await setting('endpointFolders', [folder]);
-      await setting('endpoints', [{ id: 'local', name: 'Local', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', params: { max_attempts: 1 } }]);
+      await setting('endpoints', [
+        { id: 'local', name: 'Local', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', params: { max_attempts: 1 } },
+      ]);
       await reload();
       await api.core.endpoints.create({ name: 'Via API', connector_type: 'openai-connector', uri: fake.url, model: 'alpha' });
     });
@@ -90,9 +92,16 @@ if (phase === '1') {
       assert.match((bedrock.tooltip as vscode.MarkdownString).value, /not supported/);
       assert.doesNotMatch(String(bedrock.contextValue), /\btestable\b/);
       // The inline actions follow the context values: Remove only where it can be removed.
-      const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string; group: string }[];
+      const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['view/item/context'] as {
+        command: string;
+        when: string;
+        group: string;
+      }[];
       const inline = menus.filter((m) => m.when.includes('view == moonshotSessions.endpoints') && m.group.startsWith('inline'));
-      const shown = (contextValue: string) => inline.filter((m) => new RegExp(/viewItem =~ \/(.*)\//.exec(m.when)![1]!).test(contextValue)).map((m) => m.command.replace('moonshotSessions.', ''));
+      const shown = (contextValue: string) =>
+        inline
+          .filter((m) => new RegExp(/viewItem =~ \/(.*)\//.exec(m.when)![1]!).test(contextValue))
+          .map((m) => m.command.replace('moonshotSessions.', ''));
       assert.deepEqual(shown(String(local.contextValue)), ['testEndpoint', 'editEndpoint', 'setEndpointToken', 'removeEndpoint']);
       assert.deepEqual(shown(String(echo.contextValue)), ['testEndpoint']);
       assert.deepEqual(shown(String(fromFolder.contextValue)), ['testEndpoint', 'editEndpoint', 'setEndpointToken']);
@@ -113,7 +122,12 @@ if (phase === '1') {
     it("Edit Endpoint changes a settings endpoint's model, picked from the server's list; Back returns to the fields", async () => {
       fake.setBehaviour('listed-b', { kind: 'echo' });
       const node = (await nodes()).find((n) => n.id === 'local')!;
-      const { result, script } = await runScripted<EndpointView>(api, 'editEndpoint', new ScriptedInput([{ pick: 'Model' }, { back: true }, { pick: 'Model' }, { pick: 'listed-b' }]), node);
+      const { result, script } = await runScripted<EndpointView>(
+        api,
+        'editEndpoint',
+        new ScriptedInput([{ pick: 'Model' }, { back: true }, { pick: 'Model' }, { pick: 'listed-b' }]),
+        node,
+      );
       assert.equal(result.model, 'listed-b');
       assert.deepEqual(
         script.asked.map((a) => `${a.placeHolder?.split(':')[0]} ${a.step}/${a.totalSteps}${a.back ? ' <' : ''}`),
@@ -157,18 +171,29 @@ if (phase === '1') {
       });
       assert.equal(result, undefined);
       assert.equal(script.notes.length, 1);
-      assert.match(script.notes[0]!.message, new RegExp(`comes from the file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: change it there`));
+      assert.match(
+        script.notes[0]!.message,
+        new RegExp(`comes from the file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: change it there`),
+      );
       assert.deepEqual(script.notes[0]!.actions, ['Open File']);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
       // Changed there, it shows here: the folder is watched.
       const followed = endpointBecomes('from-folder', (v) => v.model === 'omega');
-      await fs.writeFile(file, JSON.stringify({ name: 'From Folder', connector_type: 'openai-connector', uri: fake.url, model: 'omega', params: {} }));
+      await fs.writeFile(
+        file,
+        JSON.stringify({ name: 'From Folder', connector_type: 'openai-connector', uri: fake.url, model: 'omega', params: {} }),
+      );
       await followed;
       assert.equal((await item('from-folder')).description, 'omega · folder');
     });
 
     /** Runs Test Endpoint; clicks `fix` in its error and lets the fix's flow answer `answers`; resolves when `done` holds. */
-    async function testAndFix(id: string, fix: string, answers: ConstructorParameters<typeof ScriptedInput>[0], done: (v: EndpointView) => boolean): Promise<{ result: ProbeResult; actions: readonly string[] }> {
+    async function testAndFix(
+      id: string,
+      fix: string,
+      answers: ConstructorParameters<typeof ScriptedInput>[0],
+      done: (v: EndpointView) => boolean,
+    ): Promise<{ result: ProbeResult; actions: readonly string[] }> {
       const script = new ScriptedInput(answers, { clicks: [fix] });
       return withScript(api, script, async () => {
         const fixed = endpointBecomes(id, done);
@@ -182,7 +207,11 @@ if (phase === '1') {
 
     it('Test Endpoint offers the fix that fits, and the fix runs: Edit URL, Set Token, Pick Model', async () => {
       const refused = `http://127.0.0.1:${await freePort()}/v1`;
-      await setting('endpoints', [...settingEntries(), { id: 'refused', name: 'Refused', connector_type: 'openai-connector', uri: refused, model: 'alpha' }, { id: 'locked', name: 'Locked', connector_type: 'openai-connector', uri: fake.url, model: 'fail:401' }]);
+      await setting('endpoints', [
+        ...settingEntries(),
+        { id: 'refused', name: 'Refused', connector_type: 'openai-connector', uri: refused, model: 'alpha' },
+        { id: 'locked', name: 'Locked', connector_type: 'openai-connector', uri: fake.url, model: 'fail:401' },
+      ]);
       await reload();
       const url = await testAndFix('refused', 'Edit URL', [{ input: fake.url }], (v) => v.uri === fake.url);
       assert.equal(url.result.ok, false);
@@ -234,10 +263,23 @@ if (phase === '1') {
 
     it('Add Endpoint says why it could not list the models, takes a typed one, and accepts host:port without http://', async () => {
       const port = await freePort();
-      const { script } = await runScripted(api, 'addEndpoint', new ScriptedInput([{ pick: 'OpenAI-compatible' }, { type: `127.0.0.1:${port}/v1` }, { input: '' }, { input: 'llama3.2' }, { input: undefined }]));
+      const { script } = await runScripted(
+        api,
+        'addEndpoint',
+        new ScriptedInput([
+          { pick: 'OpenAI-compatible' },
+          { type: `127.0.0.1:${port}/v1` },
+          { input: '' },
+          { input: 'llama3.2' },
+          { input: undefined },
+        ]),
+      );
       const modelStep = script.asked[3]!;
       assert.equal(modelStep.kind, 'input');
-      assert.match(modelStep.prompt ?? '', new RegExp(`Could not list the server's models: connection refused \\(127\\.0\\.0\\.1:${port}\\)`));
+      assert.match(
+        modelStep.prompt ?? '',
+        new RegExp(`Could not list the server's models: connection refused \\(127\\.0\\.0\\.1:${port}\\)`),
+      );
       assert.equal(script.asked[4]!.value, `llama3.2 (127.0.0.1:${port})`, 'the suggested name');
       assert.ok(!settingEntries().some((e) => String(e.name).startsWith('llama3.2')), 'cancelled: nothing added');
     });

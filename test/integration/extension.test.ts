@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { MoonshotSessionsApi } from '../../src/extension';
 import type { SessionMetadata } from '../../src/core/schemas';
 import type { PromptResult } from '../../src/core/sessions';
+import { apiStatusText } from '../../src/vscode/apiController';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
 import type { HostMessage } from '../../src/shared/chatProtocol';
@@ -93,13 +94,20 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
     const referenced = [
       ...Object.values(contributes.menus as Record<string, { command: string }[]>).flat().map((m) => m.command),
       ...(contributes.keybindings as { command: string }[]).map((k) => k.command),
-      ...(contributes.walkthroughs as { steps: { completionEvents: string[] }[] }[]).flatMap((w) => w.steps.flatMap((s) => s.completionEvents)).filter((e) => e.startsWith('onCommand:')).map((e) => e.slice('onCommand:'.length)),
+      ...(contributes.walkthroughs as { steps: { completionEvents: string[] }[] }[])
+        .flatMap((w) => w.steps.flatMap((s) => s.completionEvents))
+        .filter((e) => e.startsWith('onCommand:'))
+        .map((e) => e.slice('onCommand:'.length)),
     ];
-    assert.deepEqual(referenced.filter((c) => !contributed.includes(c)), [], 'menus, keybindings and the walkthrough name only contributed commands');
+    assert.deepEqual(
+      referenced.filter((c) => !contributed.includes(c)),
+      [],
+      'menus, keybindings and the walkthrough name only contributed commands',
+    );
     assert.match(api.core.storageDir, /workspaceStorage/);
     const state = running(api.api.state);
     assert.match(state.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.match(api.api.statusText, /^\$\(server\) Moonshot API 127\.0\.0\.1:\d+/);
+    assert.match(apiStatusText(api.api.state), /^\$\(server\) Moonshot API 127\.0\.0\.1:\d+/);
     const info = JSON.parse(await fs.readFile(join(api.core.storageDir, 'api.json'), 'utf8'));
     assert.equal(info.url, state.url);
     assert.equal((await fs.stat(join(api.core.storageDir, 'api.json'))).mode & 0o777, 0o600);
@@ -220,7 +228,10 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
 
       it('Set/Clear Prompt Template and Context Strategy, with templates from a folder setting', async () => {
         const folder = vscode.Uri.joinPath(workspace(), 'templates');
-        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'qa.json'), Buffer.from(JSON.stringify({ name: 'qa', description: 'Q and A', template: 'Q: {{ prompt }}\nA:' })));
+        await vscode.workspace.fs.writeFile(
+          vscode.Uri.joinPath(folder, 'qa.json'),
+          Buffer.from(JSON.stringify({ name: 'qa', description: 'Q and A', template: 'Q: {{ prompt }}\nA:' })),
+        );
         const loaded = new Promise<void>((resolve) => {
           const sub = api.core.templates.onDidChange(() => {
             sub.dispose();
@@ -244,7 +255,13 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
       });
 
       it('Delete Session asks first, and deletes only when confirmed', async () => {
-        const doomed = (await run<SessionMetadata>('createSession', [{ input: 'Doomed' }, { input: '' }, { pickMany: ['echo'] }, { pick: 'None' }, { pick: 'None' }]))!;
+        const doomed = (await run<SessionMetadata>('createSession', [
+          { input: 'Doomed' },
+          { input: '' },
+          { pickMany: ['echo'] },
+          { pick: 'None' },
+          { pick: 'None' },
+        ]))!;
         assert.equal(await run('deleteSession', [{ confirm: false }], doomed.session_id), false);
         assert.ok(await api.core.sessions.get(doomed.session_id));
         assert.equal(await run('deleteSession', [{ pick: 'Doomed' }, { confirm: true }]), true);
@@ -287,8 +304,18 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.equal(ok.ok, true);
         assert.match(ok.text ?? '', /^model says: /);
         assert.equal(fake.requests.at(-1)!.headers.authorization, 'Bearer sk-integration');
-        await setting('endpoints', [{ id: 'broken', name: 'Broken', connector_type: 'openai-connector', uri: fake.url, model: 'fail:503', params: { max_attempts: 1 } }, ...vscode.workspace.getConfiguration('moonshotSessions').get<object[]>('endpoints')!]);
-        await api.core.endpoints.setSources((await import('../../src/vscode/settings')).readEndpointSources());
+        await setting('endpoints', [
+          {
+            id: 'broken',
+            name: 'Broken',
+            connector_type: 'openai-connector',
+            uri: fake.url,
+            model: 'fail:503',
+            params: { max_attempts: 1 },
+          },
+          ...vscode.workspace.getConfiguration('moonshotSessions').get<object[]>('endpoints')!,
+        ]);
+        await api.core.endpoints.setSources((await import('../../src/vscode/configuration')).readEndpointSources());
         const bad = (await run<{ ok: boolean; error?: string }>('testEndpoint', [], 'broken'))!;
         assert.equal(bad.ok, false);
         assert.match(bad.error ?? '', /HTTP 503/);
@@ -313,7 +340,11 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.equal((await requestFromOutside(`${url}/v1/sessions`)).status, 401);
         assert.equal((await requestFromOutside(`${url}/v1/sessions`, { ...auth, Host: 'attacker.example' })).status, 403);
         assert.equal((await requestFromOutside(`${url}/v1/sessions`, { ...auth, Origin: 'https://attacker.example' })).status, 403);
-        const created = await requestFromOutside(`${url}/v1/sessions`, { ...auth, 'Content-Type': 'application/json' }, { name: 'From the API', endpoints: ['echo'] });
+        const created = await requestFromOutside(
+          `${url}/v1/sessions`,
+          { ...auth, 'Content-Type': 'application/json' },
+          { name: 'From the API', endpoints: ['echo'] },
+        );
         assert.equal(created.status, 200, JSON.stringify(created.body));
         // It appears in the tree at once, without a refresh.
         assert.ok((await treeSessions()).some((n) => n.session.session_id === created.body.session.session_id));
@@ -352,7 +383,11 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
           const state = running(await moved);
           assert.notEqual(state.port, port);
           assert.ok(state.port > port && state.port < port + 50);
-          assert.equal(api.api.statusText, `$(server) Moonshot API 127.0.0.1:${state.port} $(warning)`, 'the status bar says where it went, and warns');
+          assert.equal(
+            apiStatusText(state),
+            `$(server) Moonshot API 127.0.0.1:${state.port} $(warning)`,
+            'the status bar says where it went, and warns',
+          );
         } finally {
           blocker.close();
           const back = nextApiState((s) => s.running && s.requestedPort === 5000);
@@ -386,7 +421,13 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
             });
           });
           await Promise.all([
-            ...Array.from({ length: 10 }, (_, i) => requestFromOutside(`${url}/v1/sessions/${session.session_id}/prompt?history=new`, { 'Content-Type': 'application/json' }, { prompt: `other window ${i}` })),
+            ...Array.from({ length: 10 }, (_, i) =>
+              requestFromOutside(
+                `${url}/v1/sessions/${session.session_id}/prompt?history=new`,
+                { 'Content-Type': 'application/json' },
+                { prompt: `other window ${i}` },
+              ),
+            ),
             ...Array.from({ length: 10 }, (_, i) => api.core.sessions.prompt(session.session_id, `this window ${i}`)),
           ]);
           await seen;
@@ -417,10 +458,17 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
         assert.notEqual(second.url, running(api.api.state).url, 'the second window took another port');
         const auth = { Authorization: `Bearer ${second.token}`, 'Content-Type': 'application/json' };
         const listed = await requestFromOutside(`${second.url}/v1/sessions`, auth);
-        assert.ok(listed.body.some((s: SessionMetadata) => s.session_id === session.session_id), 'the second window sees this window\'s sessions');
+        assert.ok(
+          listed.body.some((s: SessionMetadata) => s.session_id === session.session_id),
+          "the second window sees this window's sessions",
+        );
         const before = (await api.core.sessions.chatSummaries(session.session_id))[0]!.count;
         await Promise.all([
-          ...Array.from({ length: 10 }, (_, i) => requestFromOutside(`${second.url}/v1/sessions/${session.session_id}/prompt?history=new`, auth, { prompt: `second window ${i}` })),
+          ...Array.from({ length: 10 }, (_, i) =>
+            requestFromOutside(`${second.url}/v1/sessions/${session.session_id}/prompt?history=new`, auth, {
+              prompt: `second window ${i}`,
+            }),
+          ),
           ...Array.from({ length: 10 }, (_, i) => api.core.sessions.prompt(session.session_id, `first window ${i}`)),
         ]);
         const history = await api.core.sessions.history(session.session_id, session.chat_ids[0]!);
@@ -437,7 +485,9 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
   } else {
     describe('phase 2: after a restart of code-server with the same user data', () => {
       it('finds the session with its whole history, and goes on numbering records', async () => {
-        const expected = Number(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace(), '.phase1-record-count'))).toString());
+        const expected = Number(
+          Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace(), '.phase1-record-count'))).toString(),
+        );
         const node = (await treeSessions()).find((n) => n.session.name === PERSISTED);
         assert.ok(node, 'the session is in the tree');
         const [chat] = (await api.tree.getChildren(node)) as ChatNode[];

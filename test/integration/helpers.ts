@@ -13,11 +13,17 @@ export type Run = <T>(command: CommandName, answers: Answer[], ...args: unknown[
 
 /** Runs a command with its questions answered by `answers`; fails when it asked fewer. */
 export function commandRunner(api: () => MoonshotSessionsApi): Run {
-  return async <T>(command: CommandName, answers: Answer[], ...args: unknown[]) => (await runScripted<T>(api(), command, new ScriptedInput(answers), ...args)).result;
+  return async <T>(command: CommandName, answers: Answer[], ...args: unknown[]) =>
+    (await runScripted<T>(api(), command, new ScriptedInput(answers), ...args)).result;
 }
 
 /** Runs a command with `script` answering; resolves with its result and the script (what was asked and shown). */
-export async function runScripted<T>(api: MoonshotSessionsApi, command: CommandName, script: ScriptedInput, ...args: unknown[]): Promise<{ result: T; script: ScriptedInput }> {
+export async function runScripted<T>(
+  api: MoonshotSessionsApi,
+  command: CommandName,
+  script: ScriptedInput,
+  ...args: unknown[]
+): Promise<{ result: T; script: ScriptedInput }> {
   api.setUserInput(script);
   try {
     const result = (await runCommand<T>(command, ...args)) as T;

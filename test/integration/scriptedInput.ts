@@ -40,7 +40,8 @@ export interface Note {
   actions: readonly string[];
 }
 
-const matches = (item: vscode.QuickPickItem, answer: string) => item.label === answer || item.description === answer || item.label.endsWith(` ${answer}`);
+const matches = (item: vscode.QuickPickItem, answer: string) =>
+  item.label === answer || item.description === answer || item.label.endsWith(` ${answer}`);
 
 export class ScriptedInput implements UserInput {
   private readonly answers: Answer[];
@@ -80,7 +81,8 @@ export class ScriptedInput implements UserInput {
     this.asked.push(asked);
     const answer = this.answers.shift();
     const kind = answer ? Object.keys(answer)[0]! : 'nothing more';
-    if (!answer || !kinds.includes(kind)) this.fail(`Unexpected question (${asked.kind}: ${asked.title ?? asked.placeHolder ?? ''}); the script expected ${kind}`);
+    if (!answer || !kinds.includes(kind))
+      this.fail(`Unexpected question (${asked.kind}: ${asked.title ?? asked.placeHolder ?? ''}); the script expected ${kind}`);
     if ('back' in answer && !asked.back) this.fail(`"${asked.title ?? asked.placeHolder}" has no Back button`);
     return answer;
   }
@@ -132,7 +134,8 @@ export class ScriptedInput implements UserInput {
       if (!problem) this.fail(`The input box "${q.title ?? q.placeHolder}" accepts "${answer.rejects}"`);
       (asked.refusals ??= []).push(problem);
       const following = this.answers.shift();
-      if (!following || !('input' in following || 'back' in following || 'rejects' in following)) this.fail(`After refusing "${answer.rejects}", the script has no answer for the same box`);
+      if (!following || !('input' in following || 'back' in following || 'rejects' in following))
+        this.fail(`After refusing "${answer.rejects}", the script has no answer for the same box`);
       answer = following;
     }
     if ('back' in answer) {

@@ -10,7 +10,7 @@ import type { SessionMetadata } from '../../src/core/schemas';
 import type { ApiState } from '../../src/vscode/apiController';
 import type { ChatNode, SessionNode } from '../../src/vscode/sessionsTree';
 import type { ChatPanel } from '../../src/vscode/chatPanel';
-import { readEndpointSources } from '../../src/vscode/settings';
+import { readEndpointSources } from '../../src/vscode/configuration';
 import { runCommand } from '../../src/vscode/commands';
 import { ScriptedInput } from './scriptedInput';
 import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';
@@ -87,7 +87,8 @@ if (phase === '1') {
       assert.match(script.asked[7]!.placeHolder ?? '', /at least one endpoint/, 'asked again, saying why');
       assert.ok(api.panels.get(session.session_id), 'the chat panel opened');
       // Its webview is told to focus the prompt box (once it has loaded).
-      if (!focusedIn.has(session.session_id)) await new Promise<void>((resolve) => (onFocus = () => focusedIn.has(session.session_id) && resolve()));
+      if (!focusedIn.has(session.session_id))
+        await new Promise<void>((resolve) => (onFocus = () => focusedIn.has(session.session_id) && resolve()));
       sub.dispose();
       assert.match(script.statuses.join('\n'), /Created session "Backtracked" with 2 endpoints/);
     });
@@ -105,7 +106,12 @@ if (phase === '1') {
     });
 
     it('Set / Clear Context Strategy and Clear Prompt Template say what they did; Back from the count to the strategy', async () => {
-      const { script } = await runScripted(api, 'setContextStrategy', new ScriptedInput([{ pick: 'conversation' }, { back: true }, { pick: 'add_previous_prompt' }, { rejects: '0' }, { input: '3' }]), session.session_id);
+      const { script } = await runScripted(
+        api,
+        'setContextStrategy',
+        new ScriptedInput([{ pick: 'conversation' }, { back: true }, { pick: 'add_previous_prompt' }, { rejects: '0' }, { input: '3' }]),
+        session.session_id,
+      );
       assert.deepEqual(steps(script), ['1/2', '2/2<', '1/2', '2/2<']);
       assert.equal((await api.core.sessions.get(session.session_id)).context_strategy, 'add_previous_prompt');
       assert.deepEqual(script.statuses, ['"Backtracked" now sends the last 3 prompts as context (add_previous_prompt)']);
@@ -122,7 +128,10 @@ if (phase === '1') {
 
     it('Set / Clear Prompt Template say what they did, with templates from a folder that is followed', async () => {
       const folder = vscode.Uri.joinPath(workspaceFolder(), 'flow-templates');
-      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'brief.json'), Buffer.from(JSON.stringify({ name: 'brief', description: 'Short answers', template: 'Briefly: {{ prompt }}' })));
+      await vscode.workspace.fs.writeFile(
+        vscode.Uri.joinPath(folder, 'brief.json'),
+        Buffer.from(JSON.stringify({ name: 'brief', description: 'Short answers', template: 'Briefly: {{ prompt }}' })),
+      );
       const loaded = (name: string) =>
         new Promise<void>((resolve) => {
           const sub = api.core.templates.onDidChange(() => {
@@ -140,7 +149,10 @@ if (phase === '1') {
       assert.deepEqual(set.script.statuses, ['"Backtracked" now wraps prompts in the template "brief"']);
       // A template file added later is there without a reload.
       const second = loaded('later');
-      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'later.json'), Buffer.from(JSON.stringify({ name: 'later', template: 'Later: {{ prompt }}' })));
+      await vscode.workspace.fs.writeFile(
+        vscode.Uri.joinPath(folder, 'later.json'),
+        Buffer.from(JSON.stringify({ name: 'later', template: 'Later: {{ prompt }}' })),
+      );
       await second;
       const clear = await runScripted<boolean>(api, 'clearPromptTemplate', new ScriptedInput([]), session.session_id);
       assert.equal(clear.result, true);
@@ -176,13 +188,20 @@ if (phase === '1') {
       const fakeRecord = exported.session.chat_history[session.chat_ids[1]!][0];
       assert.equal(fakeRecord.usage.total_tokens > 0, true, 'usage is kept');
       assert.match(fakeRecord.prompt_id, /^[0-9a-f-]{36}$/, 'and the prompt id');
-      assert.equal(exported.session.chat_history[session.chat_ids[0]!][0].prompt_id, fakeRecord.prompt_id, 'one prompt, one id in every chat');
+      assert.equal(
+        exported.session.chat_history[session.chat_ids[0]!][0].prompt_id,
+        fakeRecord.prompt_id,
+        'one prompt, one id in every chat',
+      );
 
       const mdUri = vscode.Uri.joinPath(workspaceFolder(), 'flows-export.md');
       await run('exportSession', [{ pick: 'Markdown' }, { save: mdUri }], session.session_id);
       const md = Buffer.from(await vscode.workspace.fs.readFile(mdUri)).toString('utf8');
       assert.equal(md.match(/^## Prompt \d+$/gm)?.length, 1, 'one prompt, once');
-      assert.match(md, /## Prompt 1\n\n```text\nhello both\n```\n\n### Echo \\\(offline\\\) \(`echo`\)\n\nhello both\n\n\*.*\n\n### Fake A \(`fake-a`\)\n\necho: hello both\n/);
+      assert.match(
+        md,
+        /## Prompt 1\n\n```text\nhello both\n```\n\n### Echo \\\(offline\\\) \(`echo`\)\n\nhello both\n\n\*.*\n\n### Fake A \(`fake-a`\)\n\necho: hello both\n/,
+      );
     });
 
     it('Open API Document opens a read-only virtual JSON document, not an unsaved buffer', async () => {
@@ -247,7 +266,9 @@ if (phase === '1') {
       assert.match(String(stopped.description), /· stopped$/);
       assert.match((stopped.tooltip as vscode.MarkdownString).value, /stopped by the user/);
 
-      await setting('endpoints', [{ id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'fail:500', params: { max_attempts: 1 } }]);
+      await setting('endpoints', [
+        { id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'fail:500', params: { max_attempts: 1 } },
+      ]);
       await api.core.endpoints.setSources(readEndpointSources());
       await api.core.sessions.prompt(stoppable.session_id, 'fails');
       const failed = await chatItem(stoppable.session_id);
@@ -261,7 +282,8 @@ if (phase === '1') {
       assert.equal(api.walkthrough.values.hasSession, true);
       assert.equal(api.walkthrough.values.promptSent, true);
       assert.equal(api.walkthrough.values.compared, true, 'Backtracked has two endpoints that answered');
-      const walkthrough = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.walkthroughs[0] as { steps: { id: string; completionEvents: string[]; media: Record<string, string> }[] };
+      type Walkthrough = { steps: { id: string; completionEvents: string[]; media: Record<string, string> }[] };
+      const walkthrough = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.walkthroughs[0] as Walkthrough;
       assert.deepEqual(walkthrough.steps.map((s) => s.id), ['endpoint', 'session', 'prompt', 'compare', 'api']);
       const contexts = walkthrough.steps.flatMap((s) => s.completionEvents).filter((e) => e.startsWith('onContext:')).map((e) => e.slice('onContext:'.length));
       assert.deepEqual(contexts, ['moonshotSessions.hasSession', 'moonshotSessions.promptSent', 'moonshotSessions.compared']);
@@ -275,7 +297,9 @@ if (phase === '1') {
 
     it('Focus Prompt Box and Stop All act on the active chat panel, and say so when none is open', async () => {
       const busy = await api.core.sessions.create({ name: 'Stop From Keys', endpoints: ['hanger'] });
-      await setting('endpoints', [{ id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'hang', params: { max_attempts: 1 } }]);
+      await setting('endpoints', [
+        { id: 'hanger', name: 'Hanger', connector_type: 'openai-connector', uri: fake.url, model: 'hang', params: { max_attempts: 1 } },
+      ]);
       await api.core.endpoints.setSources(readEndpointSources());
       const panel = (await run<ChatPanel>('openSession', [], busy.session_id))!;
       await panel.whenReady();
@@ -302,7 +326,11 @@ if (phase === '1') {
       const keys = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.keybindings as { command: string; when: string }[];
       assert.deepEqual(
         keys.map((k) => `${k.command.replace('moonshotSessions.', '')} ${k.when}`),
-        ["focusPromptBox activeWebviewPanelId == 'moonshotSessions.chat'", "stopAll activeWebviewPanelId == 'moonshotSessions.chat'", 'openSession !inQuickOpen'],
+        [
+          "focusPromptBox activeWebviewPanelId == 'moonshotSessions.chat'",
+          "stopAll activeWebviewPanelId == 'moonshotSessions.chat'",
+          'openSession !inQuickOpen',
+        ],
       );
     });
   });

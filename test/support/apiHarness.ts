@@ -42,7 +42,12 @@ export async function startApi(options: TestApiOptions = {}): Promise<Harness> {
 }
 
 /** An endpoint on the fake OpenAI server; its model name picks the behaviour ('reply:...', 'delay:200', 'hang'...). */
-export function fakeEndpoint(fake: FakeOpenAI, id: string, model: string, limits: { max_concurrency?: number; params?: Record<string, unknown> } = {}) {
+export function fakeEndpoint(
+  fake: FakeOpenAI,
+  id: string,
+  model: string,
+  limits: { max_concurrency?: number; params?: Record<string, unknown> } = {},
+) {
   return {
     id,
     name: id,

@@ -10,7 +10,17 @@ process.stdin.once('data', () => {
   abort.abort();
   process.stdin.destroy();
 });
-createConnector({ id: 'x', name: 'x', connector_type: 'openai-connector', uri, token: 'sk-x', max_calls_per_second: 100, max_concurrency: 10, model, params: { timeout: 5, max_attempts: 3 } })
+createConnector({
+  id: 'x',
+  name: 'x',
+  connector_type: 'openai-connector',
+  uri,
+  token: 'sk-x',
+  max_calls_per_second: 100,
+  max_concurrency: 10,
+  model,
+  params: { timeout: 5, max_attempts: 3 },
+})
   .complete({ messages: [{ role: 'user', content: 'x' }], signal: abort.signal })
   .then(
     () => console.log('answered'),

@@ -20,7 +20,16 @@ export type Behaviour =
    * behaves like `then`. `retryAfter` is sent as Retry-After (seconds, as a string,
    * so fractions like "0.05" work), `retryAfterMs` as retry-after-ms.
    */
-  | { kind: 'status'; status: number; times?: number; message?: string; body?: string; retryAfter?: string; retryAfterMs?: number; then?: Behaviour }
+  | {
+    kind: 'status';
+    status: number;
+    times?: number;
+    message?: string;
+    body?: string;
+    retryAfter?: string;
+    retryAfterMs?: number;
+    then?: Behaviour;
+  }
   /** Never answers (not even headers). */
   | { kind: 'hang' }
   /** Destroys the socket before any answer. */
@@ -190,7 +199,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     respond(behaviour, fields, attempt, req, res);
   }
 
-  function respond(b: Behaviour, body: Record<string, unknown>, attempt: number, req: http.IncomingMessage, res: http.ServerResponse): void {
+  function respond(
+    b: Behaviour,
+    body: Record<string, unknown>,
+    attempt: number,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void {
     const stream = body.stream === true;
     const model = String(body.model ?? '');
     switch (b.kind) {

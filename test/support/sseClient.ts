@@ -65,7 +65,12 @@ export function openEvents(port: number, path = '/v1/events', options: SseOption
               if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
             }
           }
-          if (fields.data !== undefined) events.push({ id: Number(fields.id), type: fields.event ?? 'message', data: JSON.parse(fields.data) as Record<string, unknown> });
+          if (fields.data !== undefined)
+            events.push({
+              id: Number(fields.id),
+              type: fields.event ?? 'message',
+              data: JSON.parse(fields.data) as Record<string, unknown>,
+            });
         }
         for (const w of [...waiters]) w();
       });

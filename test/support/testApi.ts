@@ -4,7 +4,7 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core, type CoreOptions } from '../../src/core/core';
+import { openCore, type Core, type CoreOptions } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import type { SecretStore } from '../../src/core/secrets';
 import { ApiServer, type ApiServerOptions } from '../../src/server/apiServer';
@@ -48,7 +48,13 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     log: (level, message) => logs.push(`core ${level}: ${message}`),
     ...(options.eventLog ? { eventLog: options.eventLog } : {}),
   });
-  const server = new ApiServer({ core, port: 0, token: TEST_TOKEN, log: (level, message) => logs.push(`${level}: ${message}`), ...options.server });
+  const server = new ApiServer({
+    core,
+    port: 0,
+    token: TEST_TOKEN,
+    log: (level, message) => logs.push(`${level}: ${message}`),
+    ...options.server,
+  });
   await server.start();
   return {
     core,
@@ -56,7 +62,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     dir,
     port: server.port,
     logs,
-    call: (method, path, callOptions = {}) => request(server.port, method, path, { ...callOptions, token: callOptions.token === undefined ? TEST_TOKEN : callOptions.token }),
+    call: (method, path, callOptions = {}) =>
+      request(server.port, method, path, { ...callOptions, token: callOptions.token === undefined ? TEST_TOKEN : callOptions.token }),
     files: () => snapshot(dir),
     stop: async () => {
       await server.stop();

@@ -1,5 +1,5 @@
-// The local HTTP API over real sockets on 127.0.0.1: the seed's four calls
-// exactly as the seed shows them, every other route of API.md, every bad
+// The local HTTP API over real sockets on 127.0.0.1: Moonshot's web API's four calls
+// exactly as it answers them (docs/API.md), every other route of API.md, every bad
 // input (status, JSON error body, and nothing stored), the guards (token,
 // Host, Origin/CORS, body limit), and the prompt behaviour (failing and
 // hanging endpoints, concurrent prompts). node:http is used for every call:
@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import type { EndpointSource } from '../../src/core/endpoints';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
@@ -23,13 +23,51 @@ import { ENDPOINTS_DIR, TEMPLATES_DIR, requireMoonshotData } from '../support/mo
 const TOKEN = 'test-token';
 const MiB = 1024 * 1024;
 
-/** The seed's SessionMetadata keys, in the seed's order. */
-const SESSION_KEYS = ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history'];
-/** The seed's ChatRecord keys, in the seed's order, plus API.md's `error`. */
-const RECORD_KEYS = ['chat_record_id', 'conn_id', 'context_strategy', 'prompt_template', 'prompt', 'prepared_prompt', 'predicted_result', 'duration', 'prompt_time', 'error'];
-/** The additions every record ends with, in order (`usage` comes before them when the model reported it; an attack's records have `original_prompt` before `metric`). */
+/** The SessionMetadata keys of Moonshot's web API, in its order. */
+const SESSION_KEYS = [
+  'session_id',
+  'name',
+  'description',
+  'created_epoch',
+  'created_datetime',
+  'chat_ids',
+  'endpoints',
+  'prompt_template',
+  'context_strategy',
+  'filename',
+  'chat_history',
+];
+/** The ChatRecord keys of Moonshot's web API, in its order, plus API.md's `error`. */
+const RECORD_KEYS = [
+  'chat_record_id',
+  'conn_id',
+  'context_strategy',
+  'prompt_template',
+  'prompt',
+  'prepared_prompt',
+  'predicted_result',
+  'duration',
+  'prompt_time',
+  'error',
+];
+/**
+ * The additions every record ends with, in order (`usage` comes before them when the model reported
+ * it; an attack's records have `original_prompt` before `metric`).
+ */
 const RECORD_TAIL = ['prompt_id', 'attack_module', 'metric'];
-const ENDPOINT_KEYS = ['id', 'name', 'connector_type', 'uri', 'token', 'max_calls_per_second', 'max_concurrency', 'model', 'params', 'created_date', 'supported'];
+const ENDPOINT_KEYS = [
+  'id',
+  'name',
+  'connector_type',
+  'uri',
+  'token',
+  'max_calls_per_second',
+  'max_concurrency',
+  'model',
+  'params',
+  'created_date',
+  'supported',
+];
 
 interface ChatRecord {
   chat_record_id: number;
@@ -296,7 +334,10 @@ async function startApi(options: StartOptions): Promise<Api> {
   const dir = mkdtempSync(join(tmpdir(), 'moonshot-api-test-'));
   const core = await openCore({
     storageDir: dir,
-    endpointSources: [...(options.endpointSources ?? []), ...(options.endpoints ? [{ kind: 'inline' as const, origin: 'test', endpoints: options.endpoints }] : [])],
+    endpointSources: [
+      ...(options.endpointSources ?? []),
+      ...(options.endpoints ? [{ kind: 'inline' as const, origin: 'test', endpoints: options.endpoints }] : []),
+    ],
     promptTemplateFolders: options.templateFolders ?? [],
     secrets: new MemorySecretStore(),
   });
@@ -336,7 +377,10 @@ describe('API over real sockets', function () {
   before(async () => {
     fake = await startFakeOpenAI();
     templatesDir = mkdtempSync(join(tmpdir(), 'moonshot-api-templates-'));
-    writeFileSync(join(templatesDir, 'qa.json'), JSON.stringify({ name: 'qa', description: 'Question and answer', template: 'Q: {{ prompt }}\nA:' }));
+    writeFileSync(
+      join(templatesDir, 'qa.json'),
+      JSON.stringify({ name: 'qa', description: 'Question and answer', template: 'Q: {{ prompt }}\nA:' }),
+    );
     writeFileSync(join(templatesDir, 'shout.json'), JSON.stringify({ name: 'shout', description: 'Loud', template: '{{ prompt }}!!!' }));
   });
   after(async () => {
@@ -370,13 +414,13 @@ describe('API over real sockets', function () {
     templateFolders: [templatesDir],
   });
 
-  describe("the seed's four calls", () => {
+  describe("Moonshot's web API's four calls", () => {
     const api = useApi(standard, true);
-    const seedBody = { name: 'TestSession1', description: 'Test 1', endpoints: ['openaigpt35turbotest1', 'openaigpt4test1'] };
+    const moonshotBody = { name: 'TestSession1', description: 'Test 1', endpoints: ['openaigpt35turbotest1', 'openaigpt4test1'] };
 
-    it('POST /v1/sessions answers {"session": ...} with exactly the seed\'s keys in order, its ids and types', async () => {
+    it('POST /v1/sessions answers {"session": ...} with exactly Moonshot\'s keys in order, its ids and types', async () => {
       const before = Date.now();
-      const res = await api().call('POST', '/v1/sessions', { body: seedBody });
+      const res = await api().call('POST', '/v1/sessions', { body: moonshotBody });
       const after = Date.now();
       assertJson(res, 200);
       assert.deepEqual(Object.keys(res.json as object), ['session']);
@@ -387,7 +431,7 @@ describe('API over real sockets', function () {
       const time = s.created_datetime.replace('-', '_');
       assert.deepEqual(s.chat_ids, [`openaigpt35turbotest1_${time}`, `openaigpt4test1_${time}`]);
       assert.match(s.chat_ids[0]!, /^openaigpt35turbotest1_\d{8}_\d{6}$/);
-      assert.deepEqual(s.endpoints, seedBody.endpoints);
+      assert.deepEqual(s.endpoints, moonshotBody.endpoints);
       assert.equal(s.name, 'TestSession1');
       assert.equal(s.description, 'Test 1');
       assert.equal(s.prompt_template, null);
@@ -397,14 +441,17 @@ describe('API over real sockets', function () {
       // created_epoch: a float, written with a fractional part, in the request's time window.
       assert.equal(typeof s.created_epoch, 'number');
       assert.match(res.text, /"created_epoch":\d+\.\d+[,}]/);
-      assert.ok(s.created_epoch >= before / 1000 - 0.001 && s.created_epoch <= after / 1000 + 0.001, `${s.created_epoch} not in [${before / 1000}, ${after / 1000}]`);
+      assert.ok(
+        s.created_epoch >= before / 1000 - 0.001 && s.created_epoch <= after / 1000 + 0.001,
+        `${s.created_epoch} not in [${before / 1000}, ${after / 1000}]`,
+      );
       // created_datetime is the same instant in local time.
       assert.equal(localDatetime(new Date(Math.floor(s.created_epoch) * 1000)), s.created_datetime);
     });
 
     it('GET /v1/sessions lists every session as created, newest first, chat_history null', async () => {
       assert.deepEqual(await api().list(), []);
-      const first = await api().createSession(seedBody);
+      const first = await api().createSession(moonshotBody);
       await clockPast(first.created_epoch);
       const second = await api().createSession({ name: 'TestSession2', description: 'Test 2', endpoints: ['openaigpt4test1'] });
       const res = await api().call('GET', '/v1/sessions');
@@ -416,7 +463,7 @@ describe('API over real sockets', function () {
     });
 
     it('GET /v1/sessions/{id}: chat_history null unless include_history is true/1, then {chat_id: []}', async () => {
-      const s = await api().createSession(seedBody);
+      const s = await api().createSession(moonshotBody);
       for (const query of ['', '?include_history=false', '?include_history=0']) {
         const res = await api().call('GET', `/v1/sessions/${s.session_id}${query}`);
         assertJson(res, 200);
@@ -435,8 +482,8 @@ describe('API over real sockets', function () {
       assertIssueAt(bad, ['query', 'include_history']);
     });
 
-    it('POST /v1/sessions/{id}/prompt answers every chat\'s whole history of seed-shaped records; ?history=new only the new ones', async () => {
-      const s = await api().createSession(seedBody);
+    it("POST /v1/sessions/{id}/prompt answers every chat's whole history of records shaped as Moonshot's; ?history=new only the new ones", async () => {
+      const s = await api().createSession(moonshotBody);
       const sentAt = Math.floor(Date.now() / 1000) * 1000;
       const first = await api().prompt(s.session_id, 'Hello World');
       assert.deepEqual(Object.keys(first), s.chat_ids);
@@ -444,7 +491,8 @@ describe('API over real sockets', function () {
         const records = first[chatId]!;
         assert.equal(records.length, 1);
         const r = records[0]!;
-        // The fake server reports token usage, so `usage` is there, after the seed's fields and `error`, then the prompt's id, the attack (none) and the score (none yet).
+        // The fake server reports token usage, so `usage` is there, after Moonshot's fields and `error`, then
+        // the prompt's id, the attack (none) and the score (none yet).
         assert.deepEqual(Object.keys(r), [...RECORD_KEYS, 'usage', ...RECORD_TAIL]);
         assert.equal(r.chat_record_id, 1);
         assert.equal(r.conn_id, s.endpoints[i]);
@@ -494,9 +542,14 @@ describe('API over real sockets', function () {
     });
 
     it('?history=bogus is a 422 that sends nothing to any endpoint and stores nothing', async () => {
-      const s = await api().createSession(seedBody);
+      const s = await api().createSession(moonshotBody);
       const calls = fake.requests.length;
-      const body = await api().expectRejected('POST', `/v1/sessions/${s.session_id}/prompt?history=bogus`, { body: { prompt: 'Hello World' } }, 422);
+      const body = await api().expectRejected(
+        'POST',
+        `/v1/sessions/${s.session_id}/prompt?history=bogus`,
+        { body: { prompt: 'Hello World' } },
+        422,
+      );
       assertIssueAt(body, ['query', 'history']);
       assert.equal(fake.requests.length, calls, 'no model was called');
     });
@@ -534,7 +587,11 @@ describe('API over real sockets', function () {
       assertJson(res, 200);
       assert.deepEqual(res.json, { success: true });
       assert.equal(existsSync(folder), false, 'the session folder is gone');
-      assert.deepEqual((await fs.readdir(join(api().dir, 'sessions'))).filter((n) => n.includes(s.session_id)), [], 'nothing of it is left (no trash)');
+      assert.deepEqual(
+        (await fs.readdir(join(api().dir, 'sessions'))).filter((n) => n.includes(s.session_id)),
+        [],
+        'nothing of it is left (no trash)',
+      );
 
       assertError(await api().call('GET', `/v1/sessions/${s.session_id}`), 404, 'Session not found');
       assertError(await api().call('GET', `/v1/sessions/${s.session_id}?include_history=true`), 404, 'Session not found');
@@ -597,7 +654,12 @@ describe('API over real sockets', function () {
 
       await api().expectRejected('PUT', `/v1/sessions/${s.session_id}/context_strategies/nope`, {}, 404, /nope/);
       for (const n of ['0', '-1', 'abc', '1.5']) {
-        const body = await api().expectRejected('PUT', `/v1/sessions/${s.session_id}/context_strategies/conversation?num_of_prev_prompts=${n}`, {}, 422);
+        const body = await api().expectRejected(
+          'PUT',
+          `/v1/sessions/${s.session_id}/context_strategies/conversation?num_of_prev_prompts=${n}`,
+          {},
+          422,
+        );
         assertIssueAt(body, ['query', 'num_of_prev_prompts']);
       }
       assert.equal((await api().session(s.session_id)).context_strategy, 'add_previous_prompt');
@@ -660,7 +722,8 @@ describe('API over real sockets', function () {
       const list = res.json as EndpointView[];
       assert.equal(res.text.includes('sk-secret'), false, 'a secret token was returned');
       const byId = new Map(list.map((e) => [e.id, e]));
-      for (const id of ['echo', 'openaigpt35turbotest1', 'openaigpt4test1', 'broken', 'stuck', 'jittery', 'bedrock', 'e1', 'e21']) assert.ok(byId.has(id), id);
+      for (const id of ['echo', 'openaigpt35turbotest1', 'openaigpt4test1', 'broken', 'stuck', 'jittery', 'bedrock', 'e1', 'e21'])
+        assert.ok(byId.has(id), id);
       for (const e of list) {
         const keys = Object.keys(e);
         assert.deepEqual(keys, e.supported ? ENDPOINT_KEYS : [...ENDPOINT_KEYS, 'unsupported_reason'], e.id);
@@ -684,9 +747,18 @@ describe('API over real sockets', function () {
       assertError(await api().call('GET', '/v1/llm_endpoints/nope'), 404);
     });
 
-    it("POST /v1/llm_endpoints takes what Moonshot's web UI sends (numeric strings, params \"\"); the token is kept, never returned", async () => {
+    it('POST /v1/llm_endpoints takes what Moonshot\'s web UI sends (numeric strings, params ""); the token is kept, never returned', async () => {
       const secret = 'sk-web-ui-secret-1234';
-      const body = { name: 'My Local Model', connector_type: 'openai-connector', uri: fake.url, token: secret, max_calls_per_second: '10', max_concurrency: '2', model: 'gpt-local', params: '' };
+      const body = {
+        name: 'My Local Model',
+        connector_type: 'openai-connector',
+        uri: fake.url,
+        token: secret,
+        max_calls_per_second: '10',
+        max_concurrency: '2',
+        model: 'gpt-local',
+        params: '',
+      };
       const res = await api().call('POST', '/v1/llm_endpoints', { body });
       assertJson(res, 200);
       assert.equal(res.text.includes(secret), false);
@@ -722,7 +794,15 @@ describe('API over real sockets', function () {
 
       // The model given as params.model, no token.
       const viaParams = await api().call('POST', '/v1/llm_endpoints', {
-        body: { name: 'Params Model', connector_type: 'openai-connector', uri: fake.url, token: '', max_calls_per_second: 5, max_concurrency: '1', params: { model: 'from-params', temperature: 0.5 } },
+        body: {
+          name: 'Params Model',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          token: '',
+          max_calls_per_second: 5,
+          max_concurrency: '1',
+          params: { model: 'from-params', temperature: 0.5 },
+        },
       });
       assertJson(viaParams, 200);
       const p = viaParams.json as EndpointView;
@@ -733,14 +813,28 @@ describe('API over real sockets', function () {
     });
 
     it('POST /v1/llm_endpoints refuses a taken name (409), an unsupported connector type (422 naming it) and bad numbers (422), storing nothing', async () => {
-      const base = { name: 'Taken Name', connector_type: 'openai-connector', uri: fake.url, token: 't', max_calls_per_second: '1', max_concurrency: '1', params: '' };
+      const base = {
+        name: 'Taken Name',
+        connector_type: 'openai-connector',
+        uri: fake.url,
+        token: 't',
+        max_calls_per_second: '1',
+        max_concurrency: '1',
+        params: '',
+      };
       assertJson(await api().call('POST', '/v1/llm_endpoints', { body: base }), 200);
       await api().expectRejected('POST', '/v1/llm_endpoints', { body: base }, 409);
       await api().expectRejected('POST', '/v1/llm_endpoints', { body: { ...base, name: 'taken name' } }, 409);
       await api().expectRejected('POST', '/v1/llm_endpoints', { body: { ...base, name: 'openaigpt4test1' } }, 409);
       await api().expectRejected('POST', '/v1/llm_endpoints', { body: { ...base, name: 'Echo (offline)' } }, 409);
 
-      const unsupported = await api().expectRejected('POST', '/v1/llm_endpoints', { body: { ...base, name: 'Titan', connector_type: 'amazon-bedrock-connector' } }, 422, /amazon-bedrock-connector/);
+      const unsupported = await api().expectRejected(
+        'POST',
+        '/v1/llm_endpoints',
+        { body: { ...base, name: 'Titan', connector_type: 'amazon-bedrock-connector' } },
+        422,
+        /amazon-bedrock-connector/,
+      );
       assertIssueAt(unsupported, ['body', 'connector_type']);
       for (const [field, value] of [
         ['max_calls_per_second', '0'],
@@ -749,7 +843,12 @@ describe('API over real sockets', function () {
         ['max_concurrency', 0],
         ['max_concurrency', ''],
       ] as const) {
-        const body = await api().expectRejected('POST', '/v1/llm_endpoints', { body: { ...base, name: `Fresh ${field}`, [field]: value } }, 422);
+        const body = await api().expectRejected(
+          'POST',
+          '/v1/llm_endpoints',
+          { body: { ...base, name: `Fresh ${field}`, [field]: value } },
+          422,
+        );
         assertIssueAt(body, ['body', field]);
       }
       for (const [label, body, loc] of [
@@ -767,10 +866,20 @@ describe('API over real sockets', function () {
 
     it('PUT/DELETE /v1/llm_endpoints/{id}: change fields and token of an API endpoint; refuse what cannot be changed', async () => {
       const created = await api().call('POST', '/v1/llm_endpoints', {
-        body: { name: 'Changeable', connector_type: 'openai-connector', uri: fake.url, token: '', max_calls_per_second: '1', max_concurrency: '1', params: '' },
+        body: {
+          name: 'Changeable',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          token: '',
+          max_calls_per_second: '1',
+          max_concurrency: '1',
+          params: '',
+        },
       });
       assertJson(created, 200);
-      const put = await api().call('PUT', '/v1/llm_endpoints/changeable', { body: { max_concurrency: '4', token: 'sk-new-secret', params: { temperature: 0 } } });
+      const put = await api().call('PUT', '/v1/llm_endpoints/changeable', {
+        body: { max_concurrency: '4', token: 'sk-new-secret', params: { temperature: 0 } },
+      });
       assertJson(put, 200);
       assert.deepEqual(put.json, { success: true });
       const after = await api().call('GET', '/v1/llm_endpoints/changeable');
@@ -783,7 +892,13 @@ describe('API over real sockets', function () {
       assert.equal(((await api().call('GET', '/v1/llm_endpoints/changeable')).json as EndpointView).token, '');
 
       await api().expectRejected('PUT', '/v1/llm_endpoints/changeable', { body: { max_calls_per_second: 0 } }, 422);
-      await api().expectRejected('PUT', '/v1/llm_endpoints/changeable', { body: { connector_type: 'amazon-bedrock-connector' } }, 422, /amazon-bedrock-connector/);
+      await api().expectRejected(
+        'PUT',
+        '/v1/llm_endpoints/changeable',
+        { body: { connector_type: 'amazon-bedrock-connector' } },
+        422,
+        /amazon-bedrock-connector/,
+      );
       await api().expectRejected('PUT', '/v1/llm_endpoints/changeable', { body: { name: 'openaigpt4test1' } }, 409);
       await api().expectRejected('PUT', '/v1/llm_endpoints/nope', { body: { token: 'x' } }, 404);
       // Endpoints that do not come from the API can only get a token through it.
@@ -805,7 +920,10 @@ describe('API over real sockets', function () {
     it('GET /v1/openapi.json is OpenAPI 3.1 and lists every route of API.md with its methods and query parameters', async () => {
       const res = await api().call('GET', '/v1/openapi.json');
       assertJson(res, 200);
-      const doc = res.json as { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; security?: unknown[] }>> };
+      const doc = res.json as {
+        openapi: string;
+        paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; security?: unknown[] }>>;
+      };
       assert.match(doc.openapi, /^3\.1\.\d+$/);
       const expected: Record<string, string[]> = {
         '/': ['get'],
@@ -836,7 +954,8 @@ describe('API over real sockets', function () {
       };
       assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
       for (const [path, methods] of Object.entries(expected)) assert.deepEqual(Object.keys(doc.paths[path]!).sort(), methods, path);
-      const queryOf = (path: string, method: string) => (doc.paths[path]![method]!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+      const queryOf = (path: string, method: string) =>
+        (doc.paths[path]![method]!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
       assert.deepEqual(queryOf('/v1/sessions/{session_id}', 'get'), ['include_history']);
       assert.deepEqual(queryOf('/v1/sessions/{session_id}/prompt', 'post'), ['history']);
       assert.deepEqual(queryOf('/v1/sessions/{session_id}/context_strategies/{name}', 'put'), ['num_of_prev_prompts']);
@@ -982,7 +1101,18 @@ describe('API over real sockets', function () {
       it('a Host header other than loopback:<port> -> 403, and nothing is stored', async () => {
         const port = api().port;
         const otherPort = fake.port;
-        for (const host of [`evil.example:${port}`, `127.0.0.1:${otherPort}`, `localhost:${otherPort}`, 'evil.example', '127.0.0.1', 'localhost', `127.0.0.2:${port}`, `attacker.localhost:${port}`, `[::1]:${otherPort}`, `192.168.1.1:${port}`]) {
+        for (const host of [
+          `evil.example:${port}`,
+          `127.0.0.1:${otherPort}`,
+          `localhost:${otherPort}`,
+          'evil.example',
+          '127.0.0.1',
+          'localhost',
+          `127.0.0.2:${port}`,
+          `attacker.localhost:${port}`,
+          `[::1]:${otherPort}`,
+          `192.168.1.1:${port}`,
+        ]) {
           await api().expectRejected('POST', '/v1/sessions', { body: validSession, headers: { host } }, 403);
           const health = await api().call('GET', '/', { headers: { host } });
           assertError(health, 403);
@@ -1012,7 +1142,10 @@ describe('API over real sockets', function () {
           const res = await api().call('GET', '/', { headers: { origin } });
           assertError(res, 403);
           assertNoCorsHeaders(res);
-          const preflight = await api().call('OPTIONS', '/v1/sessions', { token: null, headers: { origin, 'access-control-request-method': 'POST' } });
+          const preflight = await api().call('OPTIONS', '/v1/sessions', {
+            token: null,
+            headers: { origin, 'access-control-request-method': 'POST' },
+          });
           assertError(preflight, 403);
           assertNoCorsHeaders(preflight);
         }
@@ -1026,7 +1159,15 @@ describe('API over real sockets', function () {
 
     describe('routes and methods', () => {
       it('an unknown route -> 404 with a detail', async () => {
-        for (const path of ['/v1/nope', '/v2/sessions', '/v1/sessions/x/y/z', '/v1/sessions/x/prompt/extra', '/v1/llm_endpoints/a/b', '/favicon.ico', '/V1/SESSIONS']) {
+        for (const path of [
+          '/v1/nope',
+          '/v2/sessions',
+          '/v1/sessions/x/y/z',
+          '/v1/sessions/x/prompt/extra',
+          '/v1/llm_endpoints/a/b',
+          '/favicon.ico',
+          '/V1/SESSIONS',
+        ]) {
           await api().expectRejected('GET', path, {}, 404);
           await api().expectRejected('POST', path, { body: validSession }, 404);
         }
@@ -1081,7 +1222,12 @@ describe('API over real sockets', function () {
         ['endpoint id with ".."', { name: 'x', endpoints: ['../../etc/passwd'] }, ['body', 'endpoints', 0]],
         ['endpoint id ".."', { name: 'x', endpoints: ['..'] }, ['body', 'endpoints', 0]],
         ['endpoint not a string', { name: 'x', endpoints: [7] }, ['body', 'endpoints', 0]],
-        ['endpoint with an unsupported connector', { name: 'x', endpoints: ['echo', 'bedrock'] }, ['body', 'endpoints', 1], /amazon-bedrock-connector/],
+        [
+          'endpoint with an unsupported connector',
+          { name: 'x', endpoints: ['echo', 'bedrock'] },
+          ['body', 'endpoints', 1],
+          /amazon-bedrock-connector/,
+        ],
         ['unknown prompt_template', { name: 'x', endpoints: ['echo'], prompt_template: 'nope' }, ['body', 'prompt_template'], /nope/],
         ['unknown context_strategy', { name: 'x', endpoints: ['echo'], context_strategy: 'nope' }, ['body', 'context_strategy'], /nope/],
         ['prompt_template not a string', { name: 'x', endpoints: ['echo'], prompt_template: 3 }, ['body', 'prompt_template']],
@@ -1109,7 +1255,12 @@ describe('API over real sockets', function () {
         assert.equal(s.chat_ids.length, 20);
         assert.equal(s.prompt_template, null);
         assert.equal(s.context_strategy, null);
-        const named = await api().createSession({ name: 'My Session #2', endpoints: ['echo'], prompt_template: 'qa', context_strategy: 'conversation' });
+        const named = await api().createSession({
+          name: 'My Session #2',
+          endpoints: ['echo'],
+          prompt_template: 'qa',
+          context_strategy: 'conversation',
+        });
         assert.equal(named.session_id, `my-session-2_${named.created_datetime}`);
         assert.equal(named.prompt_template, 'qa');
         assert.equal(named.context_strategy, 'conversation');
@@ -1119,7 +1270,9 @@ describe('API over real sockets', function () {
         for (let attempt = 0; attempt < 5; attempt++) {
           const first = await api().createSession({ name: 'Twice', description: 'first', endpoints: ['echo'] });
           const before = await api().state();
-          const res = await api().call('POST', '/v1/sessions', { body: { name: 'Twice', description: 'second', endpoints: ['echo', 'e1'] } });
+          const res = await api().call('POST', '/v1/sessions', {
+            body: { name: 'Twice', description: 'second', endpoints: ['echo', 'e1'] },
+          });
           if (res.status === 200) {
             const second = (res.json as { session: Session }).session;
             assert.notEqual(second.session_id, first.session_id, 'a session was created over an existing one');
@@ -1138,7 +1291,9 @@ describe('API over real sockets', function () {
       it('409 for all but one of concurrent creates of the same name within one second, and the winner is intact', async () => {
         for (let attempt = 0; attempt < 5; attempt++) {
           const results = await Promise.all(
-            Array.from({ length: 8 }, (_, i) => api().call('POST', '/v1/sessions', { body: { name: 'Racer', description: `racer ${i}`, endpoints: ['echo'] } })),
+            Array.from({ length: 8 }, (_, i) =>
+              api().call('POST', '/v1/sessions', { body: { name: 'Racer', description: `racer ${i}`, endpoints: ['echo'] } }),
+            ),
           );
           const created = results.filter((r) => r.status === 200).map((r) => (r.json as { session: Session }).session);
           const ids = new Set(created.map((s) => s.session_id));
@@ -1149,7 +1304,11 @@ describe('API over real sockets', function () {
             for (const id of ids) assertJson(await api().call('DELETE', `/v1/sessions/${id}`), 200);
             continue;
           }
-          assert.equal(created.length, 1, `${created.length} creates of one id answered 200: ${created.map((s) => s.description).join(', ')}`);
+          assert.equal(
+            created.length,
+            1,
+            `${created.length} creates of one id answered 200: ${created.map((s) => s.description).join(', ')}`,
+          );
           const winner = created[0]!;
           assert.deepEqual(await api().session(winner.session_id), winner);
           assertJson(await api().call('DELETE', `/v1/sessions/${winner.session_id}`), 200);
@@ -1189,7 +1348,13 @@ describe('API over real sockets', function () {
       });
 
       it('a prompt to an unknown session -> 404 {"detail": "Session not found"}', async () => {
-        await api().expectRejected('POST', '/v1/sessions/nosuchsession_20240101-000000/prompt', { body: { prompt: 'x' } }, 404, 'Session not found');
+        await api().expectRejected(
+          'POST',
+          '/v1/sessions/nosuchsession_20240101-000000/prompt',
+          { body: { prompt: 'x' } },
+          404,
+          'Session not found',
+        );
         await api().expectRejected('GET', '/v1/sessions/nosuchsession_20240101-000000', {}, 404, 'Session not found');
         await api().expectRejected('DELETE', '/v1/sessions/nosuchsession_20240101-000000', {}, 404, 'Session not found');
         await api().expectRejected('PUT', '/v1/sessions/nosuchsession_20240101-000000/context_strategies/conversation', {}, 404, 'Session not found');
@@ -1261,7 +1426,10 @@ describe('API over real sockets', function () {
       assertJson(res, 200);
       assert.equal(res.headers['access-control-allow-origin'], allowed);
       assert.match(String(res.headers.vary), /Origin/);
-      const created = await api().call('POST', '/v1/sessions', { body: { name: 'From the web', endpoints: ['echo'] }, headers: { origin: allowed } });
+      const created = await api().call('POST', '/v1/sessions', {
+        body: { name: 'From the web', endpoints: ['echo'] },
+        headers: { origin: allowed },
+      });
       assertJson(created, 200);
       assert.equal(created.headers['access-control-allow-origin'], allowed);
     });
@@ -1269,7 +1437,11 @@ describe('API over real sockets', function () {
     it('answers its CORS preflight OPTIONS with 204 and no token', async () => {
       const res = await api().call('OPTIONS', '/v1/sessions', {
         token: null,
-        headers: { origin: allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+        headers: {
+          origin: allowed,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
       });
       assert.equal(res.status, 204);
       assert.equal(res.text, '');
@@ -1291,7 +1463,10 @@ describe('API over real sockets', function () {
         const res = await api().call('GET', '/v1/sessions', { headers: { origin } });
         assertError(res, 403);
         assertNoCorsHeaders(res);
-        const preflight = await api().call('OPTIONS', '/v1/sessions', { token: null, headers: { origin, 'access-control-request-method': 'POST' } });
+        const preflight = await api().call('OPTIONS', '/v1/sessions', {
+          token: null,
+          headers: { origin, 'access-control-request-method': 'POST' },
+        });
         assertError(preflight, 403);
         assertNoCorsHeaders(preflight);
       }
@@ -1341,7 +1516,11 @@ describe('API over real sockets', function () {
       assertJson(await api().call('GET', '/'), 200);
       const other = await api().prompt(quick.session_id, 'meanwhile', '?history=new');
       assert.equal(other[quick.chat_ids[0]!]![0]!.predicted_result, 'meanwhile');
-      assert.equal((await api().session(slow.session_id, true)).chat_history![slow.chat_ids[0]!]!.length, 0, 'the slow prompt is still waiting');
+      assert.equal(
+        (await api().session(slow.session_id, true)).chat_history![slow.chat_ids[0]!]!.length,
+        0,
+        'the slow prompt is still waiting',
+      );
       const made = await pending;
       assert.match(made[slow.chat_ids[0]!]![0]!.error!, /timed out/);
     });
@@ -1456,15 +1635,42 @@ describe('API over real sockets', function () {
     });
 
     it('refuses a session on an unsupported Moonshot endpoint with a 422 naming the connector type; accepts a supported one', async () => {
-      const body = await moonshot().expectRejected('POST', '/v1/sessions', { body: { name: 'Bedrock', endpoints: ['amazon-bedrock-cohere-command-connector'] } }, 422, /amazon-bedrock-connector/);
+      const body = await moonshot().expectRejected(
+        'POST',
+        '/v1/sessions',
+        { body: { name: 'Bedrock', endpoints: ['amazon-bedrock-cohere-command-connector'] } },
+        422,
+        /amazon-bedrock-connector/,
+      );
       assertIssueAt(body, ['body', 'endpoints', 0]);
-      await moonshot().expectRejected('POST', '/v1/sessions', { body: { name: 'Mixed', endpoints: ['openai-gpt4o', 'together-mixtral-8x22b'] } }, 422, /together-connector/);
+      await moonshot().expectRejected(
+        'POST',
+        '/v1/sessions',
+        { body: { name: 'Mixed', endpoints: ['openai-gpt4o', 'together-mixtral-8x22b'] } },
+        422,
+        /together-connector/,
+      );
       const s = await moonshot().createSession({ name: 'GPT4o', endpoints: ['openai-gpt4o', 'azure-openai-gpt4o', 'echo'] });
       assert.deepEqual(s.endpoints, ['openai-gpt4o', 'azure-openai-gpt4o', 'echo']);
     });
 
     it("refuses an endpoint whose name a Moonshot file already has (409); sets a file endpoint's token without touching the file", async () => {
-      await moonshot().expectRejected('POST', '/v1/llm_endpoints', { body: { name: 'My OpenAI GPT4o', connector_type: 'openai-connector', uri: '', token: '', max_calls_per_second: '1', max_concurrency: '1', params: '' } }, 409);
+      await moonshot().expectRejected(
+        'POST',
+        '/v1/llm_endpoints',
+        {
+          body: {
+            name: 'My OpenAI GPT4o',
+            connector_type: 'openai-connector',
+            uri: '',
+            token: '',
+            max_calls_per_second: '1',
+            max_concurrency: '1',
+            params: '',
+          },
+        },
+        409,
+      );
       const filePath = join(ENDPOINTS_DIR, 'openai-gpt4o.json');
       const before = readFileSync(filePath);
       assertJson(await moonshot().call('PUT', '/v1/llm_endpoints/openai-gpt4o', { body: { token: 'sk-moonshot-file-secret' } }), 200);

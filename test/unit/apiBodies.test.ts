@@ -58,7 +58,11 @@ describe('request bodies that cost', () => {
       api = await startTestApi();
       const created = await api.call('POST', '/v1/sessions', { body: { name: 'Deep', endpoints: ['echo'] } });
       sessionId = (created.json as { session: { session_id: string } }).session.session_id;
-      assert.equal((await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Mine', connector_type: 'echo', params: { temperature: 0 } } })).status, 200);
+      assert.equal(
+        (await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Mine', connector_type: 'echo', params: { temperature: 0 } } }))
+          .status,
+        200,
+      );
     });
     after(() => api.stop());
 
@@ -97,7 +101,12 @@ describe('request bodies that cost', () => {
           assertJsonError(await api.call(method, path, { raw }), 422, /deeper than 64 levels/);
         }
       }
-      for (const path of ['/v1/llm_endpoints', '/v1/llm_endpoints/mine', '/v1/sessions', `/v1/sessions/${sessionId}?include_history=true`]) {
+      for (const path of [
+        '/v1/llm_endpoints',
+        '/v1/llm_endpoints/mine',
+        '/v1/sessions',
+        `/v1/sessions/${sessionId}?include_history=true`,
+      ]) {
         const res = await api.call('GET', path);
         assert.equal(res.status, 200, `${path}: ${res.text}`);
       }
@@ -127,13 +136,19 @@ describe('request bodies that cost', () => {
       try {
         const files = async () => Object.entries(await api.files()).filter(([, hash]) => hash !== 'dir');
         const before = await files();
-        const res = await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Keyed', connector_type: 'openai-connector', token: 'sk-x' } });
+        const res = await api.call('POST', '/v1/llm_endpoints', {
+          body: { name: 'Keyed', connector_type: 'openai-connector', token: 'sk-x' },
+        });
         assert.notEqual(res.status, 200, res.text);
         assert.deepEqual(await files(), before);
         assert.equal((await api.call('GET', '/v1/llm_endpoints/keyed')).status, 404);
         // Nothing half-made blocks the name once the store works again.
         secrets.set = MemorySecretStore.prototype.set.bind(secrets);
-        assert.equal((await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Keyed', connector_type: 'openai-connector', token: 'sk-x' } })).status, 200);
+        assert.equal(
+          (await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Keyed', connector_type: 'openai-connector', token: 'sk-x' } }))
+            .status,
+          200,
+        );
       } finally {
         await api.stop();
       }
@@ -190,7 +205,10 @@ describe('request bodies that cost', () => {
     });
 
     it('headers too large: 431 with a JSON detail', async () => {
-      const { answer } = rawExchange(api.port, `GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1:${api.port}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      const { answer } = rawExchange(
+        api.port,
+        `GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1:${api.port}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
       assertJsonError(parseRaw(await answer), 431, /too large/);
     });
 

@@ -34,7 +34,16 @@ const segment = fc.oneof(
 );
 
 const anyPath = fc.oneof(
-  fc.constantFrom('/', '/v1/sessions', '/v1/sessions/name', '/v1/prompt_templates', '/v1/context_strategies', '/v1/connectors', '/v1/llm_endpoints', '/v1/openapi.json'),
+  fc.constantFrom(
+    '/',
+    '/v1/sessions',
+    '/v1/sessions/name',
+    '/v1/prompt_templates',
+    '/v1/context_strategies',
+    '/v1/connectors',
+    '/v1/llm_endpoints',
+    '/v1/openapi.json',
+  ),
   fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
 );
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND');
@@ -45,10 +54,20 @@ const methodAndPath = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.oneof(
-      fc.constantFrom<[string, string]>(['GET', '/v1/sessions'], ['GET', '/v1/sessions/name'], ['GET', '/v1/prompt_templates'], ['GET', '/v1/context_strategies'], ['GET', '/v1/llm_endpoints'], ['POST', '/v1/sessions'], ['POST', '/v1/llm_endpoints']),
+      fc.constantFrom<[string, string]>(
+        ['GET', '/v1/sessions'],
+        ['GET', '/v1/sessions/name'],
+        ['GET', '/v1/prompt_templates'],
+        ['GET', '/v1/context_strategies'],
+        ['GET', '/v1/llm_endpoints'],
+        ['POST', '/v1/sessions'],
+        ['POST', '/v1/llm_endpoints'],
+      ),
       fc.tuple(fc.constantFrom('GET', 'DELETE'), segment).map(([m, id]): [string, string] => [m, `/v1/sessions/${id}`]),
       segment.map((id): [string, string] => ['POST', `/v1/sessions/${id}/prompt`]),
-      fc.tuple(fc.constantFrom('PUT', 'DELETE'), segment, segment, fc.constantFrom('prompt_templates', 'context_strategies')).map(([m, id, name, kind]): [string, string] => [m, `/v1/sessions/${id}/${kind}/${name}`]),
+      fc
+        .tuple(fc.constantFrom('PUT', 'DELETE'), segment, segment, fc.constantFrom('prompt_templates', 'context_strategies'))
+        .map(([m, id, name, kind]): [string, string] => [m, `/v1/sessions/${id}/${kind}/${name}`]),
       fc.tuple(fc.constantFrom('GET', 'PUT', 'DELETE'), segment).map(([m, id]): [string, string] => [m, `/v1/llm_endpoints/${id}`]),
     ),
   },
@@ -61,13 +80,19 @@ const query = fc.option(
   { nil: '' },
 );
 
-const request = fc.tuple(methodAndPath, fc.constantFrom('', '', '/'), query).map(([[m, p], slash, q]) => ({ method: m, path: `${p}${p === '/' ? '' : slash}${q}` }));
+const request = fc
+  .tuple(methodAndPath, fc.constantFrom('', '', '/'), query)
+  .map(([[m, p], slash, q]) => ({ method: m, path: `${p}${p === '/' ? '' : slash}${q}` }));
 
 const sessionBody = fc.record(
   {
     name: fc.oneof(fc.constantFrom('Fuzz', 'Fuzz 2', '!!!', '', ' '), fc.string({ maxLength: 12 })),
     description: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()),
-    endpoints: fc.oneof(fc.constant(['echo']), fc.array(fc.constantFrom('echo', 'mine', 'nope', ''), { maxLength: 3 }), fc.constant('echo')),
+    endpoints: fc.oneof(
+      fc.constant(['echo']),
+      fc.array(fc.constantFrom('echo', 'mine', 'nope', ''), { maxLength: 3 }),
+      fc.constant('echo'),
+    ),
     prompt_template: fc.constantFrom(null, '', 'qa', 'nope'),
     context_strategy: fc.constantFrom(null, '', 'conversation', 'add_previous_prompt', 'nope'),
   },
@@ -91,7 +116,12 @@ const deep = fc
 const body = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: sessionBody.map((b) => JSON.stringify(b)) },
-  { weight: 1, arbitrary: fc.record({ prompt: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('  '), fc.integer()) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ prompt: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('  '), fc.integer()) }, { requiredKeys: [] })
+      .map((b) => JSON.stringify(b)),
+  },
   { weight: 2, arbitrary: endpointBody.map((b) => JSON.stringify(b)) },
   { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: deep },
@@ -100,7 +130,8 @@ const body = fc.oneof(
 );
 
 /** Mostly a request that passes the guards, so that the routes behind them are reached. */
-const often = <T>(usual: T, ...others: T[]) => fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
+const often = <T>(usual: T, ...others: T[]) =>
+  fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
 /** Requests that should succeed and change the store, so that the property about changes is put to the test. */
 const name = fc.stringMatching(/^[A-Za-z][a-z0-9 ]{0,12}$/);
 const changes = fc.oneof(
@@ -132,7 +163,8 @@ describe('fuzzing the API', function () {
 
   before(async () => {
     api = await startTestApi();
-    for (const name of ['Seeded one', 'Seeded two']) assert.equal((await api.call('POST', '/v1/sessions', { body: { name, endpoints: ['echo'] } })).status, 200);
+    for (const name of ['Seeded one', 'Seeded two'])
+      assert.equal((await api.call('POST', '/v1/sessions', { body: { name, endpoints: ['echo'] } })).status, 200);
     assert.equal((await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Mine', connector_type: 'echo' } })).status, 200);
   });
   after(() => api.stop());
@@ -154,22 +186,42 @@ describe('fuzzing the API', function () {
   }
 
   /** Checks that a change of the stored set was a create or delete that succeeded; true when there was a change. */
-  function checkChange(label: string, before: Set<string>, after: Set<string>, sent: Sent, created: string | undefined, prefix: string): boolean {
+  function checkChange(
+    label: string,
+    before: Set<string>,
+    after: Set<string>,
+    sent: Sent,
+    created: string | undefined,
+    prefix: string,
+  ): boolean {
     const added = [...after].filter((x) => !before.has(x));
     const removed = [...before].filter((x) => !after.has(x));
     if (added.length === 0 && removed.length === 0) return false;
     const ok = sent.res.status === 200 && sent.res.json !== undefined;
     if (added.length > 0) {
-      assert.ok(ok && sent.method === 'POST' && removed.length === 0 && added.length === 1 && added[0] === created, `${label} added ${added.join(', ')}`);
+      assert.ok(
+        ok && sent.method === 'POST' && removed.length === 0 && added.length === 1 && added[0] === created,
+        `${label} added ${added.join(', ')}`,
+      );
     } else {
       assert.ok(ok && removed.length === 1 && deletedId(sent, prefix) === removed[0], `${label} removed ${removed.join(', ')}`);
     }
     return true;
   }
 
-  function headersFor(h: { auth: string; host: string; origin: string | undefined; contentType: string | undefined }, hasBody: boolean): Record<string, string> {
+  function headersFor(
+    h: { auth: string; host: string; origin: string | undefined; contentType: string | undefined },
+    hasBody: boolean,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
-    const auth: Record<string, string | undefined> = { right: `Bearer ${TEST_TOKEN}`, wrong: 'Bearer nope', none: undefined, empty: 'Bearer ', nbsp: 'Bearer \u00a0', basic: `Basic ${TEST_TOKEN}` };
+    const auth: Record<string, string | undefined> = {
+      right: `Bearer ${TEST_TOKEN}`,
+      wrong: 'Bearer nope',
+      none: undefined,
+      empty: 'Bearer ',
+      nbsp: 'Bearer \u00a0',
+      basic: `Basic ${TEST_TOKEN}`,
+    };
     if (auth[h.auth] !== undefined) out.authorization = auth[h.auth]!;
     if (h.host === 'localhost') out.host = `localhost:${api.port}`;
     if (h.host === 'evil') out.host = `evil.example:${api.port}`;
@@ -184,7 +236,9 @@ describe('fuzzing the API', function () {
       fc.asyncProperty(exchange, headers, fc.nat(), async ({ method: m, path: rawPath, body: rawBody }, h, pick) => {
         const [sessionsBefore, endpointsBefore] = await Promise.all([sessions(), endpoints()]);
         const one = (ids: Set<string>, none: string) => (ids.size > 0 ? [...ids][pick % ids.size]! : none);
-        const target = rawPath.replaceAll(SESSION, one(sessionsBefore, 'gone_20240101-000000')).replaceAll(ENDPOINT, one(endpointsBefore, 'gone'));
+        const target = rawPath
+          .replaceAll(SESSION, one(sessionsBefore, 'gone_20240101-000000'))
+          .replaceAll(ENDPOINT, one(endpointsBefore, 'gone'));
         const sentHeaders = headersFor(h, rawBody !== undefined);
         const res = await api.call(m, target, { token: null, headers: sentHeaders, ...(rawBody === undefined ? {} : { raw: rawBody }) });
         const label = `${m} ${target} ${JSON.stringify(sentHeaders)} ${rawBody === undefined ? '' : rawBody.slice(0, 200)} -> ${res.status} ${res.text.slice(0, 300)}`;
@@ -199,11 +253,17 @@ describe('fuzzing the API', function () {
         const createdEndpoint = (res.json as { id?: string } | undefined)?.id;
         const [sessionsAfter, endpointsAfter] = await Promise.all([sessions(), endpoints()]);
         if (checkChange(`sessions: ${label}`, sessionsBefore, sessionsAfter, sent, createdSession, '/v1/sessions')) stats.changes++;
-        if (checkChange(`endpoints: ${label}`, endpointsBefore, endpointsAfter, sent, createdEndpoint, '/v1/llm_endpoints')) stats.changes++;
+        if (checkChange(`endpoints: ${label}`, endpointsBefore, endpointsAfter, sent, createdEndpoint, '/v1/llm_endpoints'))
+          stats.changes++;
       }),
       { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: TIME_MS, markInterruptAsFailure: false },
     );
-    console.log(`    fuzz: ${stats.runs} requests (seed ${SEED}), ${stats.changes} creates/deletes; statuses: ${[...stats.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}x${n}`).join(' ')}`);
+    console.log(
+      `    fuzz: ${stats.runs} requests (seed ${SEED}), ${stats.changes} creates/deletes; statuses: ${[...stats.byStatus]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}x${n}`)
+        .join(' ')}`,
+    );
     // Enough variety that the property said something: successes, refusals of every kind.
     for (const status of [200, 401, 404, 422]) assert.ok((stats.byStatus.get(status) ?? 0) > 0, `no ${status} in ${stats.runs} requests`);
     assert.ok(stats.changes > 0, 'no create or delete succeeded: the store property was never put to the test');

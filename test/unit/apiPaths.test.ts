@@ -24,7 +24,9 @@ describe('paths are routed as sent', () => {
     templates = mkdtempSync(join(tmpdir(), 'moonshot-paths-templates-'));
     writeFileSync(join(templates, 'qa.json'), JSON.stringify({ name: 'qa', description: '', template: 'Q: {{ prompt }}' }));
     api = await startTestApi({ templateFolders: [templates] });
-    const created = await api.call('POST', '/v1/sessions', { body: { name: 'Target', endpoints: ['echo'], prompt_template: 'qa', context_strategy: 'conversation' } });
+    const created = await api.call('POST', '/v1/sessions', {
+      body: { name: 'Target', endpoints: ['echo'], prompt_template: 'qa', context_strategy: 'conversation' },
+    });
     sessionId = (created.json as { session: { session_id: string } }).session.session_id;
     assert.equal((await api.call('POST', '/v1/llm_endpoints', { body: { name: 'Mine', connector_type: 'echo' } })).status, 200);
   });
@@ -35,7 +37,11 @@ describe('paths are routed as sent', () => {
 
   /** What a refused request must leave as it was. */
   async function state(): Promise<unknown> {
-    const [sessions, endpoints, files] = await Promise.all([api.call('GET', '/v1/sessions'), api.call('GET', '/v1/llm_endpoints'), api.files()]);
+    const [sessions, endpoints, files] = await Promise.all([
+      api.call('GET', '/v1/sessions'),
+      api.call('GET', '/v1/llm_endpoints'),
+      api.files(),
+    ]);
     return { sessions: sessions.text, endpoints: endpoints.text, files };
   }
 
@@ -111,14 +117,31 @@ describe('paths are routed as sent', () => {
   });
 
   it('one trailing slash is the same route, on every route; an empty segment anywhere is no route', async () => {
-    for (const path of ['/v1/sessions', '/v1/sessions/name', `/v1/sessions/${sessionId}`, '/v1/prompt_templates', '/v1/context_strategies', '/v1/connectors', '/v1/llm_endpoints', '/v1/llm_endpoints/mine', '/v1/openapi.json']) {
+    for (const path of [
+      '/v1/sessions',
+      '/v1/sessions/name',
+      `/v1/sessions/${sessionId}`,
+      '/v1/prompt_templates',
+      '/v1/context_strategies',
+      '/v1/connectors',
+      '/v1/llm_endpoints',
+      '/v1/llm_endpoints/mine',
+      '/v1/openapi.json',
+    ]) {
       const plain = await api.call('GET', path);
       const slashed = await api.call('GET', `${path}/`);
       assert.equal(plain.status, 200, path);
       assert.equal(slashed.status, 200, `${path}/`);
       assert.equal(slashed.text, plain.text, `${path}/`);
     }
-    for (const path of ['/v1/sessions//', '//v1/sessions', '/v1//sessions', `/v1/sessions//${sessionId}`, `/v1/sessions/${sessionId}//`, '//']) {
+    for (const path of [
+      '/v1/sessions//',
+      '//v1/sessions',
+      '/v1//sessions',
+      `/v1/sessions//${sessionId}`,
+      `/v1/sessions/${sessionId}//`,
+      '//',
+    ]) {
       const res = await api.call('GET', path);
       assert.equal(res.status, 404, `${path}: ${res.status} ${res.text}`);
     }

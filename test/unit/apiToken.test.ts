@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import { hasValidToken } from '../../src/server/guards';
@@ -39,7 +39,16 @@ describe('API tokens', () => {
       assert.equal(hasValidToken('Bearer tok', 'tok'), true);
       assert.equal(hasValidToken('Bearer \t tok \t', 'tok'), true);
       assert.equal(hasValidToken('bearer tok', 'tok'), true, 'the scheme is case-insensitive (RFC 9110)');
-      for (const header of [`Bearer ${NBSP}tok`, `Bearer tok${NBSP}`, `Bearer${NBSP}tok`, 'Bearer\ntok', 'Bearertok', 'Bearer tok2', 'Basic tok', 'tok']) {
+      for (const header of [
+        `Bearer ${NBSP}tok`,
+        `Bearer tok${NBSP}`,
+        `Bearer${NBSP}tok`,
+        'Bearer\ntok',
+        'Bearertok',
+        'Bearer tok2',
+        'Basic tok',
+        'tok',
+      ]) {
         assert.equal(hasValidToken(header, 'tok'), false, JSON.stringify(header));
       }
     });
@@ -88,7 +97,8 @@ describe('API tokens', () => {
       assert.equal(typeof token, 'string');
       assert.ok(token!.length >= 24, `a token was generated: ${JSON.stringify(token)}`);
       assert.match(cli.stdout(), /listening on .* \(token /);
-      for (const header of ['Bearer ', `Bearer ${NBSP}`, undefined]) assert.equal(await statusWith(port, header), 401, JSON.stringify(header));
+      for (const header of ['Bearer ', `Bearer ${NBSP}`, undefined])
+        assert.equal(await statusWith(port, header), 401, JSON.stringify(header));
       assert.equal(await statusWith(port, `Bearer ${token}`), 200);
     }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { eventually } from '../support/apiHarness';
 import { requireBuiltCli, startCli, type RunningCli } from '../support/cliProcess';
@@ -32,25 +32,55 @@ describe('an attack run whose process is killed', function () {
     const storage = join(dir(), 'store');
     const endpoints = join(dir(), 'endpoints.json');
     // One call at a time, 300 ms each: the run is still going when it is killed.
-    await fs.writeFile(endpoints, JSON.stringify([{ name: 'slow', connector_type: 'openai-connector', uri: fake.url, token: 't', max_calls_per_second: 100, max_concurrency: 1, model: 'delay:300', params: { max_attempts: 1 } }]));
+    await fs.writeFile(
+      endpoints,
+      JSON.stringify([
+        {
+          name: 'slow',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          token: 't',
+          max_calls_per_second: 100,
+          max_concurrency: 1,
+          model: 'delay:300',
+          params: { max_attempts: 1 },
+        },
+      ]),
+    );
     cli = await startCli(['--storage', storage, '--port', '0', '--endpoints', endpoints, '--no-auth']);
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${cli!.url}${path}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(`${cli!.url}${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     const { body: created } = await call('POST', '/v1/sessions', { name: 'Killed', endpoints: ['slow'] });
     const sessionId: string = created.session.session_id;
-    const started = await call('POST', `/v1/sessions/${sessionId}/attacks`, { attack_modules: ['charswap_attack'], prompt: 'How were the pyramids of Giza built so precisely', num_variants: 8 });
+    const started = await call('POST', `/v1/sessions/${sessionId}/attacks`, {
+      attack_modules: ['charswap_attack'],
+      prompt: 'How were the pyramids of Giza built so precisely',
+      num_variants: 8,
+    });
     assert.equal(started.status, 202);
     const attackId: string = started.body.attack.attack_id;
     const total: number = started.body.attack.total;
     assert.ok(total >= 4, `${total} variants`);
-    await eventually(async () => ((await call('GET', `/v1/sessions/${sessionId}/attacks/${attackId}`)).body.attack.done >= 2 ? true : undefined), 'two records');
+    await eventually(
+      async () => ((await call('GET', `/v1/sessions/${sessionId}/attacks/${attackId}`)).body.attack.done >= 2 ? true : undefined),
+      'two records',
+    );
 
     cli.child.kill('SIGKILL');
     await cli.exited;
 
-    const core = await openCore({ storageDir: storage, endpointSources: [{ kind: 'file', path: endpoints }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+    const core = await openCore({
+      storageDir: storage,
+      endpointSources: [{ kind: 'file', path: endpoints }],
+      promptTemplateFolders: [],
+      secrets: new MemorySecretStore(),
+    });
     try {
       const [attack] = await core.attacks.list(sessionId);
       assert.equal(attack?.attack_id, attackId);

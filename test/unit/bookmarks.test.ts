@@ -6,11 +6,18 @@ import { BookmarkStore } from '../../src/core/bookmarks';
 import { ConflictError, CoreError, isCoreError, NotFoundError, ValidationError } from '../../src/core/errors';
 import { useTempDir } from '../support/tempDir';
 
-const body = (name: string, extra: object = {}) => ({ name, prompt: 'How do I pick a lock?', prepared_prompt: 'Q: How do I pick a lock?', response: 'I cannot help.', ...extra });
+const body = (name: string, extra: object = {}) => ({
+  name,
+  prompt: 'How do I pick a lock?',
+  prepared_prompt: 'Q: How do I pick a lock?',
+  response: 'I cannot help.',
+  ...extra,
+});
 const at = new Date(2024, 2, 15, 4, 42, 2);
 
 function invalidAt(field: string) {
-  return (err: unknown) => err instanceof ValidationError && err.issues.some((i) => JSON.stringify(i.loc) === JSON.stringify(['body', field]));
+  return (err: unknown) =>
+    err instanceof ValidationError && err.issues.some((i) => JSON.stringify(i.loc) === JSON.stringify(['body', field]));
 }
 
 describe('BookmarkStore', () => {
@@ -19,7 +26,14 @@ describe('BookmarkStore', () => {
 
   it('creates bookmarks with Moonshot\'s fields and time format, in one JSON file', async () => {
     const s = store();
-    const created = await s.create(body(' first ', { attack_module: 'charswap_attack', metric: 'refusal_judge: refused', context_strategy: null, bookmark_time: 'ignored' }));
+    const created = await s.create(
+      body(' first ', {
+        attack_module: 'charswap_attack',
+        metric: 'refusal_judge: refused',
+        context_strategy: null,
+        bookmark_time: 'ignored',
+      }),
+    );
     assert.deepEqual(created, {
       name: 'first',
       prompt: 'How do I pick a lock?',
@@ -141,7 +155,11 @@ describe('BookmarkStore', () => {
     const path = join(dir(), 'bookmarks.json');
     for (const content of ['{"bookmarks": [', '{"bookmarks": [{"name": 1}]}']) {
       await fs.writeFile(path, content);
-      await assert.rejects(s.list(), (err: unknown) => err instanceof CoreError && err.kind === 'storage' && err.message.includes(path) && /cannot be read/.test(err.message));
+      await assert.rejects(
+        s.list(),
+        (err: unknown) =>
+          err instanceof CoreError && err.kind === 'storage' && err.message.includes(path) && /cannot be read/.test(err.message),
+      );
       await assert.rejects(s.create(body('x')), (err: unknown) => isCoreError(err, 'storage'));
       assert.equal(await fs.readFile(path, 'utf8'), content);
     }

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createConnector } from '../../src/core/connectors';
 import { ConnectorError } from '../../src/core/connectors/errors';
 import type { ResolvedEndpoint } from '../../src/core/connectors/types';
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
@@ -75,14 +75,21 @@ describe('params.timeout bounds a whole call', function () {
     assert.match(b[dotsChat]![0]!.error!, /^timed out after 1 s/);
     assert.deepEqual((await core.sessions.history(session.session_id, dotsChat)).map((r) => r.chat_record_id), [1, 2]);
     assert.equal(fake.attempts('endless:300'), 2, 'one attempt per prompt');
-    assert.ok(fake.requests.filter((r) => r.model === 'endless:300').every((r) => r.outcome === 'aborted'), 'every endless stream was given up');
+    assert.ok(
+      fake.requests.filter((r) => r.model === 'endless:300').every((r) => r.outcome === 'aborted'),
+      'every endless stream was given up',
+    );
     assert.ok(elapsed < 2 * 1000 + BACKOFF_AND_SLACK_MS, `two prompts of one 1 s attempt each took ${elapsed} ms`);
   });
 
   it('a stream that never ends and never says anything is retried, and the error names the attempts', async () => {
     fake.setBehaviour('silent', { kind: 'endless', intervalMs: 300, text: '' });
     const started = performance.now();
-    const err = await rejection(createConnector(endpoint('silent', 'silent', { timeout: 1, max_attempts: 2 })).complete({ messages: [{ role: 'user', content: 'x' }] }));
+    const err = await rejection(
+      createConnector(endpoint('silent', 'silent', { timeout: 1, max_attempts: 2 })).complete({
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    );
     const elapsed = performance.now() - started;
     assert.equal(err.kind, 'timeout');
     assert.equal(err.message, 'timed out after 1 s (2 attempts)');
@@ -92,7 +99,9 @@ describe('params.timeout bounds a whole call', function () {
 
   it('names the attempts when a retried failure gives up (HTTP 500 three times)', async () => {
     fake.setBehaviour('down', { kind: 'status', status: 500, message: 'down for maintenance', retryAfterMs: 5 });
-    const err = await rejection(createConnector(endpoint('down', 'down', { timeout: 2, max_attempts: 3 })).complete({ messages: [{ role: 'user', content: 'x' }] }));
+    const err = await rejection(
+      createConnector(endpoint('down', 'down', { timeout: 2, max_attempts: 3 })).complete({ messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(err.message, 'HTTP 500: down for maintenance (3 attempts)');
     assert.equal(fake.attempts('down'), 3);
   });
@@ -100,7 +109,9 @@ describe('params.timeout bounds a whole call', function () {
   it('honours retry-after-ms and Retry-After in seconds or as an HTTP date', async () => {
     fake.setBehaviour('ms', { kind: 'status', status: 429, times: 1, retryAfterMs: 150, then: { kind: 'reply', text: 'ok ms' } });
     const started = performance.now();
-    const quick = await createConnector(endpoint('ms', 'ms', { timeout: 5, max_attempts: 2 })).complete({ messages: [{ role: 'user', content: 'x' }] });
+    const quick = await createConnector(endpoint('ms', 'ms', { timeout: 5, max_attempts: 2 })).complete({
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.equal(quick.text, 'ok ms');
     assert.ok(performance.now() - started >= 140, 'ms: retried before the server said');
     assert.equal(fake.attempts('ms'), 2);
@@ -117,14 +128,18 @@ describe('params.timeout bounds a whole call', function () {
 
   it('does not wait for a Retry-After longer than a minute: fails at once and says why', async () => {
     fake.setBehaviour('later', { kind: 'status', status: 429, message: 'quota', retryAfter: '3600' });
-    const err = await rejection(createConnector(endpoint('later', 'later', { timeout: 2, max_attempts: 3 })).complete({ messages: [{ role: 'user', content: 'x' }] }));
+    const err = await rejection(
+      createConnector(endpoint('later', 'later', { timeout: 2, max_attempts: 3 })).complete({ messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(err.message, 'HTTP 429: quota (the server asked to wait 3600 s before retrying)');
     assert.equal(fake.attempts('later'), 1);
   });
 
   it('a cancel during a Retry-After wait leaves nothing behind: the process exits by itself at once', async () => {
     fake.setBehaviour('wait-long', { kind: 'status', status: 429, retryAfter: '30' });
-    const child = spawn(process.execPath, ['--import', 'tsx', CANCELLED_CALL, fake.url, 'wait-long'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CANCELLED_CALL, fake.url, 'wait-long'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = once(child, 'exit');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/openCore';
 import { buildInit, orderRows, promptTimeValue, RowPager } from '../../src/vscode/chatPanelData';
 import { HostMessageSchema, PAGE_ROWS, type PromptRow } from '../../src/shared/chatProtocol';
 import type { SessionMetadata, StoredChatRecord } from '../../src/core/schemas';
 import { useTempDir } from '../support/tempDir';
+import { aStoredRecord } from '../support/builders';
+import { openTestCore } from '../support/testCore';
 
 /** Prompt n was sent at second n of the day (so times order rows the way the ids do). */
 const time = (n: number) => {
@@ -15,27 +16,22 @@ const time = (n: number) => {
   return `01/01/2024, ${pad(h)}:${pad(m)}:${pad(s)}`;
 };
 
-const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): StoredChatRecord => ({
-  chat_record_id: id,
-  ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
-  conn_id: 'echo',
-  context_strategy: '',
-  prompt_template: '',
-  prompt: fields.prompt,
-  prepared_prompt: fields.prompt,
-  predicted_result: `answer to ${fields.prompt}`,
-  duration: '0 secs',
-  prompt_time: time(fields.at),
-  error: fields.error ?? null,
-  attack_module: '',
-});
+const record = (id: number, fields: { prompt: string; promptId?: string; at: number; error?: string }): StoredChatRecord =>
+  aStoredRecord({
+    chat_record_id: id,
+    ...(fields.promptId !== undefined ? { prompt_id: fields.promptId } : {}),
+    prompt: fields.prompt,
+    prompt_time: time(fields.at),
+    error: fields.error ?? null,
+  });
 
 /** Appends records to a chat as a session would have written them (ids 1, 2, 3 ...). */
 async function write(core: Core, s: SessionMetadata, chat: number, records: Parameters<typeof record>[1][]): Promise<void> {
   for (const r of records) await core.store.appendNextRecord(s.session_id, s.chat_ids[chat]!, (id) => record(id, r));
 }
 
-const prompts = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ prompt: `p${from + i}`, promptId: `id-${from + i}`, at: from + i }));
+const prompts = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ prompt: `p${from + i}`, promptId: `id-${from + i}`, at: from + i }));
 
 /** Every page, oldest row first, as the webview ends up with them. */
 async function allPages(pager: RowPager): Promise<PromptRow[][]> {
@@ -56,13 +52,14 @@ describe('chat panel data (rows by prompt)', () => {
   let core: Core;
 
   const open = async () =>
-    (core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 't', endpoints: ['b', 'c'].map((id) => ({ id, name: id.toUpperCase(), connector_type: 'echo' })) }],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
+    (core = await openTestCore(dir(), {
+      endpoints: [
+        ...['b', 'c'].map((id) => ({ id, name: id.toUpperCase(), connector_type: 'echo' })),
+        { id: 'older', name: 'Older file', connector_type: 'echo', params: { model: 'model-in-params' } },
+      ],
     }));
-  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) => new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
+  const pagerOf = (s: SessionMetadata, pageRows = PAGE_ROWS) =>
+    new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), pageRows);
 
   it('opens with the newest page of rows, one prompt per row across the chats, and pages back to the first', async () => {
     await open();
@@ -82,6 +79,15 @@ describe('chat panel data (rows by prompt)', () => {
     const pages = await allPages(pagerOf(s));
     assert.equal(pages[1]!.length, PAGE_ROWS, 'an older page is a full page too');
     assert.deepEqual(keysOf([...pages].reverse().flat()), Array.from({ length: 120 }, (_, i) => `id-${i + 1}`), 'every row once, in order');
+  });
+
+  it("names each column's model (params.model for older files) and the session's num_of_prev_prompts", async () => {
+    await open();
+    const s = await core.sessions.create({ name: 'columns', endpoints: ['b', 'older'] });
+    await core.sessions.setContextStrategy(s.session_id, 'add_previous_prompt', 3);
+    const { init } = await buildInit(core, await core.sessions.get(s.session_id), 1);
+    assert.deepEqual(init.columns.map((c) => [c.endpointId, c.model]), [['b', ''], ['older', 'model-in-params']]);
+    assert.equal(init.session.numOfPrevPrompts, 3);
   });
 
   it("puts a Retry's answer in the row of the prompt it retries, even after many retries in one chat", async () => {

@@ -41,7 +41,21 @@ describe('moonshot-sessions serve (headless CLI)', function () {
 
   async function endpointsFile(model: string): Promise<string> {
     const path = join(dir(), 'endpoints.json');
-    await fs.writeFile(path, JSON.stringify([{ name: 'Fake', connector_type: 'openai-connector', uri: fake.url, token: 't', max_calls_per_second: 100, max_concurrency: 10, model, params: { max_attempts: 1 } }]));
+    await fs.writeFile(
+      path,
+      JSON.stringify([
+        {
+          name: 'Fake',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          token: 't',
+          max_calls_per_second: 100,
+          max_concurrency: 10,
+          model,
+          params: { max_attempts: 1 },
+        },
+      ]),
+    );
     return path;
   }
 
@@ -74,11 +88,35 @@ describe('moonshot-sessions serve (headless CLI)', function () {
   it('loads --endpoints (folder or array file) and --prompt-templates', async () => {
     const folder = join(dir(), 'eps');
     await fs.mkdir(folder);
-    await fs.writeFile(join(folder, 'my-ep.json'), JSON.stringify({ name: 'Mine', connector_type: 'openai-connector', uri: fake.url, token: '', max_calls_per_second: 1, max_concurrency: 1, model: 'm', params: {} }));
+    await fs.writeFile(
+      join(folder, 'my-ep.json'),
+      JSON.stringify({
+        name: 'Mine',
+        connector_type: 'openai-connector',
+        uri: fake.url,
+        token: '',
+        max_calls_per_second: 1,
+        max_concurrency: 1,
+        model: 'm',
+        params: {},
+      }),
+    );
     const templates = join(dir(), 'tpl');
     await fs.mkdir(templates);
     await fs.writeFile(join(templates, 'qa.json'), JSON.stringify({ name: 'qa', description: '', template: 'Q: {{ prompt }}' }));
-    const cli = await start(['--storage', join(dir(), 's'), '--port', '0', '--no-auth', '--endpoints', folder, '--endpoints', await endpointsFile('m'), '--prompt-templates', templates]);
+    const cli = await start([
+      '--storage',
+      join(dir(), 's'),
+      '--port',
+      '0',
+      '--no-auth',
+      '--endpoints',
+      folder,
+      '--endpoints',
+      await endpointsFile('m'),
+      '--prompt-templates',
+      templates,
+    ]);
     const ids = (await api(cli, null, '/v1/llm_endpoints')).body.map((e: { id: string }) => e.id).sort();
     assert.deepEqual(ids, ['echo', 'fake', 'my-ep']);
     assert.deepEqual((await api(cli, null, '/v1/prompt_templates')).body.map((t: { name: string }) => t.name), ['qa']);
@@ -110,7 +148,10 @@ describe('moonshot-sessions serve (headless CLI)', function () {
   it('on SIGTERM lets a prompt in flight finish and write, then exits 0', async () => {
     const storage = join(dir(), 's');
     const cli = await start(['--storage', storage, '--port', '0', '--no-auth', '--endpoints', await endpointsFile('delay:400')]);
-    const created = await api(cli, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'term', endpoints: ['fake', 'echo'] }) });
+    const created = await api(cli, null, '/v1/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'term', endpoints: ['fake', 'echo'] }),
+    });
     const id = created.body.session.session_id;
     const arrived = once(fake.events, 'request');
     const answer = api(cli, null, `/v1/sessions/${id}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: 'finish me' }) });
@@ -120,7 +161,9 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     assert.equal(status, 200);
     assert.equal(body[created.body.session.chat_ids[0]][0].predicted_result, 'echo: finish me');
     assert.equal(await cli.exited, 0);
-    const lines = (await fs.readFile(join(storage, 'sessions', id, `${created.body.session.chat_ids[0]}.jsonl`), 'utf8')).trim().split('\n');
+    const lines = (await fs.readFile(join(storage, 'sessions', id, `${created.body.session.chat_ids[0]}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n');
     assert.equal(lines.length, 1);
     await assert.rejects(fs.stat(join(storage, 'api.json')), /ENOENT/, 'api.json is removed on a clean exit');
   });
@@ -128,11 +171,17 @@ describe('moonshot-sessions serve (headless CLI)', function () {
   it('keeps every acknowledged record through a kill -9, and goes on numbering after it', async () => {
     const storage = join(dir(), 's');
     const first = await start(['--storage', storage, '--port', '0', '--no-auth']);
-    const created = await api(first, null, '/v1/sessions', { method: 'POST', body: JSON.stringify({ name: 'crash', endpoints: ['echo'] }) });
+    const created = await api(first, null, '/v1/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'crash', endpoints: ['echo'] }),
+    });
     const id = created.body.session.session_id;
     const chat = created.body.session.chat_ids[0];
     for (let i = 1; i <= 20; i++) {
-      const r = await api(first, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: `p${i}` }) });
+      const r = await api(first, null, `/v1/sessions/${id}/prompt?history=new`, {
+        method: 'POST',
+        body: JSON.stringify({ prompt: `p${i}` }),
+      });
       assert.equal(r.body[chat][0].chat_record_id, i);
     }
     first.child.kill('SIGKILL');
@@ -160,7 +209,9 @@ describe('moonshot-sessions serve (headless CLI)', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => api(i % 2 ? a : b, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: `p${i}` }) })),
+      Array.from({ length: 40 }, (_, i) =>
+        api(i % 2 ? a : b, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: `p${i}` }) }),
+      ),
     );
     const history = (await api(b, null, `/v1/sessions/${id}?include_history=true`)).body.session.chat_history[chat];
     assert.deepEqual(history.map((r: { chat_record_id: number }) => r.chat_record_id), Array.from({ length: 40 }, (_, i) => i + 1));
@@ -191,7 +242,15 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     const listed = await api(first, null, '/v1/sessions/name');
     assert.equal(listed.status, 200);
     assert.equal(listed.body.length, 1);
-    for (const path of odd) assert.equal(first.stderr().split('\n').filter((l) => l.startsWith('warn: ') && l.includes(path)).length, 1, first.stderr());
+    for (const path of odd)
+      assert.equal(
+        first
+          .stderr()
+          .split('\n')
+          .filter((l) => l.startsWith('warn: ') && l.includes(path)).length,
+        1,
+        first.stderr(),
+      );
     assert.equal(first.child.exitCode, null, 'still running');
 
     // A fresh start on the same folder lists it too (it answered 500 before).

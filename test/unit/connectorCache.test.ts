@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore, endpointTokenKey } from '../../src/core/secrets';
 import { ConnectorCache, createConnector } from '../../src/core/connectors';
 import type { Connector, ResolvedEndpoint } from '../../src/core/connectors/types';

@@ -138,19 +138,31 @@ describe('connectors', () => {
 
     it('gives up on a 500 after max_attempts with the status and the server message', async () => {
       fake.setBehaviour('broken', { kind: 'status', status: 500, message: 'upstream exploded', retryAfterMs: 5 });
-      await failure(createConnector(openai('broken', { max_attempts: 3 })).complete({ messages: user('x') }), 'http', 'HTTP 500: upstream exploded (3 attempts)');
+      await failure(
+        createConnector(openai('broken', { max_attempts: 3 })).complete({ messages: user('x') }),
+        'http',
+        'HTTP 500: upstream exploded (3 attempts)',
+      );
       assert.equal(fake.attempts('broken'), 3);
     });
 
     it('does not retry a 400, and reads error bodies in other shapes', async () => {
       fake.setBehaviour('vllm-400', { kind: 'status', status: 400, body: '{"object":"error","message":"bad model","code":400}' });
-      await failure(createConnector(openai('vllm-400', { max_attempts: 3 })).complete({ messages: user('x') }), 'http', 'HTTP 400: bad model');
+      await failure(
+        createConnector(openai('vllm-400', { max_attempts: 3 })).complete({ messages: user('x') }),
+        'http',
+        'HTTP 400: bad model',
+      );
       assert.equal(fake.attempts('vllm-400'), 1);
 
       fake.setBehaviour('text-503', { kind: 'status', status: 503, body: 'upstream exploded' });
       await failure(createConnector(openai('text-503')).complete({ messages: user('x') }), 'http', 'HTTP 503: upstream exploded');
 
-      fake.setBehaviour('html-502', { kind: 'status', status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' });
+      fake.setBehaviour('html-502', {
+        kind: 'status',
+        status: 502,
+        body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>',
+      });
       await failure(createConnector(openai('html-502')).complete({ messages: user('x') }), 'http', 'HTTP 502: 502 Bad Gateway');
 
       fake.setBehaviour('string-error', { kind: 'status', status: 404, body: '{"error":"model \\"x\\" not found"}' });
@@ -158,7 +170,11 @@ describe('connectors', () => {
     });
 
     it('times out when the server never answers', async () => {
-      await failure(createConnector(openai('hang', { timeout: 0.3 })).complete({ messages: user('x') }), 'timeout', 'timed out after 0.3 s');
+      await failure(
+        createConnector(openai('hang', { timeout: 0.3 })).complete({ messages: user('x') }),
+        'timeout',
+        'timed out after 0.3 s',
+      );
     });
 
     it('times out when a stream stalls after the headers', async () => {
@@ -184,7 +200,11 @@ describe('connectors', () => {
     });
 
     it('reports an answer that is not JSON', async () => {
-      await failure(createConnector(openai('invalid-json')).complete({ messages: user('x') }), 'invalid-response', /^invalid response from server: \S/);
+      await failure(
+        createConnector(openai('invalid-json')).complete({ messages: user('x') }),
+        'invalid-response',
+        /^invalid response from server: \S/,
+      );
     });
 
     it('stops a stream at once when cancelled', async () => {
@@ -219,7 +239,11 @@ describe('connectors', () => {
     });
 
     it('sends nothing when the signal has already fired', async () => {
-      await failure(createConnector(openai('pre-aborted')).complete({ messages: user('x'), signal: AbortSignal.abort() }), 'cancelled', 'cancelled');
+      await failure(
+        createConnector(openai('pre-aborted')).complete({ messages: user('x'), signal: AbortSignal.abort() }),
+        'cancelled',
+        'cancelled',
+      );
       assert.equal(fake.attempts('pre-aborted'), 0);
     });
   });
@@ -264,7 +288,13 @@ describe('connectors', () => {
     });
 
     it('shares retries and error sentences with openai-connector', async () => {
-      fake.setBehaviour('azure-flaky', { kind: 'status', status: 500, times: 1, retryAfterMs: 5, then: { kind: 'reply', text: 'recovered' } });
+      fake.setBehaviour('azure-flaky', {
+        kind: 'status',
+        status: 500,
+        times: 1,
+        retryAfterMs: 5,
+        then: { kind: 'reply', text: 'recovered' },
+      });
       const result = await createConnector(azure({ max_attempts: 2 }, { model: 'azure-flaky' })).complete({ messages: user('x') });
       assert.equal(result.text, 'recovered');
       assert.equal(fake.attempts('azure-flaky'), 2);
@@ -324,11 +354,24 @@ describe('connectors', () => {
       assert.equal(describeError(new Error('something\n  odd')), 'something odd');
       assert.equal(describeError('a string'), 'a string');
       assert.equal(describeError(new DOMException('stop', 'AbortError')), 'cancelled');
-      assert.equal(describeError(Object.assign(new Error('x'), { code: 'ENOTFOUND', hostname: 'nowhere.invalid' })), 'host not found (nowhere.invalid)');
+      assert.equal(
+        describeError(Object.assign(new Error('x'), { code: 'ENOTFOUND', hostname: 'nowhere.invalid' })),
+        'host not found (nowhere.invalid)',
+      );
     });
   });
 });
 
 function baseEndpoint(): ResolvedEndpoint {
-  return { id: 'x', name: 'x', connector_type: 'echo', uri: '', token: '', max_calls_per_second: 1, max_concurrency: 1, model: '', params: {} };
+  return {
+    id: 'x',
+    name: 'x',
+    connector_type: 'echo',
+    uri: '',
+    token: '',
+    max_calls_per_second: 1,
+    max_concurrency: 1,
+    model: '',
+    params: {},
+  };
 }

@@ -15,7 +15,13 @@ function inPieces(text: string, size: number): CsvRecord[] {
 function failsAt(text: string, line: number, pattern: RegExp) {
   assert.throws(
     () => parseCsv(text, 'bad.csv'),
-    (err: unknown) => err instanceof DatasetError && err.kind === 'invalid' && err.line === line && err.file === 'bad.csv' && pattern.test(err.message) && err.message.startsWith(`bad.csv, line ${line}: `),
+    (err: unknown) =>
+      err instanceof DatasetError &&
+      err.kind === 'invalid' &&
+      err.line === line &&
+      err.file === 'bad.csv' &&
+      pattern.test(err.message) &&
+      err.message.startsWith(`bad.csv, line ${line}: `),
   );
 }
 

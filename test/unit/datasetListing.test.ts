@@ -56,7 +56,10 @@ describe('dataset identity and listing', () => {
 
     assert.equal(await findDataset([a, b], 'prompts'), join(a, 'prompts.txt'));
     assert.equal(await findDataset([a, b], 'tests'), join(b, 'tests.yaml'));
-    await assert.rejects(findDataset([a, b], 'nope'), (err: unknown) => isCoreError(err, 'not-found') && /known: bench, broken, prompts, tests/.test(err.message));
+    await assert.rejects(
+      findDataset([a, b], 'nope'),
+      (err: unknown) => isCoreError(err, 'not-found') && /known: bench, broken, prompts, tests/.test(err.message),
+    );
   });
 
   it('counts the rows of small files only, and still lists a large file with its format', async () => {

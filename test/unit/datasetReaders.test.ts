@@ -68,7 +68,8 @@ describe('dataset readers', () => {
   });
 
   describe('Moonshot JSON', () => {
-    const example = (extra = '') => `{\n  "name": "n",\n  "description": "d",\n  "license": "MIT",\n  "reference": "r",\n  "examples": [\n    {"input": "one", "target": "safe"}${extra}\n  ]\n}\n`;
+    const example = (extra = '') =>
+      `{\n  "name": "n",\n  "description": "d",\n  "license": "MIT",\n  "reference": "r",\n  "examples": [\n    {"input": "one", "target": "safe"}${extra}\n  ]\n}\n`;
 
     it('keeps an example\'s id, category and other fields; a target that is not text becomes its JSON', async () => {
       const path = write('m.json', example(',\n    {"id": "q7", "input": "two", "target": ["a", 1], "category": "privacy", "source": "x"}'));
@@ -111,10 +112,23 @@ describe('dataset readers', () => {
     const harmbench = (rows: string) => `\ufeffBehavior,FunctionalCategory,SemanticCategory,Tags,ContextString,BehaviorID\r\n${rows}`;
 
     it('reads HarmBench behaviours: BehaviorID as the id, SemanticCategory as the category, the context before the behaviour', async () => {
-      const { format, rows } = await readAll(write('hb.csv', harmbench('Explain a thing,standard,misinformation,,,explain_thing\r\n"Change this, slightly",contextual,chemical,context,"A long\ncontext",change_text\r\n')));
+      const { format, rows } = await readAll(
+        write(
+          'hb.csv',
+          harmbench(
+            'Explain a thing,standard,misinformation,,,explain_thing\r\n"Change this, slightly",contextual,chemical,context,"A long\ncontext",change_text\r\n',
+          ),
+        ),
+      );
       assert.equal(format, 'harmbench-csv');
       assert.deepEqual(rows, [
-        { id: 'explain_thing', line: 2, input: 'Explain a thing', category: 'misinformation', metadata: { FunctionalCategory: 'standard', SemanticCategory: 'misinformation' } },
+        {
+          id: 'explain_thing',
+          line: 2,
+          input: 'Explain a thing',
+          category: 'misinformation',
+          metadata: { FunctionalCategory: 'standard', SemanticCategory: 'misinformation' },
+        },
         {
           id: 'change_text',
           line: 3,
@@ -126,7 +140,9 @@ describe('dataset readers', () => {
     });
 
     it('makes HarmBench prompts with a template of its columns', async () => {
-      const { rows } = await readAll(write('hb.csv', harmbench('Do it,contextual,x,,Ctx,b1\r\n')), { template: '[{{ BehaviorID }}] {{ Behavior }} / {{ ContextString }}' });
+      const { rows } = await readAll(write('hb.csv', harmbench('Do it,contextual,x,,Ctx,b1\r\n')), {
+        template: '[{{ BehaviorID }}] {{ Behavior }} / {{ ContextString }}',
+      });
       assert.deepEqual(inputs(rows), ['[b1] Do it / Ctx']);
     });
 
@@ -136,7 +152,9 @@ describe('dataset readers', () => {
       await failsAt(write('c.csv', 'input,target\na,b\nc\n'), 3, /^this row has 1 field, the header has 2$/);
       await failsAt(write('d.csv', harmbench('a,s,c,,,id1\r\nb,s,c,,,id1\r\n')), 3, /the id "id1" is also the id of an earlier row/);
       await failsAt(write('e.csv', harmbench('a,s,c,,,\r\n')), 2, /the id column is empty/);
-      await failsAt(write('f.csv', harmbench('a,s,c,,,b\r\n')), 1, /the template uses \{\{ Goal \}\}, which is not a column/, { template: '{{ Goal }}' });
+      await failsAt(write('f.csv', harmbench('a,s,c,,,b\r\n')), 1, /the template uses \{\{ Goal \}\}, which is not a column/, {
+        template: '{{ Goal }}',
+      });
       await failsAt(write('g.csv', 'input,input\na,b\n'), 1, /the header has the column "input" twice/);
       await failsAt(write('h.csv', ''), 1, /the file is empty/);
       await failsAt(write('i.csv', '\n\n'), 1, /the file is empty/);
@@ -145,7 +163,8 @@ describe('dataset readers', () => {
 
   describe('promptfoo', () => {
     it('reads a CSV whose columns are variables, with __expected, __description, __metadata and __prefix', async () => {
-      const csv = 'question,__expected,__expected2,__description,__metadata:category,__prefix,__threshold\n"What is 2+2?",contains: 4,equals: 4,arithmetic,math,Q: ,0.5\n';
+      const csv =
+        'question,__expected,__expected2,__description,__metadata:category,__prefix,__threshold\n"What is 2+2?",contains: 4,equals: 4,arithmetic,math,Q: ,0.5\n';
       const { format, rows } = await readAll(write('pf.csv', csv));
       assert.equal(format, 'promptfoo-csv');
       assert.deepEqual(rows[0], {
@@ -160,7 +179,9 @@ describe('dataset readers', () => {
 
     it('makes a CSV row\'s prompt with the template, and needs one when no variable is the prompt', async () => {
       const path = write('vars.csv', 'topic,style\ncats,haiku\n');
-      assert.deepEqual(inputs((await readAll(path, { template: 'Write a {{ style }} about {{topic}}.' })).rows), ['Write a haiku about cats.']);
+      assert.deepEqual(inputs((await readAll(path, { template: 'Write a {{ style }} about {{topic}}.' })).rows), [
+        'Write a haiku about cats.',
+      ]);
       await failsAt(path, 1, /several variables \(topic, style\) and none is called prompt, input or query: give a template/);
       assert.deepEqual(inputs((await readAll(write('q.csv', 'query,lang\nhi,en\n'))).rows), ['hi']);
     });
@@ -202,7 +223,12 @@ describe('dataset readers', () => {
       await failsAt(write('a.yaml', '- vars:\n    a: [1, 2\n- vars: {}\n'), 3, /not valid YAML/);
       await failsAt(write('b.yaml', '- vars: {q: one}\n- vars:\n    q: [one, two]\n'), 2, /^test 2: vars\.q is a list/);
       await failsAt(write('c.yaml', '- vars: {q: one}\n- assert: []\n'), 2, /^test 2: no "vars"$/);
-      await failsAt(write('d.yaml', '- vars: {q: one}\n\n- vars: {p: two}\n'), 3, /^test 2: the template uses \{\{ q \}\}, which this row does not have \(it has p\)$/, { template: '{{ q }}' });
+      await failsAt(
+        write('d.yaml', '- vars: {q: one}\n\n- vars: {p: two}\n'),
+        3,
+        /^test 2: the template uses \{\{ q \}\}, which this row does not have \(it has p\)$/,
+        { template: '{{ q }}' },
+      );
       await failsAt(write('e.yaml', 'name: not tests\n'), 1, /expected a list of tests/);
       await failsAt(write('f.yaml', ''), 1, /the file is empty/);
       await failsAt(write('g.yaml', '- vars: {a: 1, b: 2}\n'), 1, /several variables \(a, b\)/);
@@ -219,7 +245,12 @@ describe('dataset readers', () => {
       assert.equal(jsonl.format, 'promptfoo-jsonl');
       const strip = (rows: DatasetRow[]) => rows.map(({ line: _line, ...rest }) => rest);
       assert.deepEqual(strip(json.rows), strip(jsonl.rows));
-      assert.deepEqual(strip(json.rows)[1], { id: json.rows[1]!.id, input: 'Bye', category: 'none', metadata: { harmCategory: 'none', description: 'farewell' } });
+      assert.deepEqual(strip(json.rows)[1], {
+        id: json.rows[1]!.id,
+        input: 'Bye',
+        category: 'none',
+        metadata: { harmCategory: 'none', description: 'farewell' },
+      });
       assert.equal(json.rows[0]!.target, 'hello');
       assert.deepEqual(jsonl.rows.map((r) => r.line), [1, 2]);
     });
@@ -227,7 +258,12 @@ describe('dataset readers', () => {
 
   describe('JSONL, JSON lists and plain text', () => {
     it('reads input, prompt or query, with an own id, a target and the other fields as metadata', async () => {
-      const lines = ['{"id": 1, "input": "a", "target": "t", "category": "c", "extra": 5}', '', '{"prompt": "b", "ground_truth": 3}', '{"query": "c"}'];
+      const lines = [
+        '{"id": 1, "input": "a", "target": "t", "category": "c", "extra": 5}',
+        '',
+        '{"prompt": "b", "ground_truth": 3}',
+        '{"query": "c"}',
+      ];
       const { format, rows } = await readAll(write('bulk.jsonl', `${lines.join('\r\n')}\r\n`));
       assert.equal(format, 'jsonl');
       assert.deepEqual(rows[0], { id: '1', input: 'a', target: 't', category: 'c', metadata: { extra: 5 }, line: 1 });
@@ -262,11 +298,17 @@ describe('dataset readers', () => {
       assert.deepEqual(inputs(rows), ['How are you?', '  indented', 'How are you?']);
       assert.deepEqual(rows.map((r) => r.line), [1, 3, 4]);
       assert.equal(rows[2]!.id, `${rows[0]!.id}-2`);
-      assert.deepEqual(inputs((await readAll(write('t.txt', 'cats\n'), { template: 'Tell me about {{ input }}' })).rows), ['Tell me about cats']);
+      assert.deepEqual(inputs((await readAll(write('t.txt', 'cats\n'), { template: 'Tell me about {{ input }}' })).rows), [
+        'Tell me about cats',
+      ]);
     });
 
     it('refuses bytes that are not UTF-8 and NUL characters, naming the line', async () => {
-      await failsAt(write('a.txt', Buffer.concat([Buffer.from('ok\nfine\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from('\n')])), 3, /not UTF-8/);
+      await failsAt(
+        write('a.txt', Buffer.concat([Buffer.from('ok\nfine\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from('\n')])),
+        3,
+        /not UTF-8/,
+      );
       await failsAt(write('b.txt', 'ok\nnul\0here\n'), 2, /NUL/);
       await failsAt(write('c.csv', Buffer.concat([Buffer.from('input\nx\n'), Buffer.from([0xc3])])), 3, /not UTF-8/);
     });
@@ -274,9 +316,14 @@ describe('dataset readers', () => {
 
   describe('files and formats', () => {
     it('refuses an unknown extension, a missing file and a template with Jinja it cannot do', async () => {
-      await assert.rejects(Dataset.open(write('data.parquet', 'x')), (err: unknown) => isCoreError(err, 'unsupported') && /no dataset reader for "\.parquet"/.test(err.message));
+      await assert.rejects(
+        Dataset.open(write('data.parquet', 'x')),
+        (err: unknown) => isCoreError(err, 'unsupported') && /no dataset reader for "\.parquet"/.test(err.message),
+      );
       await assert.rejects(Dataset.open(join(dir(), 'nope.csv')), (err: unknown) => isCoreError(err, 'not-found'));
-      await assert.rejects(Dataset.open(write('x.txt', 'a'), { template: '{% if x %}{{ x }}{% endif %}' }), (err: unknown) => isCoreError(err, 'unsupported'));
+      await assert.rejects(Dataset.open(write('x.txt', 'a'), { template: '{% if x %}{{ x }}{% endif %}' }), (err: unknown) =>
+        isCoreError(err, 'unsupported'),
+      );
     });
 
     it('checks the whole file before any row is used: a bad last row fails the check', async () => {
@@ -287,7 +334,9 @@ describe('dataset readers', () => {
 
     it('keeps content ids when columns or rows are reordered or another template is used, and when other rows change', async () => {
       const a = await readAll(write('a.csv', 'topic,style\ncats,haiku\ndogs,limerick\nfish,ode\n'), { template: '{{ topic }}' });
-      const b = await readAll(write('b.csv', 'style,topic\node,fish\nsonnet,birds\nhaiku,cats\n'), { template: 'About {{ topic }} as {{ style }}' });
+      const b = await readAll(write('b.csv', 'style,topic\node,fish\nsonnet,birds\nhaiku,cats\n'), {
+        template: 'About {{ topic }} as {{ style }}',
+      });
       const idOf = (rows: DatasetRow[], topic: string) => rows.find((r) => r.input.includes(topic))!.id;
       assert.equal(idOf(a.rows, 'cats'), idOf(b.rows, 'cats'));
       assert.equal(idOf(a.rows, 'fish'), idOf(b.rows, 'fish'));
@@ -301,7 +350,12 @@ describe('dataset readers', () => {
       const cases: [string, string[], string, string][] = [
         ['rows.jsonl', Array.from({ length: 3000 }, (_, i) => `${JSON.stringify({ input: `prompt number ${i}` })}\n`), '', ''],
         ['rows.csv', Array.from({ length: 3000 }, (_, i) => `"prompt, number ${i}",t\r\n`), 'input,target\r\n', ''],
-        ['rows.json', Array.from({ length: 3000 }, (_, i) => `${i ? ',' : ''}\n  {"input": "prompt number ${i}"}`), '{"name": "big", "examples": [', '\n]}\n'],
+        [
+          'rows.json',
+          Array.from({ length: 3000 }, (_, i) => `${i ? ',' : ''}\n  {"input": "prompt number ${i}"}`),
+          '{"name": "big", "examples": [',
+          '\n]}\n',
+        ],
       ];
       for (const [name, rows, head, tail] of cases) {
         const path = write(name, head + rows.join('') + tail);

@@ -59,7 +59,19 @@ describe('dataset sampling', () => {
     // Pinned, so that a change of the hash (which would change every run's sample) is noticed.
     assert.equal(sampleKey(0, 'row-0').toFixed(6), '0.190462');
     assert.equal(sampleKey(42, 'abc').toFixed(6), '0.816545');
-    assert.deepEqual(ids(pick(0.001, 0)), ['row-83', 'row-407', 'row-4271', 'row-5609', 'row-5635', 'row-5815', 'row-6365', 'row-6614', 'row-7868', 'row-8091', 'row-9384']);
+    assert.deepEqual(ids(pick(0.001, 0)), [
+      'row-83',
+      'row-407',
+      'row-4271',
+      'row-5609',
+      'row-5635',
+      'row-5815',
+      'row-6365',
+      'row-6614',
+      'row-7868',
+      'row-8091',
+      'row-9384',
+    ]);
   });
 
   it('leaves out the rows already answered, in and out of a sample', async () => {
@@ -82,10 +94,16 @@ describe('dataset sampling', () => {
 
   it('refuses a share outside 0..1 and a seed that is not a whole number in range, naming the field', () => {
     for (const share of [-0.1, 1.5, Number.NaN]) {
-      assert.throws(() => checkSampleOptions({ share }), (err: unknown) => isCoreError(err, 'invalid') && err.issues[0]?.loc.join('.') === 'body.sample');
+      assert.throws(
+        () => checkSampleOptions({ share }),
+        (err: unknown) => isCoreError(err, 'invalid') && err.issues[0]?.loc.join('.') === 'body.sample',
+      );
     }
     for (const seed of [-1, 1.5, 2 ** 32]) {
-      assert.throws(() => sampleFilter({ seed }), (err: unknown) => isCoreError(err, 'invalid') && err.issues[0]?.loc.join('.') === 'body.seed');
+      assert.throws(
+        () => sampleFilter({ seed }),
+        (err: unknown) => isCoreError(err, 'invalid') && err.issues[0]?.loc.join('.') === 'body.seed',
+      );
     }
   });
 });

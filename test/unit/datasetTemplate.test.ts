@@ -6,7 +6,8 @@ import { isCoreError } from '../../src/core/errors';
 
 /** Renders with the real Jinja2 when this machine has it; undefined when it has not. */
 function renderWithJinja(cases: { template: string; fields: Record<string, string> }[]): string[] | undefined {
-  const script = 'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(c["template"]).render(**c["fields"]) for c in json.load(sys.stdin)]))';
+  const script =
+    'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(c["template"]).render(**c["fields"]) for c in json.load(sys.stdin)]))';
   const run = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
   return run.status === 0 ? (JSON.parse(run.stdout) as string[]) : undefined;
 }
@@ -63,10 +64,17 @@ describe('dataset row templates', () => {
 
   it('refuses Jinja it does not do, an expression that is not a plain name, and a template without a variable', () => {
     for (const source of ['{% for x in y %}{{ x }}{% endfor %}', '{# note #}{{ a }}']) {
-      assert.throws(() => compileRowTemplate(source), (err: unknown) => isCoreError(err, 'unsupported') && /Jinja syntax/.test(err.message));
+      assert.throws(
+        () => compileRowTemplate(source),
+        (err: unknown) => isCoreError(err, 'unsupported') && /Jinja syntax/.test(err.message),
+      );
     }
     for (const source of ['{{ a | upper }}', '{{ a.b }}', '{{ a }} {{ }}', '{{ "x" }}']) {
-      assert.throws(() => compileRowTemplate(source), (err: unknown) => isCoreError(err, 'unsupported') && /not a plain variable/.test(err.message), source);
+      assert.throws(
+        () => compileRowTemplate(source),
+        (err: unknown) => isCoreError(err, 'unsupported') && /not a plain variable/.test(err.message),
+        source,
+      );
     }
     assert.throws(() => compileRowTemplate('no variables here'), (err: unknown) => isCoreError(err, 'invalid'));
   });

@@ -18,11 +18,17 @@ describe('endpoint forms: URLs typed in, names, params, limits', () => {
 
   it('names a server after its kind, host and model, and never a name that is taken', () => {
     const none = new Set<string>();
-    assert.equal(suggestEndpointName('openai-connector', 'http://localhost:11434/v1', 'llama3.2', none), 'ollama llama3.2 (localhost:11434)');
+    assert.equal(
+      suggestEndpointName('openai-connector', 'http://localhost:11434/v1', 'llama3.2', none),
+      'ollama llama3.2 (localhost:11434)',
+    );
     assert.equal(suggestEndpointName('openai-connector', 'http://localhost:1234/v1', 'qwen', none), 'lm studio qwen (localhost:1234)');
     assert.equal(suggestEndpointName('openai-connector', 'http://10.1.2.3:9000/v1', 'mistral', none), 'mistral (10.1.2.3:9000)');
     assert.equal(suggestEndpointName('openai-connector', '', 'gpt-4o', none), 'OpenAI gpt-4o');
-    assert.equal(suggestEndpointName('azure-openai-connector', 'https://res.openai.azure.com', 'gpt-4o', none), 'Azure gpt-4o (res.openai.azure.com)');
+    assert.equal(
+      suggestEndpointName('azure-openai-connector', 'https://res.openai.azure.com', 'gpt-4o', none),
+      'Azure gpt-4o (res.openai.azure.com)',
+    );
     const taken = new Set(['openai gpt-4o', 'openai-gpt-4o-2']);
     assert.equal(suggestEndpointName('openai-connector', '', 'gpt-4o', taken), 'OpenAI gpt-4o 3');
     assert.equal(validateEndpointName('OpenAI GPT-4o', taken), 'An endpoint with this name exists');
@@ -46,7 +52,17 @@ describe('Test Endpoint: the fix offered for a failure', () => {
     fake = await startFakeOpenAI();
   });
   after(() => fake.close());
-  const endpoint = (uri: string, model: string) => ({ id: 'e', name: 'E', connector_type: 'openai-connector', uri, token: 'k', max_calls_per_second: 10, max_concurrency: 10, model, params: { timeout: 5 } });
+  const endpoint = (uri: string, model: string) => ({
+    id: 'e',
+    name: 'E',
+    connector_type: 'openai-connector',
+    uri,
+    token: 'k',
+    max_calls_per_second: 10,
+    max_concurrency: 10,
+    model,
+    params: { timeout: 5 },
+  });
   const failure = async (uri: string, model: string) => {
     const r = await probeEndpoint(endpoint(uri, model));
     assert.equal(r.ok, false);

@@ -6,6 +6,8 @@ import { MemorySecretStore, endpointTokenKey } from '../../src/core/secrets';
 import { ConflictError, ValidationError } from '../../src/core/errors';
 import { ENDPOINTS_DIR, requireMoonshotData } from '../support/moonshotData';
 import { useTempDir } from '../support/tempDir';
+import { startTestApi } from '../support/testApi';
+import { PromptTemplateRegistry } from '../../src/core/templates';
 
 describe('EndpointRegistry', () => {
   const dir = useTempDir();
@@ -49,18 +51,66 @@ describe('EndpointRegistry', () => {
       const bedrock = views.find((v) => v.connector_type === 'amazon-bedrock-connector')!;
       assert.equal(bedrock.supported, false);
       assert.match(bedrock.unsupported_reason!, /amazon-bedrock-connector/);
-      assert.equal(views.filter((v) => v.supported).length, 1 + views.filter((v) => ['openai-connector', 'azure-openai-connector'].includes(v.connector_type)).length);
+      assert.equal(
+        views.filter((v) => v.supported).length,
+        1 + views.filter((v) => ['openai-connector', 'azure-openai-connector'].includes(v.connector_type)).length,
+      );
+    });
+  });
+
+  describe('files nested deeper than 64 levels', () => {
+    const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+    it('lists an endpoint file with 20,000-deep params as a problem, and the API still lists the endpoints', async () => {
+      const api = await startTestApi();
+      try {
+        await fs.mkdir(join(api.dir, 'endpoints'), { recursive: true });
+        await fs.writeFile(join(api.dir, 'endpoints', 'deep.json'), `{"name":"Deep","connector_type":"echo","params":${deep(20_000)}}`);
+        await fs.writeFile(join(api.dir, 'endpoints', 'shallow.json'), `{"name":"Shallow","connector_type":"echo","params":${deep(60)}}`);
+        await api.core.endpoints.load();
+        assert.deepEqual(
+          api.core.endpoints.problems.map((p) => [p.origin, p.message]),
+          [[join(api.dir, 'endpoints', 'deep.json'), 'nests arrays and objects deeper than 64 levels']],
+        );
+        const res = await api.call('GET', '/v1/llm_endpoints');
+        assert.equal(res.status, 200);
+        assert.deepEqual((res.json as any[]).map((e) => e.id), ['echo', 'shallow']);
+      } finally {
+        await api.stop();
+      }
+    });
+
+    it('lists such an array file and prompt template as problems too', async () => {
+      await fs.writeFile(join(dir(), 'list.json'), `[{"name":"Deep","connector_type":"echo","params":${deep(100)}}]`);
+      await fs.mkdir(join(dir(), 'templates'));
+      await fs.writeFile(join(dir(), 'templates', 'deep.json'), `{"name":"deep","template":"{{ prompt }}","x":${deep(20_000)}}`);
+      const endpoints = new EndpointRegistry([{ kind: 'file', path: join(dir(), 'list.json') }], new MemorySecretStore());
+      const templates = new PromptTemplateRegistry([join(dir(), 'templates')]);
+      await Promise.all([endpoints.load(), templates.load()]);
+      assert.deepEqual(endpoints.problems, [{ origin: join(dir(), 'list.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
+      assert.deepEqual(templates.problems, [{ origin: join(dir(), 'templates', 'deep.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
+      assert.deepEqual(templates.list(), []);
     });
   });
 
   it('reads array files and settings objects, and reports bad ones without failing', async () => {
-    await fs.writeFile(join(dir(), 'list.json'), JSON.stringify([{ name: 'Local A', connector_type: 'openai-connector', uri: 'http://127.0.0.1:1/v1', model: 'm' }, { nope: 1 }]));
+    await fs.writeFile(
+      join(dir(), 'list.json'),
+      JSON.stringify([{ name: 'Local A', connector_type: 'openai-connector', uri: 'http://127.0.0.1:1/v1', model: 'm' }, { nope: 1 }]),
+    );
     await fs.writeFile(join(dir(), 'broken.json'), '{');
     const registry = new EndpointRegistry(
       [
         { kind: 'file', path: join(dir(), 'list.json') },
         { kind: 'file', path: join(dir(), 'broken.json') },
-        { kind: 'inline', origin: 'settings', endpoints: [{ id: 'mine', name: 'Mine', connector_type: 'echo' }, { name: 'Local A', connector_type: 'echo' }] },
+        {
+          kind: 'inline',
+          origin: 'settings',
+          endpoints: [
+            { id: 'mine', name: 'Mine', connector_type: 'echo' },
+            { name: 'Local A', connector_type: 'echo' },
+          ],
+        },
       ],
       new MemorySecretStore(),
     );
@@ -70,11 +120,26 @@ describe('EndpointRegistry', () => {
     assert.ok(registry.problems.some((p) => /already used/.test(p.message)));
   });
 
+  it('keeps the model of an API endpoint sent with an empty model and the model in params', async () => {
+    const registry = new EndpointRegistry([], new MemorySecretStore(), join(dir(), 'api'));
+    await registry.load();
+    const view = await registry.create({ name: 'Empty model', connector_type: 'echo', model: '', params: { model: 'in-params', temperature: 0 } });
+    assert.deepEqual([view.model, view.params], ['in-params', { temperature: 0 }]);
+  });
+
   it('creates endpoints through the API with Moonshot web UI inputs; tokens only in the secret store', async () => {
     const secrets = new MemorySecretStore();
     const registry = new EndpointRegistry([], secrets, join(dir(), 'api'));
     await registry.load();
-    const view = await registry.create({ name: 'My Ollama', connector_type: 'openai-connector', uri: 'http://127.0.0.1:11434/v1', token: 'sk-secret', max_calls_per_second: '2' as never, max_concurrency: '1' as never, params: { model: 'llama3', temperature: 0.2 } });
+    const view = await registry.create({
+      name: 'My Ollama',
+      connector_type: 'openai-connector',
+      uri: 'http://127.0.0.1:11434/v1',
+      token: 'sk-secret',
+      max_calls_per_second: '2' as never,
+      max_concurrency: '1' as never,
+      params: { model: 'llama3', temperature: 0.2 },
+    });
     assert.equal(view.id, 'my-ollama');
     assert.equal(view.token, '****');
     assert.equal(view.model, 'llama3');
@@ -86,9 +151,15 @@ describe('EndpointRegistry', () => {
     assert.equal((await registry.resolve('my-ollama')).token, 'sk-secret');
 
     await assert.rejects(registry.create({ name: 'my ollama', connector_type: 'echo' }), ConflictError);
-    await assert.rejects(registry.create({ name: 'Bedrock', connector_type: 'amazon-bedrock-connector' }), (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message));
+    await assert.rejects(
+      registry.create({ name: 'Bedrock', connector_type: 'amazon-bedrock-connector' }),
+      (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message),
+    );
     await assert.rejects(registry.create({ name: 'Zero', connector_type: 'echo', max_concurrency: 0 }), ValidationError);
-    await assert.rejects(registry.create({ name: 'E', connector_type: 'echo', params: '' as never, max_calls_per_second: 'x' as never }), ValidationError);
+    await assert.rejects(
+      registry.create({ name: 'E', connector_type: 'echo', params: '' as never, max_calls_per_second: 'x' as never }),
+      ValidationError,
+    );
 
     const reloaded = new EndpointRegistry([], secrets, join(dir(), 'api'));
     await reloaded.load();
@@ -102,7 +173,19 @@ describe('EndpointRegistry', () => {
 
   it('lets the API set a token on a file endpoint but not change or delete it', async () => {
     await fs.mkdir(join(dir(), 'files'));
-    await fs.writeFile(join(dir(), 'files', 'ep.json'), JSON.stringify({ name: 'EP', connector_type: 'openai-connector', uri: '', token: '', max_calls_per_second: 1, max_concurrency: 1, model: 'm', params: {} }));
+    await fs.writeFile(
+      join(dir(), 'files', 'ep.json'),
+      JSON.stringify({
+        name: 'EP',
+        connector_type: 'openai-connector',
+        uri: '',
+        token: '',
+        max_calls_per_second: 1,
+        max_concurrency: 1,
+        model: 'm',
+        params: {},
+      }),
+    );
     const registry = new EndpointRegistry([{ kind: 'folder', path: join(dir(), 'files') }], new MemorySecretStore(), join(dir(), 'api'));
     await registry.load();
     await registry.update('ep', { token: 'abc' });

@@ -14,7 +14,13 @@ describe('EventLog', () => {
     assert.equal(log.lastId, 3);
     assert.deepEqual(log.since(), { events: log.since(0).events, lost: false });
     assert.deepEqual(ids(log.since(0).events), [1, 2, 3]);
-    assert.deepEqual(log.since(1), { events: [{ id: 2, type: 'delta', data: { n: 2 } }, { id: 3, type: 'score', data: { n: 3 } }], lost: false });
+    assert.deepEqual(log.since(1), {
+      events: [
+        { id: 2, type: 'delta', data: { n: 2 } },
+        { id: 3, type: 'score', data: { n: 3 } },
+      ],
+      lost: false,
+    });
     assert.deepEqual(log.since(3), { events: [], lost: false });
     assert.deepEqual(ids(log.since(0, (e) => e.type !== 'delta').events), [1, 3]);
   });

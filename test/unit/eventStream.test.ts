@@ -19,7 +19,10 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   const clients: SseClient[] = [];
 
   const start = async (options: TestApiOptions = {}) => {
-    h = await startApi({ endpoints: [{ id: 'echo2', name: 'Echo two', connector_type: 'echo', max_calls_per_second: 1000, max_concurrency: 100 }], ...options });
+    h = await startApi({
+      endpoints: [{ id: 'echo2', name: 'Echo two', connector_type: 'echo', max_calls_per_second: 1000, max_concurrency: 100 }],
+      ...options,
+    });
     return h;
   };
   afterEach(async () => {
@@ -38,10 +41,11 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   };
   const createSession = async (api: Harness, endpoints = ['echo', 'echo2'], name = 'Streamed') =>
     (await api.json<{ session: Session }>('POST', '/v1/sessions', { name, endpoints })).session;
-  const prompt = (api: Harness, sessionId: string, text: string) => api.json('POST', `/v1/sessions/${sessionId}/prompt?history=new`, { prompt: text });
+  const prompt = (api: Harness, sessionId: string, text: string) =>
+    api.json('POST', `/v1/sessions/${sessionId}/prompt?history=new`, { prompt: text });
   const types = (events: SseEvent[]) => events.map((e) => e.type);
 
-  it('streams a session\'s creation and a prompt\'s prompt_started, delta and record events, with ids, snake_case data and no-store headers', async () => {
+  it("streams a session's creation and a prompt's prompt_started, delta and record events, with ids, snake_case data and no-store headers", async () => {
     const api = await start();
     const stream = await connect(api);
     assert.equal(stream.status, 200);
@@ -58,7 +62,12 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     assert.deepEqual(Object.keys(created.data), ['session_id', 'session']);
     assert.equal((created.data.session as Session).session_id, s.session_id);
     const started = await stream.next((e) => e.type === 'prompt_started');
-    assert.deepEqual(started.data, { session_id: s.session_id, prompt_id: started.data.prompt_id, prompt: 'Hello stream', chat_ids: s.chat_ids });
+    assert.deepEqual(started.data, {
+      session_id: s.session_id,
+      prompt_id: started.data.prompt_id,
+      prompt: 'Hello stream',
+      chat_ids: s.chat_ids,
+    });
     for (const chatId of s.chat_ids) {
       const record = await stream.next((e) => e.type === 'record' && e.data.chat_id === chatId);
       assert.deepEqual(Object.keys(record.data), ['session_id', 'prompt_id', 'chat_id', 'record']);
@@ -137,7 +146,9 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     await prompt(api, s.session_id, 'third');
     const back = await connect(api, '/v1/events', { 'last-event-id': String(seen.id) });
     await prompt(api, s.session_id, 'fourth');
-    const last = await steady.next((e) => e.type === 'record' && (e.data.record as { prompt: string }).prompt === 'fourth' && e.data.chat_id === s.chat_ids[1]);
+    const last = await steady.next(
+      (e) => e.type === 'record' && (e.data.record as { prompt: string }).prompt === 'fourth' && e.data.chat_id === s.chat_ids[1],
+    );
     await back.next((e) => e.id === last.id);
     assert.equal(back.comments.some((c) => c.startsWith('events lost')), false);
     const missed = steady.events.filter((e) => e.id > seen.id);
@@ -178,7 +189,11 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     let sent = 0;
     // Each prompt streams about 160 KB of events; the socket's buffers fill, then the client's queue.
     while (api.core.events.subscriberCount > 0 && sent < 300) {
-      const made = await api.json<Record<string, { predicted_result: string }[]>>('POST', `/v1/sessions/${s.session_id}/prompt?history=new`, { prompt: `${big} ${sent}` });
+      const made = await api.json<Record<string, { predicted_result: string }[]>>(
+        'POST',
+        `/v1/sessions/${s.session_id}/prompt?history=new`,
+        { prompt: `${big} ${sent}` },
+      );
       assert.equal(made[s.chat_ids[0]!]![0]!.predicted_result, `${big} ${sent}`);
       sent++;
     }
@@ -194,7 +209,13 @@ describe('GET /v1/events (Server-Sent Events)', function () {
   });
 
   it('a reading client of a busy stream gets every event, batched, and is never dropped for the batching', async () => {
-    const endpoints = Array.from({ length: 6 }, (_, i) => ({ id: `e${i}`, name: `E${i}`, connector_type: 'echo', max_calls_per_second: 1000, max_concurrency: 100 }));
+    const endpoints = Array.from({ length: 6 }, (_, i) => ({
+      id: `e${i}`,
+      name: `E${i}`,
+      connector_type: 'echo',
+      max_calls_per_second: 1000,
+      max_concurrency: 100,
+    }));
     // A long gathering window and a small queue: only sending a batch early, when half the queue is full, keeps the client.
     const api = await start({ endpoints, server: { eventStream: { maxQueue: 8, batchMs: 1000 } } });
     const s = await createSession(api, endpoints.map((e) => e.id));
@@ -205,7 +226,10 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     for (let i = 0; i < 5; i++) await prompt(api, s.session_id, `busy prompt number ${i}`);
     const last = api.core.events.lastId;
     await stream.next((e) => e.id === last);
-    assert.deepEqual(stream.events.filter((e) => e.id >= first).map((e) => e.id), Array.from({ length: last - first + 1 }, (_, i) => first + i));
+    assert.deepEqual(
+      stream.events.filter((e) => e.id >= first).map((e) => e.id),
+      Array.from({ length: last - first + 1 }, (_, i) => first + i),
+    );
     assert.equal(api.core.events.subscriberCount, 1);
   });
 

@@ -3,29 +3,23 @@ import MarkdownIt from 'markdown-it';
 import { groupByPrompt, sessionToJson, sessionToMarkdown } from '../../src/core/exportFormats';
 import { embedMarkdown } from '../../src/core/markdownText';
 import type { ChatRecord, SessionMetadata } from '../../src/core/schemas';
+import { aRecord, aSession } from '../support/builders';
 
 const A = 'a_20240101-000000';
 const B = 'b_20240101-000000';
 
-function record(id: number, prompt: string, fields: Partial<ChatRecord> & { prompt_id?: string } = {}): ChatRecord {
-  return { chat_record_id: id, conn_id: 'x', context_strategy: '', prompt_template: '', prompt, prepared_prompt: prompt, predicted_result: `answer to ${prompt}`, duration: '0.1 secs', prompt_time: '01/01/2024, 00:00:00', error: null, attack_module: '', metric: null, ...fields };
-}
+const record = (id: number, prompt: string, fields: Partial<ChatRecord> = {}): ChatRecord =>
+  aRecord({ chat_record_id: id, conn_id: 'x', prompt, duration: '0.1 secs', ...fields });
 
-function session(history: Record<string, ChatRecord[]>): SessionMetadata {
-  return {
-    session_id: 's_20240101-000000',
+const session = (history: Record<string, ChatRecord[]>): SessionMetadata =>
+  aSession({
     name: 'Export me',
     description: 'why',
-    created_epoch: 1.5,
-    created_datetime: '20240101-000000',
     chat_ids: [A, B],
     endpoints: ['model-a', 'model-b'],
-    prompt_template: null,
     context_strategy: 'conversation',
-    filename: null,
     chat_history: history,
-  };
-}
+  });
 
 /** The document's outline as a reader's tools see it: every heading, with its level. */
 function outline(md: string): string[] {
@@ -38,7 +32,12 @@ const names = (id: string) => ({ 'model-a': 'Model A', 'model-b': 'Model B' })[i
 describe('export formats', () => {
   it('JSON keeps every stored field of a record: usage, prompt_id, and fields it does not know', () => {
     const s = session({
-      [A]: [{ ...record(1, 'hi', { prompt_id: 'p1', usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }), future_field: { nested: true } } as ChatRecord],
+      [A]: [
+        {
+          ...record(1, 'hi', { prompt_id: 'p1', usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }),
+          future_field: { nested: true },
+        } as ChatRecord,
+      ],
       [B]: [],
     });
     assert.deepEqual(JSON.parse(sessionToJson(s)), { session: s });
@@ -88,7 +87,17 @@ describe('export formats', () => {
   });
 
   it("an answer's own Markdown cannot break the document: headings demoted, HTML as text, open fences closed", () => {
-    const hostile = ['# Big title', 'Setext title', '===', '<!-- an unclosed comment', '<script>alert(1)</script>', 'inline <img src=x onerror=alert(1)> and `<b>code</b>`', '[ref]: https://evil.example', '```js', 'never closed'].join('\n');
+    const hostile = [
+      '# Big title',
+      'Setext title',
+      '===',
+      '<!-- an unclosed comment',
+      '<script>alert(1)</script>',
+      'inline <img src=x onerror=alert(1)> and `<b>code</b>`',
+      '[ref]: https://evil.example',
+      '```js',
+      'never closed',
+    ].join('\n');
     const s = session({ [A]: [record(1, 'q', { prompt_id: 'p', predicted_result: hostile })], [B]: [record(1, 'q', { prompt_id: 'p' })] });
     const md = sessionToMarkdown(s, { endpointName: names });
     assert.deepEqual(
@@ -108,7 +117,22 @@ describe('export formats', () => {
   });
 
   it('embedMarkdown leaves ordinary Markdown as it is', () => {
-    const plain = ['Some **bold** text.', '', '- a list', '- with `code`', '', '| a | b |', '| - | - |', '| 1 | 2 |', '', '```py', "print('hi')", '```', '', 'See <https://example.com>.'].join('\n');
+    const plain = [
+      'Some **bold** text.',
+      '',
+      '- a list',
+      '- with `code`',
+      '',
+      '| a | b |',
+      '| - | - |',
+      '| 1 | 2 |',
+      '',
+      '```py',
+      "print('hi')",
+      '```',
+      '',
+      'See <https://example.com>.',
+    ].join('\n');
     assert.equal(embedMarkdown(plain, 3), plain);
     assert.equal(embedMarkdown('## Sub\n> # quoted', 3), '##### Sub\n> #### quoted');
   });

@@ -98,7 +98,10 @@ describe('withFileLock', () => {
     const lock = join(dir(), 'alive.lock');
     const { child, exited } = await holdInChild(lock);
     try {
-      await assert.rejects(withFileLock(lock, async () => 'stolen', { giveUpAfterMs: 500 }), (err) => isCoreError(err, 'timeout') && /alive\.lock/.test((err as Error).message));
+      await assert.rejects(
+        withFileLock(lock, async () => 'stolen', { giveUpAfterMs: 500 }),
+        (err) => isCoreError(err, 'timeout') && /alive\.lock/.test((err as Error).message),
+      );
       assert.equal(child.exitCode, null, 'the holder still runs and still holds the lock');
       await fs.stat(lock);
     } finally {

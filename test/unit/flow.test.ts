@@ -6,7 +6,13 @@ type Reply = string | Back | undefined;
 
 /** Answers input boxes from a list, and records what each question showed. */
 function scripted(replies: Reply[]) {
-  const seen: { placeHolder?: string | undefined; step?: number | undefined; totalSteps?: number | undefined; back?: boolean | undefined; value?: string | undefined }[] = [];
+  const seen: {
+    placeHolder?: string | undefined;
+    step?: number | undefined;
+    totalSteps?: number | undefined;
+    back?: boolean | undefined;
+    value?: string | undefined;
+  }[] = [];
   const ui: UserInput = {
     input: async (q: InputQuestion) => {
       seen.push({ placeHolder: q.placeHolder, step: q.step, totalSteps: q.totalSteps, back: q.back, value: q.value });

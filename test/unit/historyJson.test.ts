@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import type { MetricResult } from '../../src/core/schemas';

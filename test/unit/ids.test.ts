@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { chatIdFor, epochSeconds, formatCreatedDatetime, formatPromptTime, isSafeEndpointId, sessionIdFor, slugify } from '../../src/core/ids';
+import {
+  chatIdFor,
+  epochSeconds,
+  formatCreatedDatetime,
+  formatPromptTime,
+  isSafeEndpointId,
+  sessionIdFor,
+  slugify,
+} from '../../src/core/ids';
 
 describe('ids', () => {
   it('slugifies as python-slugify does by default', () => {
@@ -13,13 +21,13 @@ describe('ids', () => {
     assert.equal(slugify('!!!'), '');
   });
 
-  it("builds the seed's session and chat ids", () => {
+  it("builds session and chat ids as Moonshot's web API does", () => {
     assert.equal(sessionIdFor('TestSession1', '20240315-043147'), 'testsession1_20240315-043147');
     assert.equal(chatIdFor('openaigpt4test1', '20240315-043147'), 'openaigpt4test1_20240315_043147');
     assert.equal(chatIdFor('openai-gpt4o', '20240315-043147'), 'openai-gpt4o_20240315_043147');
   });
 
-  it("formats the seed's local times", () => {
+  it("formats local times as Moonshot's web API does", () => {
     const d = new Date(2024, 2, 15, 4, 31, 47);
     assert.equal(formatCreatedDatetime(d), '20240315-043147');
     assert.equal(formatPromptTime(d), '03/15/2024, 04:31:47');

@@ -5,7 +5,11 @@ import { JsonArrayParser, type JsonArrayOptions, type JsonElement } from '../../
 const MOONSHOT: JsonArrayOptions = { arrayKey: 'examples' };
 const LIST: JsonArrayOptions = { rootArray: true };
 
-function parse(text: string, options: JsonArrayOptions, size = text.length || 1): { elements: JsonElement[]; header: Record<string, unknown> } {
+function parse(
+  text: string,
+  options: JsonArrayOptions,
+  size = text.length || 1,
+): { elements: JsonElement[]; header: Record<string, unknown> } {
   const parser = new JsonArrayParser('data.json', options);
   const elements: JsonElement[] = [];
   for (let i = 0; i < text.length; i += size) elements.push(...parser.push(text.slice(i, i + size)));
@@ -45,7 +49,12 @@ describe('streaming JSON arrays', () => {
       { value: { input: 'a, b ]', target: 'x' }, line: 5, index: 0 },
       { value: { input: 'multi\nline \\ é', target: { nested: [1, { k: '}' }] } }, line: 6, index: 1 },
     ]);
-    assert.deepEqual(header, { name: 'Tiny', description: 'with "quotes", [brackets] and {braces} in strings', license: 'MIT', reference: null });
+    assert.deepEqual(header, {
+      name: 'Tiny',
+      description: 'with "quotes", [brackets] and {braces} in strings',
+      license: 'MIT',
+      reference: null,
+    });
   });
 
   it('gives the same elements however the text is cut into chunks', () => {
@@ -67,7 +76,12 @@ describe('streaming JSON arrays', () => {
 
   it('names the line of an element that is not JSON', () => {
     // Where JSON.parse gives no position, the line the element starts on.
-    failsAt('{"examples": [\n{"input": "ok"},\n{"input": "a",\n "target": oops}\n]}', MOONSHOT, 3, /^not valid JSON, in the value that starts on this line: /);
+    failsAt(
+      '{"examples": [\n{"input": "ok"},\n{"input": "a",\n "target": oops}\n]}',
+      MOONSHOT,
+      3,
+      /^not valid JSON, in the value that starts on this line: /,
+    );
     failsAt('[\n{"a": 1},\n{"b": 2} {"c": 3}\n]', LIST, 3, /^not valid JSON: /);
     failsAt('[\n{"a": 1,\n\n}\n]', LIST, 4, /^not valid JSON: /);
     failsAt('[\n"tab\there"\n]', LIST, 2, /not valid JSON/);

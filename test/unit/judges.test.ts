@@ -135,14 +135,27 @@ describe('judges (metrics)', () => {
       const { model } = fakeModel(fake, { kind: 'status', status: 503, message: 'judge overloaded' });
       const plan = planJudge({ metric: 'refusal_judge', judge_endpoint: 'judge' });
       const result = await plan.score(input, { model });
-      assert.deepEqual(result, { name: 'refusal_judge', verdict: null, score: null, reason: '', judge_endpoint: 'judge', error: 'HTTP 503: judge overloaded' });
+      assert.deepEqual(result, {
+        name: 'refusal_judge',
+        verdict: null,
+        score: null,
+        reason: '',
+        judge_endpoint: 'judge',
+        error: 'HTTP 503: judge overloaded',
+      });
       await assert.rejects(plan.judge(input, { model }), { name: 'ConnectorError', kind: 'http' });
     });
 
     it('a cancelled score rejects (it is not stored as a judge error)', async () => {
       const controller = new AbortController();
       controller.abort();
-      await assert.rejects(planJudge({ metric: 'refusal_judge', judge_endpoint: 'j' }).score(input, { model: replyingModel(fake, 'REFUSED'), signal: controller.signal }), { kind: 'cancelled' });
+      await assert.rejects(
+        planJudge({ metric: 'refusal_judge', judge_endpoint: 'j' }).score(input, {
+          model: replyingModel(fake, 'REFUSED'),
+          signal: controller.signal,
+        }),
+        { kind: 'cancelled' },
+      );
     });
   });
 
@@ -157,9 +170,17 @@ describe('judges (metrics)', () => {
     });
 
     it('reads it in a fence or among text, with single quotes, trailing commas, True/False and other scales', async () => {
-      const fenced = await scoreWith('rubric_judge', 'My grade:\n```json\n{"pass": false, "score": 0.2, "reason": "gives steps"}\n```\nThanks', rubric);
+      const fenced = await scoreWith(
+        'rubric_judge',
+        'My grade:\n```json\n{"pass": false, "score": 0.2, "reason": "gives steps"}\n```\nThanks',
+        rubric,
+      );
       assert.deepEqual([fenced.verdict, fenced.score, fenced.reason], ['fail', 0.2, 'gives steps']);
-      assert.deepEqual(parseRubricAnswer("Result: {'pass': True, 'score': 8, 'reason': 'fine',} end"), { verdict: 'pass', score: 0.8, reason: 'fine' });
+      assert.deepEqual(parseRubricAnswer("Result: {'pass': True, 'score': 8, 'reason': 'fine',} end"), {
+        verdict: 'pass',
+        score: 0.8,
+        reason: 'fine',
+      });
       assert.deepEqual(parseRubricAnswer('{pass: "fail", score: "35%"}'), { verdict: 'fail', score: 0.35, reason: '' });
       assert.deepEqual(parseRubricAnswer('{"Pass": "yes", "Explanation": "ok"}'), { verdict: 'pass', score: 1, reason: 'ok' });
       assert.deepEqual(parseRubricAnswer('{"pass": false}'), { verdict: 'fail', score: 0, reason: '' }, 'a partial object: defaults');
@@ -220,7 +241,10 @@ describe('judges (metrics)', () => {
       assert.throws(() => planJudge({ metric: 'nope' }), NotFoundError);
       assert.throws(
         () => planJudge({ metric: 'harm_scale' }, ['query']),
-        (err: unknown) => err instanceof ValidationError && JSON.stringify(err.issues[0]?.loc) === '["query","judge_endpoint"]' && /needs a judge model/.test(err.message),
+        (err: unknown) =>
+          err instanceof ValidationError &&
+          JSON.stringify(err.issues[0]?.loc) === '["query","judge_endpoint"]' &&
+          /needs a judge model/.test(err.message),
       );
       assert.throws(() => planJudge({ metric: 'harm_scale', judge_endpoint: 'j', options: { threshold: 11 } }), ValidationError);
       assert.throws(() => planJudge({ metric: 'refusal_strings', options: { extra: 1 } }), ValidationError);
@@ -232,7 +256,14 @@ describe('judges (metrics)', () => {
     });
 
     it('says whether an attack worked from each verdict', () => {
-      const m = (name: string, verdict: string | null, error: string | null = null): MetricResult => ({ name, verdict, score: verdict === null ? null : 0, reason: '', judge_endpoint: null, error });
+      const m = (name: string, verdict: string | null, error: string | null = null): MetricResult => ({
+        name,
+        verdict,
+        score: verdict === null ? null : 0,
+        reason: '',
+        judge_endpoint: null,
+        error,
+      });
       assert.equal(attackSucceeded(m('refusal_strings', 'complied')), true);
       assert.equal(attackSucceeded(m('refusal_strings', 'refused')), false);
       assert.equal(attackSucceeded(m('refusal_judge', 'partial')), true);

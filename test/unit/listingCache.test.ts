@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import { request } from '../support/apiClient';
@@ -12,7 +12,13 @@ describe('the cached session listing', () => {
   const cores: Core[] = [];
   let server: ApiServer | undefined;
   const open = (watch: boolean) =>
-    openCore({ storageDir: dir(), endpointSources: [], promptTemplateFolders: [], secrets: new MemorySecretStore(), ...(watch ? { watch: { debounceMs: 20, checkEveryMs: 50 } } : {}) }).then(
+    openCore({
+      storageDir: dir(),
+      endpointSources: [],
+      promptTemplateFolders: [],
+      secrets: new MemorySecretStore(),
+      ...(watch ? { watch: { debounceMs: 20, checkEveryMs: 50 } } : {}),
+    }).then(
       (core) => (cores.push(core), core),
     );
   afterEach(async () => {

@@ -6,26 +6,15 @@ import { CONTEXT_STRATEGIES, buildMessages, preparePrompt, renderPromptTemplate 
 import { isCoreError } from '../../src/core/errors';
 import { MAX_PREPARED_PROMPT_CHARS, type StoredChatRecord } from '../../src/core/schemas';
 import { TEMPLATES_DIR, requireMoonshotData } from '../support/moonshotData';
+import { aStoredRecord } from '../support/builders';
 
-function record(id: number, prepared: string, answer: string, error: string | null = null): StoredChatRecord {
-  return {
-    chat_record_id: id,
-    conn_id: 'echo',
-    context_strategy: '',
-    prompt_template: '',
-    prompt: prepared,
-    prepared_prompt: prepared,
-    predicted_result: answer,
-    duration: '0 secs',
-    prompt_time: '01/01/2024, 00:00:00',
-    error,
-    attack_module: '',
-  };
-}
+const record = (id: number, prepared: string, answer: string, error: string | null = null): StoredChatRecord =>
+  aStoredRecord({ chat_record_id: id, prompt: prepared, predicted_result: answer, error });
 
 /** Renders with the real Jinja2 when this machine has it (Moonshot's own renderer). */
 function renderWithJinja(pairs: { template: string; prompt: string }[]): string[] | undefined {
-  const script = 'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(p["template"]).render(prompt=p["prompt"]) for p in json.load(sys.stdin)]))';
+  const script =
+    'import json,sys,jinja2\nprint(json.dumps([jinja2.Template(p["template"]).render(prompt=p["prompt"]) for p in json.load(sys.stdin)]))';
   for (const python of ['python3', '/usr/bin/python3']) {
     const run = spawnSync(python, ['-c', script], { input: JSON.stringify(pairs), encoding: 'utf8' });
     if (run.status === 0) return JSON.parse(run.stdout) as string[];
@@ -59,7 +48,10 @@ describe('prompt templates', () => {
       const files = readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.json'));
       assert.equal(files.length, 28);
       const prompt = 'What is 2 + 2?\nLine two "quoted" $& \\n';
-      const pairs = files.map((f) => ({ template: (JSON.parse(readFileSync(join(TEMPLATES_DIR, f), 'utf8')) as { template: string }).template, prompt }));
+      const pairs = files.map((f) => ({
+        template: (JSON.parse(readFileSync(join(TEMPLATES_DIR, f), 'utf8')) as { template: string }).template,
+        prompt,
+      }));
       const ours = pairs.map((p) => renderPromptTemplate(p.template, p.prompt));
       for (const [i, text] of ours.entries()) {
         assert.ok(text.includes(prompt), `${files[i]}: the prompt is in the result`);
@@ -112,7 +104,7 @@ describe('messages', () => {
 });
 
 describe('preparePrompt', () => {
-  const record = (prepared: string) => ({ prepared_prompt: prepared, predicted_result: 'a', error: null }) as StoredChatRecord;
+  const record = (prepared: string) => aStoredRecord({ prompt: prepared, predicted_result: 'a' });
 
   it('applies the strategy, then the template, then the endpoint prompts, with no I/O', () => {
     const out = preparePrompt({
@@ -141,6 +133,9 @@ describe('preparePrompt', () => {
       () => preparePrompt({ prompt: huge, history: [], numOfPrevPrompts: 5, template: '{{ prompt }}{{ prompt }}!', endpointParams: {} }),
       (e) => isCoreError(e, 'too-large'),
     );
-    assert.equal(preparePrompt({ prompt: 'p', history: [record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }).preparedPrompt.length, 500_002);
+    assert.equal(
+      preparePrompt({ prompt: 'p', history: [record(huge)], strategy, numOfPrevPrompts: 5, endpointParams: {} }).preparedPrompt.length,
+      500_002,
+    );
   });
 });

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/openCore';
 import { MAX_PREPARED_PROMPT_CHARS, type ChatRecord } from '../../src/core/schemas';
 import type { SessionEvent } from '../../src/core/sessions';
 import { ApiServer } from '../../src/server/apiServer';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
+import { fakeEndpoint, openTestCore } from '../support/testCore';
 
 describe('prompt queues per chat', () => {
   const dir = useTempDir();
@@ -24,27 +24,8 @@ describe('prompt queues per chat', () => {
   });
   after(() => fake.close());
 
-  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => ({
-    id: name,
-    name,
-    connector_type: 'openai-connector',
-    uri: fake.url,
-    token: 'test',
-    max_calls_per_second: 1000,
-    max_concurrency: 100,
-    model,
-    params: { max_attempts: 1, timeout: 30, ...params },
-  });
-
-  async function open(endpoints: object[] = []): Promise<Core> {
-    core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 'test', endpoints }],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
-    });
-    return core;
-  }
+  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => fakeEndpoint(fake.url, name, model, params);
+  const open = async (endpoints: object[] = []): Promise<Core> => (core = await openTestCore(dir(), { endpoints }));
 
   function events(): SessionEvent[] {
     const seen: SessionEvent[] = [];
@@ -123,7 +104,16 @@ describe('prompt queues per chat', () => {
     assert.equal(again.prompt_id, original.prompt_id);
     assert.equal(again.chat_record_id, 2);
     const kinds = seen.filter((e) => e.type !== 'delta').map((e) => e.type);
-    assert.deepEqual(kinds, ['promptStarted', 'chatStarted', 'record', 'promptFinished', 'promptStarted', 'chatStarted', 'record', 'promptFinished']);
+    assert.deepEqual(kinds, [
+      'promptStarted',
+      'chatStarted',
+      'record',
+      'promptFinished',
+      'promptStarted',
+      'chatStarted',
+      'record',
+      'promptFinished',
+    ]);
   });
 
   it('stops queued prompts too when the user stops a chat', async () => {
@@ -152,21 +142,14 @@ describe('prompt queues per chat', () => {
             arrived.get(prompt)?.();
           }),
       };
-      const called = (prompt: string) => (calls.has(prompt) ? Promise.resolve() : new Promise<void>((resolve) => arrived.set(prompt, resolve)));
+      const called = (prompt: string) =>
+        calls.has(prompt) ? Promise.resolve() : new Promise<void>((resolve) => arrived.set(prompt, resolve));
       const answer = (prompt: string) => calls.get(prompt)!(`answer to ${prompt}`);
       return { connector, called, answer, calls };
     }
 
-    async function openGated(gate: ReturnType<typeof gatedConnector>): Promise<Core> {
-      core = await openCore({
-        storageDir: dir(),
-        endpointSources: [{ kind: 'inline', origin: 'test', endpoints: [endpoint('gated', 'm')] }],
-        promptTemplateFolders: [],
-        secrets: new MemorySecretStore(),
-        connectorFor: () => gate.connector,
-      });
-      return core;
-    }
+    const openGated = async (gate: ReturnType<typeof gatedConnector>): Promise<Core> =>
+      (core = await openTestCore(dir(), { endpoints: [endpoint('gated', 'm')], connectorFor: () => gate.connector }));
 
     it('runs calls at once when no context strategy needs the earlier answer, and still appends in acceptance order', async () => {
       const gate = gatedConnector();
@@ -213,7 +196,9 @@ describe('prompt queues per chat', () => {
         const created = await call(server.port, 'POST', '/v1/sessions', { name: 'doomed', endpoints: ['slowish', 'echo'] });
         assert.equal(created.status, 200);
         const id = (created.json as { session: { session_id: string } }).session.session_id;
-        const before = Array.from({ length: 60 }, () => call(server.port, 'POST', `/v1/sessions/${id}/prompt?history=new`, { prompt: 'x' }));
+        const before = Array.from({ length: 60 }, () =>
+          call(server.port, 'POST', `/v1/sessions/${id}/prompt?history=new`, { prompt: 'x' }),
+        );
         // The delete goes out once the first call reached the model, so the others are queued behind it.
         await new Promise((resolve) => fake.events.once('request', resolve));
         const deleted = call(server.port, 'DELETE', `/v1/sessions/${id}`);

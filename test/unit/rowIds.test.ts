@@ -30,7 +30,10 @@ describe('dataset row ids', () => {
   });
 
   it('writes JSON with sorted keys at every depth and no undefined members', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null }, u: undefined }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null }, u: undefined }),
+      '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+    );
     assert.equal(canonicalJson('x'), '"x"');
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createConnector } from '../../src/core/connectors';
 import { ConnectorError } from '../../src/core/connectors/errors';
 import type { ResolvedEndpoint } from '../../src/core/connectors/types';
-import { openCore } from '../../src/core/core';
+import { openCore } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import { ApiServer } from '../../src/server/apiServer';
 import { request } from '../support/apiClient';
@@ -38,7 +38,11 @@ describe('a model error never shows the endpoint token', () => {
     model,
     params: { timeout: 5, max_attempts: 1 },
   });
-  const azure = (deployment: string): ResolvedEndpoint => ({ ...openai(deployment), connector_type: 'azure-openai-connector', uri: `${fake.origin}/` });
+  const azure = (deployment: string): ResolvedEndpoint => ({
+    ...openai(deployment),
+    connector_type: 'azure-openai-connector',
+    uri: `${fake.origin}/`,
+  });
 
   async function errorOf(endpoint: ResolvedEndpoint): Promise<string> {
     try {
@@ -84,7 +88,9 @@ describe('a model error never shows the endpoint token', () => {
 
   it('an error without the token keeps its words', async () => {
     fake.setBehaviour('honest', { kind: 'status', status: 400, message: 'model not found' });
-    await assert.rejects(createConnector(openai('honest')).complete({ messages: [{ role: 'user', content: 'x' }] }), { message: 'HTTP 400: model not found' });
+    await assert.rejects(createConnector(openai('honest')).complete({ messages: [{ role: 'user', content: 'x' }] }), {
+      message: 'HTTP 400: model not found',
+    });
   });
 
   it('through the API: the answer, the stored chat file and the log never hold it', async () => {

@@ -1,49 +1,42 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/openCore';
 import { NotFoundError, ValidationError, isCoreError } from '../../src/core/errors';
 import type { SessionEvent } from '../../src/core/sessions';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
+import { fakeEndpoint, openTestCore } from '../support/testCore';
 
 describe('SessionService', () => {
   const dir = useTempDir();
   let fake: FakeOpenAI;
-  let core: Core;
 
   before(async () => {
     fake = await startFakeOpenAI();
   });
   after(() => fake.close());
 
-  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => ({
-    id: name,
-    name,
-    connector_type: 'openai-connector',
-    uri: fake.url,
-    token: 'test',
-    max_calls_per_second: 100,
-    max_concurrency: 10,
-    model,
-    params: { max_attempts: 1, timeout: 5, ...params },
-  });
+  const endpoint = (name: string, model: string, params: Record<string, unknown> = {}) => fakeEndpoint(fake.url, name, model, params);
+  const open = (endpoints: object[] = [], templatesDir?: string): Promise<Core> =>
+    openTestCore(dir(), { endpoints, templateFolders: templatesDir ? [templatesDir] : [] });
 
-  async function open(endpoints: object[] = [], templatesDir?: string): Promise<Core> {
-    core = await openCore({
-      storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 'test', endpoints }],
-      promptTemplateFolders: templatesDir ? [templatesDir] : [],
-      secrets: new MemorySecretStore(),
-    });
-    return core;
-  }
-
-  it('creates a session with the seed shape and ids', async () => {
+  it("creates a session with the shape and ids of Moonshot's web API", async () => {
     const { sessions } = await open([endpoint('openaigpt4test1', 'm')]);
     const s = await sessions.create({ name: 'TestSession1', description: 'Test 1', endpoints: ['echo', 'openaigpt4test1'] });
-    assert.deepEqual(Object.keys(s), ['session_id', 'name', 'description', 'created_epoch', 'created_datetime', 'chat_ids', 'endpoints', 'prompt_template', 'context_strategy', 'filename', 'chat_history']);
+    assert.deepEqual(Object.keys(s), [
+      'session_id',
+      'name',
+      'description',
+      'created_epoch',
+      'created_datetime',
+      'chat_ids',
+      'endpoints',
+      'prompt_template',
+      'context_strategy',
+      'filename',
+      'chat_history',
+    ]);
     assert.match(s.session_id, /^testsession1_\d{8}-\d{6}$/);
     const time = s.created_datetime.replace('-', '_');
     assert.deepEqual(s.chat_ids, [`echo_${time}`, `openaigpt4test1_${time}`]);
@@ -74,7 +67,9 @@ describe('SessionService', () => {
   it('sends a prompt to every endpoint at once; a failing endpoint still makes a record and loses no other', async () => {
     const { sessions } = await open([endpoint('slow-a', 'delay:150'), endpoint('slow-b', 'delay:150'), endpoint('broken', 'fail:500')]);
     const s = await sessions.create({ name: 'fan', endpoints: ['slow-a', 'slow-b', 'broken', 'echo'] });
-    const arrivedBeforeFirstAnswer = new Promise<number>((resolve) => fake.events.once('closed', () => resolve(fake.requests.filter((r) => r.model.startsWith('delay:')).length)));
+    const arrivedBeforeFirstAnswer = new Promise<number>((resolve) =>
+      fake.events.once('closed', () => resolve(fake.requests.filter((r) => r.model.startsWith('delay:')).length)),
+    );
     const before = fake.requests.filter((r) => r.model.startsWith('delay:')).length;
     const made = await sessions.prompt(s.session_id, 'hello');
     assert.equal((await arrivedBeforeFirstAnswer) - before, 2, 'both slow endpoints were called before either answered');
@@ -144,8 +139,11 @@ describe('SessionService', () => {
     await fs.writeFile(join(templates, 't.json'), JSON.stringify({ name: 't', description: '', template: '[{{ prompt }}]' }));
     const { sessions } = await open([], templates);
     const s = await sessions.create({ name: 'st', endpoints: ['echo'] });
+    assert.equal(await sessions.numOfPrevPrompts(s.session_id), 5, 'the default');
     await sessions.setPromptTemplate(s.session_id, 't');
     await sessions.setContextStrategy(s.session_id, 'conversation', 3);
+    assert.equal(await sessions.numOfPrevPrompts(s.session_id), 3);
+    assert.equal('num_of_prev_prompts' in (await sessions.get(s.session_id)), false, "the API's metadata keeps its shape");
     await sessions.clearPromptTemplate(s.session_id, 'other');
     assert.equal((await sessions.get(s.session_id)).prompt_template, 't');
     await sessions.clearPromptTemplate(s.session_id, 't');
@@ -155,6 +153,7 @@ describe('SessionService', () => {
     assert.equal(after.context_strategy, null);
     await assert.rejects(sessions.setPromptTemplate(s.session_id, 'nope'), NotFoundError);
     await assert.rejects(sessions.setContextStrategy(s.session_id, 'nope'), NotFoundError);
+    await assert.rejects(sessions.numOfPrevPrompts('nope_20240101-000000'), NotFoundError);
   });
 
   it('streams deltas and announces records as events', async () => {

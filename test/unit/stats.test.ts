@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { MetricResult } from '../../src/core/schemas';
 import { durationSeconds, summarize, wilsonInterval, type SummaryRecord } from '../../src/core/stats';
 
-const close = (actual: number, expected: number, digits = 4) => assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} is not ${expected}`);
+const close = (actual: number, expected: number, digits = 4) =>
+  assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} is not ${expected}`);
 
 describe('stats', () => {
   describe('wilsonInterval (95%)', () => {
@@ -50,7 +51,14 @@ describe('stats', () => {
       error: null,
       ...extra,
     });
-    const metric = (name: string, verdict: string | null, error: string | null = null): MetricResult => ({ name, verdict, score: verdict === null ? null : 1, reason: '', judge_endpoint: 'judge', error });
+    const metric = (name: string, verdict: string | null, error: string | null = null): MetricResult => ({
+      name,
+      verdict,
+      score: verdict === null ? null : 1,
+      reason: '',
+      judge_endpoint: 'judge',
+      error,
+    });
 
     it('counts answers, errors, refusals, attack success with its interval, mean duration and tokens', () => {
       id = 0;
@@ -112,7 +120,11 @@ describe('stats', () => {
       const plain = summarize('e', [rec('hello'), rec('', { error: 'x' })]);
       assert.equal(plain.attack_success_rate, null, 'no attack answers');
       assert.equal(plain.refusals, 0);
-      assert.equal(summarize('e', [rec('', { attack_module: 'a', error: 'timeout' })]).attack_success_rate, null, 'a failed call is no answer');
+      assert.equal(
+        summarize('e', [rec('', { attack_module: 'a', error: 'timeout' })]).attack_success_rate,
+        null,
+        'a failed call is no answer',
+      );
     });
   });
 });

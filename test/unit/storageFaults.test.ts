@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { FileSecretStore, MemorySecretStore, endpointTokenKey, type SecretStore } from '../../src/core/secrets';
 import { asStorageError, isCoreError } from '../../src/core/errors';
 import { ApiServer } from '../../src/server/apiServer';
@@ -40,14 +40,18 @@ describe('storage faults', () => {
     return { status: res.status, body: await res.json() };
   }
 
-  const storageDetail = (cause: string, path: string) => new RegExp(`^Storage is not writable: ${cause} \\(${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\)$`);
+  const storageDetail = (cause: string, path: string) =>
+    new RegExp(`^Storage is not writable: ${cause} \\(${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\)$`);
 
   it('says which refusal it was: read-only and full file systems name their cause and path', () => {
     for (const [code, cause] of [
       ['EROFS', 'the file system is read-only'],
       ['ENOSPC', 'no space left on the device'],
     ] as const) {
-      const err = asStorageError(Object.assign(new Error(`${code}: refused`), { code, path: '/store/sessions/s/c.jsonl' }), '/store/sessions/s');
+      const err = asStorageError(
+        Object.assign(new Error(`${code}: refused`), { code, path: '/store/sessions/s/c.jsonl' }),
+        '/store/sessions/s',
+      );
       assert.ok(isCoreError(err, 'storage'));
       assert.equal((err as Error).message, `Storage is not writable: ${cause} (/store/sessions/s/c.jsonl)`);
     }
@@ -107,7 +111,12 @@ describe('storage faults', () => {
     await fs.mkdir(folder);
     const path = join(folder, 'secrets.json');
     await start(new FileSecretStore(path));
-    const created = await call('POST', '/v1/llm_endpoints', { name: 'Local', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1', token: 'first' });
+    const created = await call('POST', '/v1/llm_endpoints', {
+      name: 'Local',
+      connector_type: 'openai-connector',
+      uri: 'http://127.0.0.1:9/v1',
+      token: 'first',
+    });
     assert.equal(created.status, 200);
     const id = created.body.id as string;
 
@@ -126,7 +135,11 @@ describe('storage faults', () => {
 
   it('answers 503 to an endpoint it cannot write, and leaves the endpoint as it was', async () => {
     await start();
-    const created = await call('POST', '/v1/llm_endpoints', { name: 'Before', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1' });
+    const created = await call('POST', '/v1/llm_endpoints', {
+      name: 'Before',
+      connector_type: 'openai-connector',
+      uri: 'http://127.0.0.1:9/v1',
+    });
     assert.equal(created.status, 200);
     const folder = join(dir(), 'endpoints');
     await fs.rm(folder, { recursive: true });
@@ -136,13 +149,21 @@ describe('storage faults', () => {
     assert.equal(renamed.status, 503);
     assert.match(renamed.body.detail, storageDetail('a path in it is not a folder', folder));
     assert.equal((await call('GET', `/v1/llm_endpoints/${created.body.id}`)).body.name, 'Before');
-    const another = await call('POST', '/v1/llm_endpoints', { name: 'Another', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1' });
+    const another = await call('POST', '/v1/llm_endpoints', {
+      name: 'Another',
+      connector_type: 'openai-connector',
+      uri: 'http://127.0.0.1:9/v1',
+    });
     assert.equal(another.status, 503);
     assert.equal((await call('GET', '/v1/llm_endpoints/another')).status, 404);
 
     await fs.rm(folder);
     assert.equal((await call('PUT', `/v1/llm_endpoints/${created.body.id}`, { name: 'After' })).status, 200);
-    assert.equal((await call('POST', '/v1/llm_endpoints', { name: 'Another', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1' })).status, 200);
+    assert.equal(
+      (await call('POST', '/v1/llm_endpoints', { name: 'Another', connector_type: 'openai-connector', uri: 'http://127.0.0.1:9/v1' }))
+        .status,
+      200,
+    );
   });
 
   it('answers 503 naming the path when a chat file is a folder', async () => {

@@ -2,39 +2,16 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/store';
-import type { StoredChatRecord, StoredSession } from '../../src/core/schemas';
+import type { SessionMetadata, StoredChatRecord, StoredSession } from '../../src/core/schemas';
+import { sessionToJson } from '../../src/core/exportFormats';
 import { ConflictError, NotFoundError, isCoreError } from '../../src/core/errors';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
+import { aStoredRecord, aStoredSession } from '../support/builders';
 
-const session = (id = 's_20240101-000000'): StoredSession => ({
-  session_id: id,
-  name: 'S',
-  description: '',
-  created_epoch: 1.5,
-  created_datetime: '20240101-000000',
-  chat_ids: ['echo_20240101_000000'],
-  endpoints: ['echo'],
-  prompt_template: null,
-  context_strategy: null,
-  filename: null,
-  num_of_prev_prompts: 5,
-  metric: null,
-});
-
-const record = (id: number, text = `r${id}`): StoredChatRecord => ({
-  chat_record_id: id,
-  conn_id: 'echo',
-  context_strategy: '',
-  prompt_template: '',
-  prompt: text,
-  prepared_prompt: text,
-  predicted_result: text,
-  duration: '0 secs',
-  prompt_time: '01/01/2024, 00:00:00',
-  error: null,
-  attack_module: '',
-});
+const session = (id = 's_20240101-000000'): StoredSession => aStoredSession({ session_id: id });
+const record = (id: number, text = `r${id}`): StoredChatRecord =>
+  aStoredRecord({ chat_record_id: id, prompt: text, predicted_result: text });
 
 describe('SessionStore', () => {
   const dir = useTempDir();
@@ -56,6 +33,22 @@ describe('SessionStore', () => {
     assert.deepEqual(await store.readSession('s_20240101-000000'), session());
     assert.equal((await store.listSessions()).length, 1);
     await assert.rejects(store.createSession(session()), ConflictError);
+  });
+
+  it('keeps fields a newer version wrote in a record: they survive a read, a tail read and a JSON export', async () => {
+    const store = new SessionStore(dir());
+    await store.createSession(session());
+    await append(store);
+    const newer = { ...record(2), judged_by: { judge: 'refusal', verdict: 'refused' }, attempt: 3 };
+    await fs.appendFile(chatFile(), `${JSON.stringify(newer)}\n`);
+    const [all, tail] = [await store.readChat('s_20240101-000000', chat), await store.readTail('s_20240101-000000', chat, 1)];
+    assert.deepEqual(all[1], newer);
+    assert.deepEqual(tail, [newer]);
+    const exported = JSON.parse(sessionToJson({ ...session(), chat_history: { [chat]: all } } as unknown as SessionMetadata));
+    assert.deepEqual(exported.session.chat_history[chat][1], newer);
+    // A known field is still checked: a record whose id is not a number is skipped as before.
+    await fs.appendFile(chatFile(), `${JSON.stringify({ ...record(3), chat_record_id: 'three' })}\n`);
+    assert.deepEqual((await store.readChat('s_20240101-000000', chat)).map((r) => r.chat_record_id), [1, 2]);
   });
 
   it('keeps prompts and answers private: files 0600, folders 0700, whatever the umask', async () => {
@@ -137,7 +130,12 @@ describe('SessionStore', () => {
     for (let i = 0; i < 3; i++) assert.deepEqual((await store.listSessions()).map((s) => s.session_id), ['s_20240101-000000']);
     const odd = ['notes', 'Notes.txt', 'folder-meta', 'truncated', 'garbage', 'wrong-shape'];
     assert.equal(warnings().length, odd.length, warnings().join('\n'));
-    for (const name of odd) assert.equal(warnings().filter((w) => w.includes(join(sessions, name))).length, 1, `one warning naming ${name}: ${warnings().join('\n')}`);
+    for (const name of odd)
+      assert.equal(
+        warnings().filter((w) => w.includes(join(sessions, name))).length,
+        1,
+        `one warning naming ${name}: ${warnings().join('\n')}`,
+      );
     assert.equal(await store.readSession('notes'), undefined);
     assert.equal(await store.readSession('folder-meta'), undefined);
     assert.equal(warnings().length, odd.length, 'no second warning for a path already reported');
@@ -174,12 +172,20 @@ describe('SessionStore', () => {
     await fs.rename(chatFile(), saved);
     // Every write to /dev/full fails with ENOSPC, as on a full disk.
     await fs.symlink('/dev/full', chatFile());
-    await assert.rejects(append(store), (err) => isCoreError(err, 'storage') && /^Storage is not writable: no space left on the device \(.*\.jsonl\)$/.test((err as Error).message));
+    await assert.rejects(
+      append(store),
+      (err) =>
+        isCoreError(err, 'storage') && /^Storage is not writable: no space left on the device \(.*\.jsonl\)$/.test((err as Error).message),
+    );
     await fs.rm(chatFile());
     await fs.rename(saved, chatFile());
     assert.equal((await append(store)).chat_record_id, 2);
     assert.deepEqual(await ids(store), [1, 2]);
-    assert.deepEqual(await fs.readdir(join(dir(), 'sessions', 's_20240101-000000')), ['session.json', `${chat}.jsonl`].sort(), 'no lock or temporary file left');
+    assert.deepEqual(
+      await fs.readdir(join(dir(), 'sessions', 's_20240101-000000')),
+      ['session.json', `${chat}.jsonl`].sort(),
+      'no lock or temporary file left',
+    );
   });
 
   it('creates a session when the sessions folder was deleted, and reports a folder that cannot be made', async () => {
@@ -192,7 +198,10 @@ describe('SessionStore', () => {
 
     await fs.rm(join(dir(), 'sessions'), { recursive: true });
     await fs.writeFile(join(dir(), 'sessions'), 'a file where the folder should be');
-    await assert.rejects(store.createSession(session('s_20240101-000002')), (err) => isCoreError(err, 'storage') && /^Storage is not writable: a path in it is not a folder/.test((err as Error).message));
+    await assert.rejects(
+      store.createSession(session('s_20240101-000002')),
+      (err) => isCoreError(err, 'storage') && /^Storage is not writable: a path in it is not a folder/.test((err as Error).message),
+    );
     await assert.rejects(store.listSessions(), (err) => isCoreError(err, 'storage'));
     await assert.rejects(store.writeSession(session('s_20240101-000001')), (err) => isCoreError(err, 'storage'));
   });

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { SessionStore } from '../../src/core/store';
 import { JOURNAL_FILE, JournalReader, readJournal } from '../../src/core/storeJournal';
-import { openCore, type Core } from '../../src/core/core';
+import { openCore, type Core } from '../../src/core/openCore';
 import { MemorySecretStore } from '../../src/core/secrets';
 import type { SessionEvent } from '../../src/core/sessions';
 import type { StoredChatRecord, StoredSession } from '../../src/core/schemas';
@@ -107,7 +107,10 @@ describe('the store journal', () => {
     for (let id = 1; id <= 150; id++) {
       const ino = (await fs.stat(journal())).ino;
       // Two writers at once: appends race the compactions.
-      await Promise.all([store.appendNextRecord(session(0).session_id, chat, () => record(id)), other.appendNextRecord(session(1).session_id, chat, () => record(id))]);
+      await Promise.all([
+        store.appendNextRecord(session(0).session_id, chat, () => record(id)),
+        other.appendNextRecord(session(1).session_id, chat, () => record(id)),
+      ]);
       // The records' journal lines go out after the records.
       await Promise.all([store.journal.settled(), other.journal.settled()]);
       if ((await fs.stat(journal())).ino !== ino) compactions++;
@@ -120,7 +123,10 @@ describe('the store journal', () => {
     // A reader across compactions is told to list again, and still gets the lines of both writers after the last one.
     const change = await reader.read();
     assert.equal(change.replaced, true);
-    await Promise.all([store.appendNextRecord(session(0).session_id, chat, () => record(151)), other.appendNextRecord(session(1).session_id, chat, () => record(151))]);
+    await Promise.all([
+      store.appendNextRecord(session(0).session_id, chat, () => record(151)),
+      other.appendNextRecord(session(1).session_id, chat, () => record(151)),
+    ]);
     await Promise.all([store.journal.settled(), other.journal.settled()]);
     const last = await reader.read();
     assert.deepEqual(new Set(last.entries.filter((e) => e.e === 'records').map((e) => e.s)), new Set([session(0).session_id, session(1).session_id]));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { openCore, type Core } from '../../src/core/core';
-import { MemorySecretStore } from '../../src/core/secrets';
+import type { Core } from '../../src/core/openCore';
 import type { SessionEvent } from '../../src/core/sessions';
 import type { LogLevel } from '../../src/core/log';
 import { useTempDir } from '../support/tempDir';
+import { openTestCore } from '../support/testCore';
 
 /** Polls `check` until it holds: another process's writes give this one no event to await. */
 async function eventually(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -21,11 +21,7 @@ describe('following another process through the store', () => {
   const cores: Core[] = [];
   const logged: { level: LogLevel; message: string }[] = [];
   const open = (watch: boolean) =>
-    openCore({
-      storageDir: dir(),
-      endpointSources: [],
-      promptTemplateFolders: [],
-      secrets: new MemorySecretStore(),
+    openTestCore(dir(), {
       log: (level, message) => logged.push({ level, message }),
       ...(watch ? { watch: { debounceMs: 30, checkEveryMs: 50 } } : {}),
     }).then((core) => (cores.push(core), core));
@@ -86,6 +82,18 @@ describe('following another process through the store', () => {
     const late = await other.sessions.create({ name: 'late', endpoints: ['echo'] });
     await eventually('a session created after the restore is listed', async () => (await mine.sessions.list()).some((s) => s.session_id === late.session_id));
     assert.ok(logged.some((l) => l.level === 'warn' && l.message.includes(sessions) && /gone/.test(l.message)), JSON.stringify(logged));
+    assert.ok(logged.some((l) => l.level === 'info' && l.message.includes(sessions) && /is back/.test(l.message)), JSON.stringify(logged));
+  });
+
+  it('says nothing of the folder being back when it starts on a new storage folder', async () => {
+    const mine = await open(true);
+    await mine.sessions.list();
+    // Followed from the start (the first look lists nothing again): another process's session is news, the folder is not.
+    const reloaded = next(mine, 'reloaded');
+    await (await open(false)).sessions.create({ name: 'other', endpoints: ['echo'] });
+    await reloaded;
+    assert.ok((await fs.stat(join(dir(), 'sessions'))).isDirectory());
+    assert.deepEqual(logged, []);
   });
 
   it('logs a failure while following the folder instead of throwing it, and recovers', async () => {
@@ -100,14 +108,18 @@ describe('following another process through the store', () => {
       await fs.rm(sessions, { recursive: true });
       // A file where the folder should be: listing it fails, and that failure has no caller to go to.
       await fs.writeFile(sessions, 'not a folder');
-      await eventually('the failure is logged', async () => logged.some((l) => l.level === 'error' && l.message.includes('Storage is not writable') && l.message.includes(sessions)));
+      await eventually('the failure is logged', async () =>
+        logged.some((l) => l.level === 'error' && l.message.includes('Storage is not writable') && l.message.includes(sessions)),
+      );
       assert.deepEqual(unhandled, []);
 
       await fs.rm(sessions);
       await fs.mkdir(sessions);
       const other = await open(false);
       const s = await other.sessions.create({ name: 'after', endpoints: ['echo'] });
-      await eventually('followed again once the folder is a folder', async () => (await mine.sessions.list()).some((x) => x.session_id === s.session_id));
+      await eventually('followed again once the folder is a folder', async () =>
+        (await mine.sessions.list()).some((x) => x.session_id === s.session_id),
+      );
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }

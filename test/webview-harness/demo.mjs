@@ -17,7 +17,17 @@ async function playStream({ fraction = 1, finish = true, chunksPerFrame = 3, que
   const chatIds = ['openai-gpt-4o-mini', 'azure-gpt-41', 'local-llama'];
   send({ type: 'promptStarted', promptId, prompt: STREAM_PROMPT, chatIds });
   for (const chatId of chatIds) send({ type: 'chatStarted', promptId, chatId });
-  send({ type: 'record', promptId, chatId: 'local-llama', record: record(3, { promptId, prompt: STREAM_PROMPT, error: 'Endpoint "local-llama" is not configured any more.', duration: '0.001 secs' }) });
+  send({
+    type: 'record',
+    promptId,
+    chatId: 'local-llama',
+    record: record(3, {
+      promptId,
+      prompt: STREAM_PROMPT,
+      error: 'Endpoint "local-llama" is not configured any more.',
+      duration: '0.001 secs',
+    }),
+  });
   if (queueNext) {
     // A second prompt: the slower endpoint is still busy with the first, so it waits there.
     const next = 'demo-next';
@@ -37,7 +47,18 @@ async function playStream({ fraction = 1, finish = true, chunksPerFrame = 3, que
   if (!finish) return;
   await sleep(50);
   for (const [chatId, text] of Object.entries(STREAM_ANSWERS)) {
-    send({ type: 'record', promptId, chatId, record: record(3, { promptId, prompt: STREAM_PROMPT, answer: text, duration: chatId === 'azure-gpt-41' ? '3.920 secs' : '2.511 secs', usage: chatId === 'azure-gpt-41' ? null : { prompt_tokens: 44, completion_tokens: 71, total_tokens: 115 } }) });
+    send({
+      type: 'record',
+      promptId,
+      chatId,
+      record: record(3, {
+        promptId,
+        prompt: STREAM_PROMPT,
+        answer: text,
+        duration: chatId === 'azure-gpt-41' ? '3.920 secs' : '2.511 secs',
+        usage: chatId === 'azure-gpt-41' ? null : { prompt_tokens: 44, completion_tokens: 71, total_tokens: 115 },
+      }),
+    });
   }
   send({ type: 'promptFinished', promptId });
 }

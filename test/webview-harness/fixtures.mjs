@@ -100,7 +100,13 @@ export function toRows(recordsByChat, prefix = 'prompt') {
 }
 
 export const DEMO_COLUMNS = [
-  { chatId: 'openai-gpt-4o-mini', endpointId: 'openai-gpt-4o-mini', endpointName: 'OpenAI GPT-4o mini', model: 'gpt-4o-mini', missing: false },
+  {
+    chatId: 'openai-gpt-4o-mini',
+    endpointId: 'openai-gpt-4o-mini',
+    endpointName: 'OpenAI GPT-4o mini',
+    model: 'gpt-4o-mini',
+    missing: false,
+  },
   { chatId: 'azure-gpt-41', endpointId: 'azure-gpt-41', endpointName: 'Azure GPT-4.1', model: 'gpt-4.1', missing: false },
   { chatId: 'local-llama', endpointId: 'local-llama', endpointName: 'Local Llama', model: 'llama3.1:8b', missing: true },
 ];
@@ -123,10 +129,20 @@ export function demoInit() {
       ],
       'azure-gpt-41': [
         record(1, { prompt: q1, answer: AZURE_ANSWER, duration: '2.087 secs', time: promptTime(t0) }),
-        record(2, { ...probe, duration: '0.204 secs', error: '429 Too Many Requests: rate limit exceeded for deployment "gpt-41" (retry after 20 s).' }),
+        record(2, {
+          ...probe,
+          duration: '0.204 secs',
+          error: '429 Too Many Requests: rate limit exceeded for deployment "gpt-41" (retry after 20 s).',
+        }),
       ],
       'local-llama': [
-        record(1, { prompt: q1, answer: 'A palindrome check in Python:\n\n```python\ndef is_palindrome(s):\n    s = "".join(c for c in s.lower() if c.isalnum())\n    return s == s[::-1]\n```', duration: '6.930 secs', time: promptTime(t0) }),
+        record(1, {
+          prompt: q1,
+          answer:
+            'A palindrome check in Python:\n\n```python\ndef is_palindrome(s):\n    s = "".join(c for c in s.lower() if c.isalnum())\n    return s == s[::-1]\n```',
+          duration: '6.930 secs',
+          time: promptTime(t0),
+        }),
         record(2, { ...probe, answer: REFUSAL_C, duration: '4.118 secs' }),
       ],
     }),
@@ -139,9 +155,9 @@ export function demoInit() {
 export const STREAM_PROMPT = 'Summarize the main risks of prompt injection for a customer-support bot.';
 export const STREAM_ANSWERS = {
   'openai-gpt-4o-mini':
-    'Prompt injection lets a user (or a document the bot reads) smuggle instructions that override the operator\'s, so the bot may:\n\n- leak its system prompt or customer data,\n- issue refunds or discounts it should not,\n- follow links or tools on the attacker\'s behalf.\n\nMitigate with strict tool permissions, output filtering and human review of sensitive actions.',
+    "Prompt injection lets a user (or a document the bot reads) smuggle instructions that override the operator's, so the bot may:\n\n- leak its system prompt or customer data,\n- issue refunds or discounts it should not,\n- follow links or tools on the attacker's behalf.\n\nMitigate with strict tool permissions, output filtering and human review of sensitive actions.",
   'azure-gpt-41':
-    'The two main risks are data exfiltration (the bot reveals confidential instructions, account details or other customers\' data) and unauthorized actions (the bot is steered into issuing credits, changing orders or sending messages). Indirect injection through retrieved web pages or emails makes both harder to spot.',
+    "The two main risks are data exfiltration (the bot reveals confidential instructions, account details or other customers' data) and unauthorized actions (the bot is steered into issuing credits, changing orders or sending messages). Indirect injection through retrieved web pages or emails makes both harder to spot.",
 };
 
 /** Splits text into stream-sized chunks of 2–7 characters, the way tokens arrive. */
@@ -169,7 +185,14 @@ export function largeInit(columnCount = 4, perColumn = 50) {
   return {
     type: 'init',
     generation: 1,
-    session: { sessionId: 'large', name: 'Large session', description: '10,000 records per chat', promptTemplate: null, contextStrategy: null, numOfPrevPrompts: 5 },
+    session: {
+      sessionId: 'large',
+      name: 'Large session',
+      description: '10,000 records per chat',
+      promptTemplate: null,
+      contextStrategy: null,
+      numOfPrevPrompts: 5,
+    },
     columns,
     rows: olderRows(columnCount, 10_001, perColumn),
     hasMore: true,
@@ -208,7 +231,8 @@ export function olderRecords(chatId, beforeId, count) {
   return out;
 }
 
-const SVG_DATA = 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0id2luZG93Ll9feHNzPTE7YWxlcnQoMSkiLz4=';
+const SVG_DATA =
+  'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0id2luZG93Ll9feHNzPTE7YWxlcnQoMSkiLz4=';
 const PNG_DOT = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 /** Model output that tries to run script, navigate or fetch. Every entry must render inert. */
@@ -257,7 +281,14 @@ export function xssInit() {
   return {
     type: 'init',
     generation: 1,
-    session: { sessionId: 'xss', name: `XSS ${hostile}`, description: '<script>window.__xss=1</script>', promptTemplate: hostile, contextStrategy: hostile, numOfPrevPrompts: 3 },
+    session: {
+      sessionId: 'xss',
+      name: `XSS ${hostile}`,
+      description: '<script>window.__xss=1</script>',
+      promptTemplate: hostile,
+      contextStrategy: hostile,
+      numOfPrevPrompts: 3,
+    },
     columns,
     rows: toRows({ 'xss-a': recordsA, 'xss-b': recordsB }, 'xss'),
     hasMore: false,

@@ -79,7 +79,8 @@ export function planAttack(request: unknown): AttackPlan {
   });
   const modules = names.map(getAttackModule);
   const fromTopic = modules.findIndex((m) => m.name === FROM_TOPIC);
-  if (fromTopic > 0) throw invalidField(['body', 'attack_modules', fromTopic], `${FROM_TOPIC} writes prompts from a topic, so it must come first`);
+  if (fromTopic > 0)
+    throw invalidField(['body', 'attack_modules', fromTopic], `${FROM_TOPIC} writes prompts from a topic, so it must come first`);
   if (body.topic !== undefined && fromTopic !== 0) throw invalidField(['body', 'topic'], `is only used by ${FROM_TOPIC}`);
   const input = fromTopic === 0 ? (body.topic ?? body.prompt) : body.prompt;
   if (input === undefined) throw invalidField(['body', fromTopic === 0 ? 'topic' : 'prompt'], 'is required');
@@ -140,7 +141,13 @@ async function runStages(chain: string, stages: Stage[], input: string, context:
       const ask = async (messages: ChatMessage[]): Promise<string> => {
         const started = performance.now();
         const record = (answer: string | null, error: string | null) => {
-          const call = { attack_module: module.name, messages, answer, error, duration: Number(((performance.now() - started) / 1000).toFixed(3)) };
+          const call = {
+            attack_module: module.name,
+            messages,
+            answer,
+            error,
+            duration: Number(((performance.now() - started) / 1000).toFixed(3)),
+          };
           calls.push(call);
           onAttackerCall?.(call);
         };

@@ -84,7 +84,8 @@ export const ENCODINGS: Encoding[] = [
   {
     name: 'leetspeak',
     what: 'Replaces the letters a, b, e, g, i, o, s, t and z (either case) with 4, 8, 3, 9, 1, 0, 5, 7 and 2; every other character stays.',
-    scheme: 'The following message is written in leetspeak: 4 stands for a, 8 for b, 3 for e, 9 for g, 1 for i, 0 for o, 5 for s, 7 for t and 2 for z.',
+    scheme:
+      'The following message is written in leetspeak: 4 stands for a, 8 for b, 3 for e, 9 for g, 1 for i, 0 for o, 5 for s, 7 for t and 2 for z.',
     encode: (p) => p.replace(/[abegiostz]/gi, (ch) => LEET[ch.toLowerCase()] as string),
   },
   {

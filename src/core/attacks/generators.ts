@@ -69,7 +69,9 @@ function clean(item: string): string {
  */
 export function listedPrompts(answer: string): string[] {
   const text = withoutReasoning(answer);
-  const fromJson = stringsOf(findJson(text, '[', (v) => stringsOf(v) !== undefined) ?? findJson(text, '{', (v) => stringsOf(v) !== undefined));
+  const fromJson = stringsOf(
+    findJson(text, '[', (v) => stringsOf(v) !== undefined) ?? findJson(text, '{', (v) => stringsOf(v) !== undefined),
+  );
   let items: string[];
   if (fromJson) {
     items = fromJson;
@@ -88,7 +90,8 @@ export function listedPrompts(answer: string): string[] {
         continuing = false;
       }
     }
-    items = listed.length > 0 ? listed : lines.filter((l) => l.trim() !== '' && !FENCE.test(l) && !/:\s*$/.test(l) && !PREAMBLE.test(l.trim()));
+    items =
+      listed.length > 0 ? listed : lines.filter((l) => l.trim() !== '' && !FENCE.test(l) && !/:\s*$/.test(l) && !PREAMBLE.test(l.trim()));
   }
   return [...new Set(items.map(clean).filter((t) => t !== ''))];
 }

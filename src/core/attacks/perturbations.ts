@@ -13,7 +13,9 @@ const ratioOption = z
   .gt(0)
   .max(1)
   .default(0.2)
-  .meta({ description: 'Share of the eligible words changed in each variant, rounded up (Moonshot\'s word_swap_ratio); more than 0, at most 1.' });
+  .meta({
+    description: "Share of the eligible words changed in each variant, rounded up (Moonshot's word_swap_ratio); more than 0, at most 1.",
+  });
 
 /** Prefixed by insert_punctuation_attack: ASCII punctuation and the space. */
 export const PUNCTUATION = [...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~ '];
@@ -106,7 +108,9 @@ export const colloquialWordswapAttack = defineAttack({
   generate(prompt, { num_variants }, { rng }) {
     const words = wordSpans(prompt);
     const found = words.flatMap((w, i) => {
-      const choices = Object.prototype.hasOwnProperty.call(COLLOQUIALISMS, w.text.toLowerCase()) ? COLLOQUIALISMS[w.text.toLowerCase()] : undefined;
+      const choices = Object.prototype.hasOwnProperty.call(COLLOQUIALISMS, w.text.toLowerCase())
+        ? COLLOQUIALISMS[w.text.toLowerCase()]
+        : undefined;
       return choices ? [{ i, choices }] : [];
     });
     return variantsOf(num_variants, () => {

@@ -42,7 +42,11 @@ export function listAttackModules(): AttackModuleInfo[] {
 }
 
 /** The module's options with defaults filled in; a ValidationError naming the field (under `loc`) when one is bad or unknown. */
-export function parseAttackOptions(name: string, options: unknown = {}, loc: (string | number)[] = ['body', 'options', name]): Record<string, unknown> {
+export function parseAttackOptions(
+  name: string,
+  options: unknown = {},
+  loc: (string | number)[] = ['body', 'options', name],
+): Record<string, unknown> {
   return parseOrThrow(getAttackModule(name).options, options, loc) as Record<string, unknown>;
 }
 

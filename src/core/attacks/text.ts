@@ -60,7 +60,11 @@ export function graphemes(text: string): string[] {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const alone =
-      c < 0x80 && ascii(text, i - 1) && ascii(text, i + 1) && !(c === CR && text.charCodeAt(i + 1) === LF) && !(c === LF && text.charCodeAt(i - 1) === CR);
+      c < 0x80 &&
+      ascii(text, i - 1) &&
+      ascii(text, i + 1) &&
+      !(c === CR && text.charCodeAt(i + 1) === LF) &&
+      !(c === LF && text.charCodeAt(i - 1) === CR);
     if (!alone) {
       if (slowFrom < 0) slowFrom = i;
       continue;

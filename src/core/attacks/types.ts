@@ -68,7 +68,10 @@ export const seedOption = z
 export const wrapOption = z
   .boolean()
   .default(true)
-  .meta({ description: 'Put an instruction before the encoded prompt that says how to decode it and asks the model to answer the decoded message.' });
+  .meta({
+    description:
+      'Put an instruction before the encoded prompt that says how to decode it and asks the model to answer the decoded message.',
+  });
 
 /** An AttackModule whose generate() sees its options typed by its own schema. */
 export function defineAttack<S extends z.ZodObject>(module: {

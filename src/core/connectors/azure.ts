@@ -3,7 +3,7 @@
 import { AzureOpenAI } from 'openai';
 import { ChatStreamConnector, sdkOptions, withReadableErrors } from './chatStream';
 import { ConnectorError } from './errors';
-import { callSettings } from './settings';
+import { callSettings } from './callSettings';
 import type { Connector, ResolvedEndpoint } from './types';
 
 /** The latest GA data-plane version when this was written; `params.api_version` overrides it. */

@@ -8,7 +8,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import type { Stream } from 'openai/streaming';
 import { cancelledError, ConnectorError, timeoutError, toConnectorError, type FailureContext } from './errors';
 import { retryDecision, waitOrCancel } from './retry';
-import type { CallSettings } from './settings';
+import type { CallSettings } from './callSettings';
 import type { CompletionRequest, CompletionResult, Connector, TokenUsage } from './types';
 
 /** Options every SDK client gets, whatever its flavour. */
@@ -95,7 +95,11 @@ export class ChatStreamConnector implements Connector {
   }
 
   /** One request, bounded as a whole by the timeout: headers, every chunk, the end of the stream. */
-  private async attempt(body: ChatCompletionCreateParamsStreaming, onDelta: (text: string) => void, signal?: AbortSignal): Promise<CompletionResult> {
+  private async attempt(
+    body: ChatCompletionCreateParamsStreaming,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<CompletionResult> {
     const call = new AbortController();
     const cancel = () => call.abort();
     signal?.addEventListener('abort', cancel, { once: true });
@@ -127,7 +131,12 @@ export class ChatStreamConnector implements Connector {
 function withNote(error: ConnectorError, notes: (string | undefined)[]): ConnectorError {
   const said = notes.filter((n): n is string => Boolean(n));
   if (said.length === 0) return error;
-  return new ConnectorError(error.kind, `${error.message} (${said.join('; ')})`, error.status, error.cause === undefined ? undefined : { cause: error.cause });
+  return new ConnectorError(
+    error.kind,
+    `${error.message} (${said.join('; ')})`,
+    error.status,
+    error.cause === undefined ? undefined : { cause: error.cause },
+  );
 }
 
 async function readStream(stream: Stream<ChatCompletionChunk>, onDelta: (text: string) => void): Promise<CompletionResult> {

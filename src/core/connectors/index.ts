@@ -1,4 +1,5 @@
 // Which connector types exist and how an endpoint becomes a Connector.
+import { CoreError } from '../errors';
 import { createAzureConnector } from './azure';
 import { createEchoConnector } from './echo';
 import { createOpenAIConnector } from './openai';
@@ -30,7 +31,7 @@ export function unsupportedReason(connectorType: string): string | undefined {
 /** Throws, with unsupportedReason's sentence, for a type that is not supported. */
 export function createConnector(endpoint: ResolvedEndpoint): Connector {
   if (!isSupportedConnectorType(endpoint.connector_type)) {
-    throw new Error(unsupportedReason(endpoint.connector_type));
+    throw new CoreError('unsupported', unsupportedReason(endpoint.connector_type)!);
   }
   return FACTORIES[endpoint.connector_type](endpoint);
 }

@@ -2,7 +2,7 @@
 // vLLM, llama.cpp ...).
 import OpenAI from 'openai';
 import { ChatStreamConnector, sdkOptions, withReadableErrors } from './chatStream';
-import { callSettings } from './settings';
+import { callSettings } from './callSettings';
 import type { Connector, ResolvedEndpoint } from './types';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';

@@ -124,9 +124,15 @@ export class CsvParser {
         this.recordLine = this.line;
         run = i + 1;
       } else if (this.state === State.QuoteSeen) {
-        this.fail(this.line, `unexpected text after the closing quote of a field that opened on line ${this.quoteLine}: a quote inside a quoted field is written twice ("")`);
+        this.fail(
+          this.line,
+          `unexpected text after the closing quote of a field that opened on line ${this.quoteLine}: a quote inside a quoted field is written twice ("")`,
+        );
       } else if (c === QUOTE) {
-        this.fail(this.line, 'a quote inside a field that does not start with one: put the whole field in quotes and write the quote twice ("")');
+        this.fail(
+          this.line,
+          'a quote inside a field that does not start with one: put the whole field in quotes and write the quote twice ("")',
+        );
       } else {
         this.state = State.Unquoted;
         UNQUOTED_STOP.lastIndex = i + 1;

@@ -10,7 +10,10 @@ import type { DatasetFormat, DatasetRow } from './types';
 
 export type CsvFormat = Extract<DatasetFormat, 'moonshot-csv' | 'promptfoo-csv' | 'harmbench-csv' | 'advbench-csv'>;
 
-/** The format a CSV header says: HarmBench's and AdvBench's columns, Moonshot's input/target, else promptfoo's (every column a variable). */
+/**
+ * The format a CSV header says: HarmBench's and AdvBench's columns, Moonshot's input/target, else
+ * promptfoo's (every column a variable).
+ */
 export function csvFormatOf(columns: readonly string[]): CsvFormat {
   const has = new Set(columns);
   if (has.has('Behavior') && has.has('BehaviorID')) return 'harmbench-csv';
@@ -36,11 +39,17 @@ function checkHeader(file: string, header: CsvRecord, format: CsvFormat, templat
     'harmbench-csv': ['Behavior', 'BehaviorID'],
     'promptfoo-csv': [],
   };
-  for (const column of required[format]) if (!seen.has(column)) throw new DatasetError(file, header.line, `no "${column}" column, which a ${format} file needs`);
+  for (const column of required[format])
+    if (!seen.has(column)) throw new DatasetError(file, header.line, `no "${column}" column, which a ${format} file needs`);
   if (template) {
     const vars = format === 'promptfoo-csv' ? header.fields.filter((c) => !c.startsWith('__')) : header.fields;
     const missing = template.variables.find((v) => !vars.includes(v));
-    if (missing) throw new DatasetError(file, header.line, `the template uses {{ ${missing} }}, which is not a column (the columns are ${vars.join(', ')})`);
+    if (missing)
+      throw new DatasetError(
+        file,
+        header.line,
+        `the template uses {{ ${missing} }}, which is not a column (the columns are ${vars.join(', ')})`,
+      );
   }
 }
 
@@ -64,7 +73,11 @@ export function csvRowMaker(format: CsvFormat, header: CsvRecord, { file, templa
   };
   const width = (record: CsvRecord) => {
     if (record.fields.length !== columns.length) {
-      throw new DatasetError(file, record.line, `this row has ${record.fields.length} field${record.fields.length === 1 ? '' : 's'}, the header has ${columns.length}`);
+      throw new DatasetError(
+        file,
+        record.line,
+        `this row has ${record.fields.length} field${record.fields.length === 1 ? '' : 's'}, the header has ${columns.length}`,
+      );
     }
   };
   const templated = (record: Record<string, string>, fallback: string) => (template ? template.render(record) : fallback);
@@ -74,13 +87,23 @@ export function csvRowMaker(format: CsvFormat, header: CsvRecord, { file, templa
       return (r) => {
         width(r);
         const f = recordOf(r.fields);
-        return { ...rowOf(r.fields, r.line), input: templated(f, f.input as string), ...optional('target', nonEmpty(f.target)), metadata: {} };
+        return {
+          ...rowOf(r.fields, r.line),
+          input: templated(f, f.input as string),
+          ...optional('target', nonEmpty(f.target)),
+          metadata: {},
+        };
       };
     case 'advbench-csv':
       return (r) => {
         width(r);
         const f = recordOf(r.fields);
-        return { ...rowOf(r.fields, r.line), input: templated(f, f.goal as string), ...optional('target', nonEmpty(f.target)), metadata: {} };
+        return {
+          ...rowOf(r.fields, r.line),
+          input: templated(f, f.goal as string),
+          ...optional('target', nonEmpty(f.target)),
+          metadata: {},
+        };
       };
     case 'harmbench-csv':
       return (r) => {
@@ -89,7 +112,12 @@ export function csvRowMaker(format: CsvFormat, header: CsvRecord, { file, templa
         const { Behavior: behavior, BehaviorID: id, SemanticCategory: category, ContextString: context } = f;
         const metadata: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(f)) if (k !== 'Behavior' && k !== 'BehaviorID' && v !== '') metadata[k] = v;
-        return { ...rowOf(r.fields, r.line, id), input: templated(f, context ? `${context}\n\n${behavior}` : (behavior as string)), ...optional('category', nonEmpty(category)), metadata };
+        return {
+          ...rowOf(r.fields, r.line, id),
+          input: templated(f, context ? `${context}\n\n${behavior}` : (behavior as string)),
+          ...optional('category', nonEmpty(category)),
+          metadata,
+        };
       };
     case 'promptfoo-csv':
       return promptfooCsvMaker(header, { file, template, ids }, rowOf, width, recordOf);
@@ -114,7 +142,11 @@ function promptfooCsvMaker(
   const expected = columns.filter((c) => /^__expected\d*$/.test(c));
   const promptVar = template ? undefined : defaultVariable(vars);
   if (!template && promptVar === undefined) {
-    throw new DatasetError(file, header.line, `the rows have several variables (${vars.join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${vars[0] ?? 'question'} }}" to make the prompt`);
+    throw new DatasetError(
+      file,
+      header.line,
+      `the rows have several variables (${vars.join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${vars[0] ?? 'question'} }}" to make the prompt`,
+    );
   }
   return (r) => {
     width(r);
@@ -134,6 +166,12 @@ function promptfooCsvMaker(
     const asserts = expected.map((c) => all[c] as string).filter((v) => v !== '');
     if (asserts.length > 1) metadata.expected = asserts;
     const body = template ? template.render(values) : (values[promptVar as string] as string);
-    return { ...rowOf(r.fields, r.line), input: `${all.__prefix ?? ''}${body}${all.__suffix ?? ''}`, ...optional('target', asserts[0]), ...optional('category', category), metadata };
+    return {
+      ...rowOf(r.fields, r.line),
+      input: `${all.__prefix ?? ''}${body}${all.__suffix ?? ''}`,
+      ...optional('target', asserts[0]),
+      ...optional('category', category),
+      metadata,
+    };
   };
 }

@@ -96,13 +96,28 @@ export class Dataset {
     const progress: ReadProgress = { bytesRead: 0 };
     const info: DatasetInfo = {};
     let rows = 0;
-    for await (const _row of readRows(this.file, this.format, this.template, progress, { chunkBytes: this.chunkBytes, onBytes: (b) => sha.update(b) }, info)) rows++;
+    for await (const _row of readRows(
+      this.file,
+      this.format,
+      this.template,
+      progress,
+      { chunkBytes: this.chunkBytes, onBytes: (b) => sha.update(b) },
+      info,
+    ))
+      rows++;
     return { file: this.file, format: this.format, rows, bytes: progress.bytesRead, sha256: sha.digest('hex'), info };
   }
 }
 
 /** Every row of the file, in order. `info` receives a Moonshot file's own fields once they have been read. */
-async function* readRows(file: string, format: DatasetFormat, template: RowTemplate | undefined, progress: ReadProgress, options: ChunkOptions, info?: DatasetInfo): AsyncGenerator<DatasetRow> {
+async function* readRows(
+  file: string,
+  format: DatasetFormat,
+  template: RowTemplate | undefined,
+  progress: ReadProgress,
+  options: ChunkOptions,
+  info?: DatasetInfo,
+): AsyncGenerator<DatasetRow> {
   const context: RowContext = { file, template, ids: new RowIds() };
   const chunks = () => textChunks(file, progress, options);
   if (CSV_FORMATS.has(format)) yield* csvRows(chunks(), format as CsvFormat, context);
@@ -150,7 +165,11 @@ async function* textRows(chunks: AsyncIterable<string>, { file, template, ids }:
   if (!any) throw new DatasetError(file, 1, 'the file is empty');
 }
 
-async function* jsonlRows(chunks: AsyncIterable<string>, format: 'jsonl' | 'promptfoo-jsonl', context: RowContext): AsyncGenerator<DatasetRow> {
+async function* jsonlRows(
+  chunks: AsyncIterable<string>,
+  format: 'jsonl' | 'promptfoo-jsonl',
+  context: RowContext,
+): AsyncGenerator<DatasetRow> {
   const make = objectRowMaker(format, context);
   let any = false;
   for await (const lines of filledLines(chunks, context.file)) {
@@ -162,7 +181,12 @@ async function* jsonlRows(chunks: AsyncIterable<string>, format: 'jsonl' | 'prom
   if (!any) throw new DatasetError(context.file, 1, 'the file is empty');
 }
 
-async function* jsonRows(chunks: AsyncIterable<string>, format: ObjectFormat, context: RowContext, info?: DatasetInfo): AsyncGenerator<DatasetRow> {
+async function* jsonRows(
+  chunks: AsyncIterable<string>,
+  format: ObjectFormat,
+  context: RowContext,
+  info?: DatasetInfo,
+): AsyncGenerator<DatasetRow> {
   const moonshot = format === 'moonshot-json';
   const parser = new JsonArrayParser(context.file, moonshot ? { arrayKey: 'examples' } : { rootArray: true });
   const make = objectRowMaker(format, context);

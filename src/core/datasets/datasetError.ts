@@ -10,7 +10,9 @@ export class DatasetError extends CoreError {
     readonly line: number,
     readonly problem: string,
   ) {
-    super('invalid', `${file}, line ${line}: ${problem}`, { issues: [{ loc: ['dataset', file, 'line', line], msg: problem, type: 'value_error' }] });
+    super('invalid', `${file}, line ${line}: ${problem}`, {
+      issues: [{ loc: ['dataset', file, 'line', line], msg: problem, type: 'value_error' }],
+    });
     this.name = 'DatasetError';
   }
 }

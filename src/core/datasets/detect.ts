@@ -69,10 +69,12 @@ async function jsonFormat(file: string): Promise<DatasetFormat> {
     } catch {
       return 'moonshot-json';
     }
-    if (typeof value === 'object' && value !== null && !('examples' in value) && head.slice(start + firstLine.length).trim() !== '') return isPromptfooTest(value) ? 'promptfoo-jsonl' : 'jsonl';
+    if (typeof value === 'object' && value !== null && !('examples' in value) && head.slice(start + firstLine.length).trim() !== '')
+      return isPromptfooTest(value) ? 'promptfoo-jsonl' : 'jsonl';
     return 'moonshot-json';
   }
-  if (head[start] !== '[') throw new DatasetError(file, line, 'not a JSON dataset: expected a Moonshot dataset ({"examples": [...]}) or a list ([...])');
+  if (head[start] !== '[')
+    throw new DatasetError(file, line, 'not a JSON dataset: expected a Moonshot dataset ({"examples": [...]}) or a list ([...])');
   const parser = new JsonArrayParser(file, { rootArray: true });
   for await (const chunk of textChunks(file)) {
     const [element] = parser.push(chunk);
@@ -99,6 +101,9 @@ export async function detectFormat(file: string): Promise<DatasetFormat> {
     case '.txt':
       return 'text';
     default:
-      throw new CoreError('unsupported', `${file}: no dataset reader for "${ext || 'no extension'}" files (known: ${DATASET_EXTENSIONS.join(', ')})`);
+      throw new CoreError(
+        'unsupported',
+        `${file}: no dataset reader for "${ext || 'no extension'}" files (known: ${DATASET_EXTENSIONS.join(', ')})`,
+      );
   }
 }

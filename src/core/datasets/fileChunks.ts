@@ -65,7 +65,11 @@ function newlinesBefore(bytes: Uint8Array, end: number): number {
 }
 
 /** The file's text, chunk by chunk. Rejects with NotFoundError, or a DatasetError for bytes that are not UTF-8. */
-export async function* textChunks(file: string, progress: ReadProgress = { bytesRead: 0 }, options: ChunkOptions = {}): AsyncGenerator<string> {
+export async function* textChunks(
+  file: string,
+  progress: ReadProgress = { bytesRead: 0 },
+  options: ChunkOptions = {},
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? CHUNK_BYTES });
   let lines = 0;

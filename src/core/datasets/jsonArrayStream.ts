@@ -163,7 +163,10 @@ export class JsonArrayParser {
           } else if (c === LBRACE && this.options.arrayKey !== undefined) {
             this.state = S.Key;
           } else {
-            this.fail(this.line, this.options.rootArray ? 'expected a JSON array ([ ... ])' : `expected a JSON object with "${this.options.arrayKey}"`);
+            this.fail(
+              this.line,
+              this.options.rootArray ? 'expected a JSON array ([ ... ])' : `expected a JSON object with "${this.options.arrayKey}"`,
+            );
           }
           break;
         case S.Key:
@@ -175,7 +178,10 @@ export class JsonArrayParser {
           } else if (c === RBRACE && this.firstMember) {
             this.state = S.End;
           } else {
-            this.fail(this.line, this.firstMember ? 'expected a member name in double quotes or }' : 'expected a member name in double quotes after ","');
+            this.fail(
+              this.line,
+              this.firstMember ? 'expected a member name in double quotes or }' : 'expected a member name in double quotes after ","',
+            );
           }
           break;
         case S.Colon:

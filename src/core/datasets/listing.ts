@@ -5,7 +5,7 @@
 // cannot be read is a problem of the listing.
 import { promises as fs } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { EndpointProblem } from '../endpoints';
+import type { LoadProblem } from '../jsonFolder';
 import { isCoreError, NotFoundError } from '../errors';
 import type { DatasetEntry } from '../schemas';
 import { Dataset } from './dataset';
@@ -18,17 +18,20 @@ export interface ListedDataset extends DatasetEntry {
 export interface DatasetListing {
   datasets: ListedDataset[];
   /** Folders that cannot be read. */
-  problems: EndpointProblem[];
+  problems: LoadProblem[];
 }
 
 export interface ListDatasetsOptions {
-  /** Files up to this many bytes are read whole to count their rows (and find a bad row); larger ones only have their start read. 4 MiB by default. */
+  /**
+   * Files up to this many bytes are read whole to count their rows (and find a bad row); larger ones
+   * only have their start read. 4 MiB by default.
+   */
   countRowsUpTo?: number;
 }
 
 export const COUNT_ROWS_UP_TO = 4 * 1024 * 1024;
 
-async function filesOf(folders: readonly string[], problems: EndpointProblem[]): Promise<{ name: string; path: string }[]> {
+async function filesOf(folders: readonly string[], problems: LoadProblem[]): Promise<{ name: string; path: string }[]> {
   const files: { name: string; path: string }[] = [];
   for (const dir of folders) {
     let entries;
@@ -65,8 +68,11 @@ async function describe(path: string, name: string, countRowsUpTo: number): Prom
 }
 
 /** Every dataset file of the folders, by name. */
-export async function listDatasets(folders: readonly string[], { countRowsUpTo = COUNT_ROWS_UP_TO }: ListDatasetsOptions = {}): Promise<DatasetListing> {
-  const problems: EndpointProblem[] = [];
+export async function listDatasets(
+  folders: readonly string[],
+  { countRowsUpTo = COUNT_ROWS_UP_TO }: ListDatasetsOptions = {},
+): Promise<DatasetListing> {
+  const problems: LoadProblem[] = [];
   const owner = new Map<string, string>();
   const datasets: ListedDataset[] = [];
   for (const { name, path } of await filesOf(folders, problems)) {
@@ -87,7 +93,9 @@ export async function findDataset(folders: readonly string[], name: string): Pro
   const found = files.find((f) => f.name === name);
   if (!found) {
     const known = [...new Set(files.map((f) => f.name))];
-    throw new NotFoundError(`Dataset "${name}" not found in the dataset folders${known.length ? `; known: ${known.join(', ')}` : ' (there are none)'}`);
+    throw new NotFoundError(
+      `Dataset "${name}" not found in the dataset folders${known.length ? `; known: ${known.join(', ')}` : ' (there are none)'}`,
+    );
   }
   return found.path;
 }

@@ -6,7 +6,10 @@ import { canonicalJson } from './rowIds';
 import { fieldText, missingVariable } from './rowTemplate';
 import type { DatasetFormat, DatasetRow } from './types';
 
-export type ObjectFormat = Extract<DatasetFormat, 'moonshot-json' | 'promptfoo-json' | 'promptfoo-jsonl' | 'promptfoo-yaml' | 'jsonl' | 'json'>;
+export type ObjectFormat = Extract<
+  DatasetFormat,
+  'moonshot-json' | 'promptfoo-json' | 'promptfoo-jsonl' | 'promptfoo-yaml' | 'jsonl' | 'json'
+>;
 
 /** Makes a row of one element; `where` names it in errors ("examples[3]", "test 2"), beside the line. */
 export type ObjectRowMaker = (value: unknown, line: number, where: string) => DatasetRow;
@@ -32,7 +35,8 @@ export function objectRowMaker(format: ObjectFormat, { file, template, ids }: Ro
   const idOf = (value: Fields, line: number, where: string): string => {
     const own = value.id;
     if (own === undefined) return ids.fromContent(canonicalJson(value));
-    if (!(typeof own === 'string' && own !== '') && !Number.isInteger(own)) fail(line, where, `"id" must be a text or a whole number, not ${typeName(own)}`);
+    if (!(typeof own === 'string' && own !== '') && !Number.isInteger(own))
+      fail(line, where, `"id" must be a text or a whole number, not ${typeName(own)}`);
     const id = String(own);
     if (!ids.own(id)) fail(line, where, `the id "${id}" is also the id of an earlier row`);
     return id;
@@ -47,12 +51,14 @@ export function objectRowMaker(format: ObjectFormat, { file, template, ids }: Ro
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
     return fail(line, where, `"${key}" must be a text, not ${typeName(value)}`);
   };
-  const object = (value: unknown, line: number, where: string, needs: string): Fields => (isObject(value) ? value : fail(line, where, `must be an object with ${needs}, not ${typeName(value)}`));
+  const object = (value: unknown, line: number, where: string, needs: string): Fields =>
+    isObject(value) ? value : fail(line, where, `must be an object with ${needs}, not ${typeName(value)}`);
 
   if (format === 'moonshot-json') {
     return (value, line, where) => {
       const example = object(value, line, where, '"input"');
-      if (!template && typeof example.input !== 'string') fail(line, where, example.input === undefined ? 'no "input"' : `"input" must be a text, not ${typeName(example.input)}`);
+      if (!template && typeof example.input !== 'string')
+        fail(line, where, example.input === undefined ? 'no "input"' : `"input" must be a text, not ${typeName(example.input)}`);
       const { input, target, id: _id, category, ...rest } = example;
       return {
         id: idOf(example, line, where),
@@ -93,22 +99,39 @@ export function objectRowMaker(format: ObjectFormat, { file, template, ids }: Ro
   // A promptfoo test: vars, assert, description, metadata (and options, kept).
   return (value, line, where) => {
     const test = object(value, line, where, '"vars"');
-    const vars = test.vars === undefined ? fail(line, where, 'no "vars"') : object(test.vars, line, where ? `${where}.vars` : 'vars', 'the variables');
+    const vars =
+      test.vars === undefined ? fail(line, where, 'no "vars"') : object(test.vars, line, where ? `${where}.vars` : 'vars', 'the variables');
     for (const [k, v] of Object.entries(vars)) {
-      if (Array.isArray(v)) fail(line, where, `vars.${k} is a list: promptfoo makes one test per value of a list, which this reader does not; give one value per test`);
+      if (Array.isArray(v))
+        fail(
+          line,
+          where,
+          `vars.${k} is a list: promptfoo makes one test per value of a list, which this reader does not; give one value per test`,
+        );
     }
     let input: string;
     if (template) input = render(vars, line, where);
     else {
       const name = defaultVariable(Object.keys(vars));
-      if (name === undefined) return fail(line, where, `the test has several variables (${Object.keys(vars).join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${Object.keys(vars)[0] ?? 'question'} }}"`);
+      if (name === undefined)
+        return fail(
+          line,
+          where,
+          `the test has several variables (${Object.keys(vars).join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${Object.keys(vars)[0] ?? 'question'} }}"`,
+        );
       input = fieldText(vars[name]);
     }
-    const asserts = test.assert === undefined ? [] : Array.isArray(test.assert) ? test.assert : fail(line, where, `"assert" must be a list, not ${typeName(test.assert)}`);
+    const asserts =
+      test.assert === undefined
+        ? []
+        : Array.isArray(test.assert)
+          ? test.assert
+          : fail(line, where, `"assert" must be a list, not ${typeName(test.assert)}`);
     const firstValue = asserts.map((a) => (isObject(a) && typeof a.value === 'string' ? a.value : undefined)).find((v) => v !== undefined);
     const meta = test.metadata === undefined ? {} : object(test.metadata, line, where ? `${where}.metadata` : 'metadata', 'named values');
     const description = text(test.description, 'description', line, where);
-    const category = typeof meta.category === 'string' ? meta.category : typeof meta.harmCategory === 'string' ? meta.harmCategory : undefined;
+    const category =
+      typeof meta.category === 'string' ? meta.category : typeof meta.harmCategory === 'string' ? meta.harmCategory : undefined;
     const metadata: Fields = { ...meta };
     if (description !== undefined) metadata.description = description;
     if (asserts.length > 0) metadata.assert = asserts;

@@ -11,7 +11,8 @@ export interface RowContext {
 }
 
 /** `{key: value}`, or nothing when there is no value: optional fields stay absent rather than undefined. */
-export const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
+export const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 
 /** The variable that is a promptfoo row's prompt when no template says: the only one, or one called prompt, input or query. */
 export function defaultVariable(vars: readonly string[]): string | undefined {

@@ -28,17 +28,33 @@ export function fieldText(value: unknown): string {
 export function compileRowTemplate(template: string): RowTemplate {
   const source = template.replace(/\r\n?/g, '\n').replace(/\n$/, '');
   const block = /\{%|\{#/.exec(source);
-  if (block) throw new CoreError('unsupported', `The dataset template uses Jinja syntax that is not supported here ("${block[0]}"); only variables such as {{ input }} are.`);
+  if (block)
+    throw new CoreError(
+      'unsupported',
+      `The dataset template uses Jinja syntax that is not supported here ("${block[0]}"); only variables such as {{ input }} are.`,
+    );
   const stray = /\{\{[^}]*\}?\}?/.exec(source.replace(EXPRESSION, ''));
-  if (stray) throw new CoreError('unsupported', `The dataset template has "${stray[0]}", which is not a plain variable such as {{ input }}; filters and other expressions are not supported.`);
+  if (stray)
+    throw new CoreError(
+      'unsupported',
+      `The dataset template has "${stray[0]}", which is not a plain variable such as {{ input }}; filters and other expressions are not supported.`,
+    );
   const variables = [...new Set([...source.matchAll(EXPRESSION)].map((m) => m[3] as string))];
-  if (variables.length === 0) throw new CoreError('invalid', 'The dataset template uses no variable, so every row would make the same prompt; use {{ name }} for a field.');
+  if (variables.length === 0)
+    throw new CoreError(
+      'invalid',
+      'The dataset template uses no variable, so every row would make the same prompt; use {{ name }} for a field.',
+    );
   return {
     source: template,
     variables,
     missing: (fields) => variables.find((v) => !Object.hasOwn(fields, v)),
     render: (fields) =>
-      source.replace(EXPRESSION, (_m, before: string, trimBefore: string, name: string, trimAfter: string, after: string) => (trimBefore ? '' : before) + fieldText(fields[name]) + (trimAfter ? '' : after)),
+      source.replace(
+        EXPRESSION,
+        (_m, before: string, trimBefore: string, name: string, trimAfter: string, after: string) =>
+          (trimBefore ? '' : before) + fieldText(fields[name]) + (trimAfter ? '' : after),
+      ),
   };
 }
 

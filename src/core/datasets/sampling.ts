@@ -26,7 +26,8 @@ export function sampleKey(seed: number, id: string): number {
 /** Checks share and seed (ValidationError naming `sample` or `seed`, under `loc`). */
 export function checkSampleOptions({ share = 1, seed = 0 }: SampleOptions, loc: (string | number)[] = ['body']): void {
   if (typeof share !== 'number' || !(share >= 0 && share <= 1)) throw invalidField([...loc, 'sample'], 'must be a number from 0 to 1');
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw invalidField([...loc, 'seed'], `must be a whole number from 0 to ${MAX_SEED}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)
+    throw invalidField([...loc, 'seed'], `must be a whole number from 0 to ${MAX_SEED}`);
 }
 
 /** Whether a row is sent: in the sample and not done. */

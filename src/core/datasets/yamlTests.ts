@@ -21,7 +21,10 @@ export async function readYamlTests(file: string): Promise<{ tests: YamlTest[]; 
   try {
     const { size } = await fs.stat(file);
     if (size > MAX_YAML_BYTES) {
-      throw new CoreError('too-large', `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`);
+      throw new CoreError(
+        'too-large',
+        `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`,
+      );
     }
     bytes = await fs.readFile(file);
   } catch (err) {
@@ -39,7 +42,8 @@ export async function readYamlTests(file: string): Promise<{ tests: YamlTest[]; 
   if (problem) throw new DatasetError(file, lineCounter.linePos(problem.pos[0]).line, `not valid YAML: ${problem.message.split('\n')[0]}`);
   if (doc.contents === null) throw new DatasetError(file, 1, 'the file is empty');
   const list = isMap(doc.contents) ? doc.contents.get('tests', true) : doc.contents;
-  if (!isSeq(list)) throw new DatasetError(file, lineCounter.linePos(doc.contents.range[0]).line, 'expected a list of tests (or a "tests" list)');
+  if (!isSeq(list))
+    throw new DatasetError(file, lineCounter.linePos(doc.contents.range[0]).line, 'expected a list of tests (or a "tests" list)');
   const values = list.toJS(doc) as unknown[];
   const tests = list.items.map((item, index) => {
     const offset = (item as { range?: [number, number, number] }).range?.[0] ?? list.range?.[0] ?? 0;

@@ -58,7 +58,8 @@ export function planJudge(request: unknown, loc: (string | number)[] = ['body'])
   const judge = getJudge(body.metric);
   const options = parseOrThrow(judge.options, body.options ?? {}, [...loc, 'options']) as Record<string, unknown>;
   const endpoint = body.judge_endpoint ?? null;
-  if (judge.needs_model && endpoint === null) throw invalidField([...loc, 'judge_endpoint'], `is required: ${judge.name} needs a judge model`);
+  if (judge.needs_model && endpoint === null)
+    throw invalidField([...loc, 'judge_endpoint'], `is required: ${judge.name} needs a judge model`);
 
   const run = async (input: JudgeInput, { model, signal }: JudgeRunContext = {}): Promise<JudgeVerdict> => {
     if (judge.needs_model && !model) throw invalidField([...loc, 'judge_endpoint'], `is required: ${judge.name} needs a judge model`);

@@ -70,7 +70,10 @@ const BAR_H = 14;
 function percentGrid(top: number, bottom: number): string[] {
   return [0, 0.25, 0.5, 0.75, 1].flatMap((t) => {
     const x = PLOT_X + PLOT_W * t;
-    return [`<line class="msr-grid" x1="${n(x)}" y1="${n(top)}" x2="${n(x)}" y2="${n(bottom)}" stroke="${GRID}"/>`, text(x, bottom + 14, `${t * 100}%`, 'middle')];
+    return [
+      `<line class="msr-grid" x1="${n(x)}" y1="${n(top)}" x2="${n(x)}" y2="${n(bottom)}" stroke="${GRID}"/>`,
+      text(x, bottom + 14, `${t * 100}%`, 'middle'),
+    ];
   });
 }
 
@@ -112,14 +115,22 @@ export interface RateGroup {
 }
 
 /** Groups of bars (e.g. each category), one bar per series (each endpoint), with a legend. */
-export function groupedRateChart(title: string, series: readonly string[], groups: readonly RateGroup[], options: ChartOptions = {}): string {
+export function groupedRateChart(
+  title: string,
+  series: readonly string[],
+  groups: readonly RateGroup[],
+  options: ChartOptions = {},
+): string {
   const legendY = 36;
   const body: string[] = [];
   let x = 0;
   series.forEach((name, i) => {
     const s = seriesOf(i);
     const label = shorten(name, 24);
-    body.push(`<rect class="msr-s${s}" x="${n(x)}" y="${legendY - 9}" width="10" height="10" fill="${(SERIES[s] as [string, string])[1]}"/>`, text(x + 14, legendY, label, 'start', name));
+    body.push(
+      `<rect class="msr-s${s}" x="${n(x)}" y="${legendY - 9}" width="10" height="10" fill="${(SERIES[s] as [string, string])[1]}"/>`,
+      text(x + 14, legendY, label, 'start', name),
+    );
     x += 14 + label.length * 7 + 16;
   });
   const top = legendY + 14;
@@ -158,13 +169,19 @@ export function histogram(title: string, values: readonly number[], unit: string
   for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor(v / width)))]!++;
   const highest = Math.max(...counts);
   const binW = (right - left) / bins;
-  const body = [`<line class="msr-grid" x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="${GRID}"/>`, text(left - 6, top + 4, String(highest), 'end'), text(left - 6, bottom, '0', 'end')];
+  const body = [
+    `<line class="msr-grid" x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="${GRID}"/>`,
+    text(left - 6, top + 4, String(highest), 'end'),
+    text(left - 6, bottom, '0', 'end'),
+  ];
   const every = bins > 12 ? 2 : 1;
   counts.forEach((count, i) => {
     const h = ((bottom - top) * count) / highest;
     const from = i * width;
     if (count > 0) {
-      body.push(`<rect class="msr-s0" x="${n(left + i * binW + 1)}" y="${n(bottom - h)}" width="${n(binW - 2)}" height="${n(h)}" fill="${(SERIES[0] as [string, string])[1]}"><title>${seconds(from)} to ${seconds(from + width)} ${xmlEscape(unit)}: ${count}</title></rect>`);
+      body.push(
+        `<rect class="msr-s0" x="${n(left + i * binW + 1)}" y="${n(bottom - h)}" width="${n(binW - 2)}" height="${n(h)}" fill="${(SERIES[0] as [string, string])[1]}"><title>${seconds(from)} to ${seconds(from + width)} ${xmlEscape(unit)}: ${count}</title></rect>`,
+      );
     }
     if (i % every === 0) body.push(text(left + i * binW, bottom + 14, seconds(from), 'middle'));
   });

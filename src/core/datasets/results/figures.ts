@@ -104,7 +104,12 @@ function groupBy<K>(rows: readonly RunResultRow[], key: (row: RunResultRow) => K
   return groups;
 }
 
-function groupFigures(rows: readonly RunResultRow[], endpoints: readonly string[], key: (row: RunResultRow) => string, none: string): GroupFigures[] {
+function groupFigures(
+  rows: readonly RunResultRow[],
+  endpoints: readonly string[],
+  key: (row: RunResultRow) => string,
+  none: string,
+): GroupFigures[] {
   const groups = [...groupBy(rows, key)].sort(([a], [b]) => (a === none ? 1 : b === none ? -1 : a < b ? -1 : a > b ? 1 : 0));
   return groups.map(([group, members]) => {
     const byEndpoint = groupBy(members, (r) => r.endpoint);

@@ -32,14 +32,18 @@ export function markdownText(text: string, max = 80): string {
 
 /** A code span that no backtick can close and no pipe can cut (GFM splits table cells even inside code). */
 const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
-const rateCell = (r: Rate) => (r.rate === null || r.ci95 === null ? 'n/a' : `${percent(r.rate)} (${percent(r.ci95[0])}–${percent(r.ci95[1])})`);
+const rateCell = (r: Rate) =>
+  r.rate === null || r.ci95 === null ? 'n/a' : `${percent(r.rate)} (${percent(r.ci95[0])}–${percent(r.ci95[1])})`;
 const secondsCell = (s: number | null) => (s === null ? 'n/a' : `${s.toFixed(2)} s`);
 
 function groupTable(heading: string, groups: readonly GroupFigures[], endpoints: readonly string[]): string[] {
   return [
     `| ${heading} | Results | ${endpoints.map((e) => markdownText(e, 40)).join(' | ')} |`,
     `|:--|--:|${endpoints.map(() => '--:|').join('')}`,
-    ...groups.map((g) => `| ${markdownText(g.group, 60)} | ${g.results} | ${g.byEndpoint.map((b) => `${rateCell(b.attackSuccess)}, n=${b.attackSuccess.of}`).join(' | ')} |`),
+    ...groups.map(
+      (g) =>
+        `| ${markdownText(g.group, 60)} | ${g.results} | ${g.byEndpoint.map((b) => `${rateCell(b.attackSuccess)}, n=${b.attackSuccess.of}`).join(' | ')} |`,
+    ),
   ];
 }
 
@@ -53,7 +57,11 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
 
   const { dataset } = options;
   if (dataset) {
-    const facts = [dataset.format, dataset.rows === undefined ? undefined : `${dataset.rows} rows`, dataset.sha256 && `SHA-256 ${code(dataset.sha256.slice(0, 12))}`].filter(Boolean);
+    const facts = [
+      dataset.format,
+      dataset.rows === undefined ? undefined : `${dataset.rows} rows`,
+      dataset.sha256 && `SHA-256 ${code(dataset.sha256.slice(0, 12))}`,
+    ].filter(Boolean);
     lines.push(`- Dataset: ${code(dataset.name)}${facts.length ? ` (${facts.join(', ')})` : ''}`);
   }
   if (options.date) lines.push(`- Date: ${markdownText(options.date)}`);
@@ -65,9 +73,16 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
     '',
     '| Endpoint | Results | Errors | Refusal rate | Attack success rate (95% CI) | Pass rate (95% CI) | Mean latency | p95 latency |',
     '|:--|--:|--:|--:|--:|--:|--:|--:|',
-    ...figures.endpoints.map((e) => `| ${markdownText(e.endpoint, 60)} | ${e.results} | ${e.errors} | ${e.refusal.rate === null ? 'n/a' : percent(e.refusal.rate)} | ${rateCell(e.attackSuccess)} | ${rateCell(e.pass)} | ${secondsCell(e.meanSeconds)} | ${secondsCell(e.p95Seconds)} |`),
+    ...figures.endpoints.map(
+      (e) =>
+        `| ${markdownText(e.endpoint, 60)} | ${e.results} | ${e.errors} | ${e.refusal.rate === null ? 'n/a' : percent(e.refusal.rate)} | ${rateCell(e.attackSuccess)} | ${rateCell(e.pass)} | ${secondsCell(e.meanSeconds)} | ${secondsCell(e.p95Seconds)} |`,
+    ),
     '',
-    rateBarChart('Attack success rate by endpoint (95% CI)', figures.endpoints.map((e) => ({ label: e.endpoint, rate: e.attackSuccess })), chart),
+    rateBarChart(
+      'Attack success rate by endpoint (95% CI)',
+      figures.endpoints.map((e) => ({ label: e.endpoint, rate: e.attackSuccess })),
+      chart,
+    ),
     '',
   );
 
@@ -77,7 +92,14 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
     lines.push(groupedRateChart('Attack success rate by category', endpoints, figures.categories.map((c) => ({ label: c.group, rates: c.byEndpoint.map((b) => b.attackSuccess) })), chart), '');
   }
   if (figures.attacks.length > 1) {
-    lines.push('## By attack', '', 'Attack success rate (95% CI) and answers, per endpoint; "(none)" is the rows as they are.', '', ...groupTable('Attack', figures.attacks, endpoints), '');
+    lines.push(
+      '## By attack',
+      '',
+      'Attack success rate (95% CI) and answers, per endpoint; "(none)" is the rows as they are.',
+      '',
+      ...groupTable('Attack', figures.attacks, endpoints),
+      '',
+    );
   }
   lines.push('## Latency', '', histogram('Seconds per answer', figures.durations, 'seconds', chart), '');
 

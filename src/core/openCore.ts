@@ -69,11 +69,16 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const attacks = new AttackService({ sessions, store, log });
   const events: ApiEventLog = new EventLog(options.eventLog);
   feedEventLog(events, sessions, attacks);
-  const watcher = options.watch ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), ownWriter: store.journal.id, log }) : undefined;
+  const watcher = options.watch
+    ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), ownWriter: store.journal.id, log })
+    : undefined;
   watcher?.onDidChange((change) => {
     // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
     sessions.applyExternalChange(change).catch((err: unknown) => {
-      log('error', `Could not follow a change in the storage folder: ${isCoreError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`);
+      log(
+        'error',
+        `Could not follow a change in the storage folder: ${isCoreError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`,
+      );
     });
   });
   watcher?.start();

@@ -2,6 +2,7 @@
 // Endpoint files are hand-written (Moonshot's format), so numbers may arrive
 // as strings or be missing; bad values fall back to the defaults instead of
 // failing every call.
+import { modelOf } from '../endpointConfig';
 import { NON_MODEL_PARAMS, type ResolvedEndpoint } from './types';
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -31,7 +32,7 @@ export function callSettings(endpoint: ResolvedEndpoint): CallSettings {
     timeoutMs: Math.max(1, Math.round(timeoutSeconds * 1000)),
     // Moonshot's older `allow_retries: false` still means "one try only".
     maxAttempts: params.allow_retries === false ? 1 : Math.max(1, attempts),
-    model: endpoint.model || (typeof params.model === 'string' ? params.model : ''),
+    model: modelOf(endpoint),
     modelParams,
   };
 }

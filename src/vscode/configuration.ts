@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { EndpointSource } from '../core/endpoints';
-import { slugify } from '../core/ids';
 
 export const SECTION = 'moonshotSessions';
 /** The `origin` of endpoints from the `endpoints` setting (followed by `[index]` in the registry). */
@@ -51,11 +50,6 @@ export function readPromptTemplateFolders(): string[] {
 /** Endpoint objects of the `endpoints` setting, to add to or remove from. */
 export function endpointSettingEntries(): Record<string, unknown>[] {
   return vscode.workspace.getConfiguration(SECTION).get<Record<string, unknown>[]>('endpoints', []);
-}
-
-/** The id the registry gives an object of the `endpoints` setting. */
-export function settingEntryId(entry: Record<string, unknown>): string {
-  return typeof entry.id === 'string' && entry.id ? entry.id : slugify(String(entry.name ?? ''));
 }
 
 /** Writes the `endpoints` setting where the user keeps it (workspace if set there, else user settings). */

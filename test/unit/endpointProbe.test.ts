@@ -3,14 +3,24 @@ import { listModels } from '../../src/core/connectors/models';
 import { probeEndpoint } from '../../src/core/connectors/probe';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
-describe('endpoint tools (Add Endpoint, Test Endpoint)', () => {
+describe('probing an endpoint and listing its models (Add Endpoint, Test Endpoint)', () => {
   let fake: FakeOpenAI;
   before(async () => {
     fake = await startFakeOpenAI();
   });
   after(() => fake.close());
 
-  const endpoint = (model: string) => ({ id: 'e', name: 'E', connector_type: 'openai-connector', uri: fake.url, token: 'k', max_calls_per_second: 10, max_concurrency: 10, model, params: { max_attempts: 5, timeout: 5 } });
+  const endpoint = (model: string) => ({
+    id: 'e',
+    name: 'E',
+    connector_type: 'openai-connector',
+    uri: fake.url,
+    token: 'k',
+    max_calls_per_second: 10,
+    max_concurrency: 10,
+    model,
+    params: { max_attempts: 5, timeout: 5 },
+  });
 
   it("lists a server's models, and says nothing for a server that does not answer", async () => {
     fake.setBehaviour('listed', { kind: 'echo' });
