@@ -15,6 +15,7 @@ import { packagedVsixKiB } from './vsixSize';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
+import { measureDatasetRuns } from './datasetRun';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 import { aStoredRecord } from '../test/support/builders';
 import { measureActivation, measureCallOverhead, measureFanOut, measureHistory, measureListing, measureMemory, measureStartup } from './limits';
@@ -249,6 +250,7 @@ async function main() {
       { name: `${what}: memory growth while reading`, value: d.rssGrowthMiB, unit: 'MiB', target: '< 50', ok: d.rssGrowthMiB < 50 },
     );
   }
+  rows.push(...(await measureDatasetRuns()));
   rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
   rows.push({ name: 'packaged extension (.vsix, npm run package)', value: packagedVsixKiB(), unit: 'KiB', target: '', ok: true });
 

@@ -12,8 +12,10 @@ import type { EndpointSource } from './core/endpoints';
 import { ApiServer } from './server/apiServer';
 import { maskToken, removeDiscoveryFile, writeDiscoveryFile } from './server/discovery';
 import { isUsableToken } from './server/guards';
+import { runCommand } from './runGate';
 
 const USAGE = `Usage: moonshot-sessions serve --storage DIR [options]
+       moonshot-sessions run --dataset FILE --out RESULTS [options]   (run --help: a dataset as a CI gate)
 
 Options:
   --storage DIR            folder for sessions, endpoints created through the API, and api.json (required)
@@ -21,6 +23,7 @@ Options:
   --port PORT              port (default 5000; 0 picks a free one); a port in use is an error
   --endpoints PATH         a folder of Moonshot endpoint JSON files, or a JSON file holding an array of them (repeatable)
   --prompt-templates DIR   a folder of Moonshot prompt-template JSON files (repeatable)
+  --datasets DIR           a folder of dataset files that runs (POST /v1/runs) name (repeatable)
   --token TOKEN            the bearer token to require (default: $MOONSHOT_API_TOKEN, else a new random one;
                            an empty value counts as not given)
   --no-auth                require no token (needed by clients that cannot send one, such as Moonshot's web UI)
@@ -56,6 +59,7 @@ async function serve(argv: string[]): Promise<void> {
       port: { type: 'string', default: '5000' },
       endpoints: { type: 'string', multiple: true, default: [] },
       'prompt-templates': { type: 'string', multiple: true, default: [] },
+      datasets: { type: 'string', multiple: true, default: [] },
       token: { type: 'string' },
       'no-auth': { type: 'boolean', default: false },
       'allow-origin': { type: 'string', multiple: true, default: [] },
@@ -80,6 +84,7 @@ async function serve(argv: string[]): Promise<void> {
     storageDir,
     endpointSources: await Promise.all(values.endpoints.map((p) => endpointSource(resolve(p)))),
     promptTemplateFolders: values['prompt-templates'].map((p) => resolve(p)),
+    datasetFolders: values.datasets.map((p) => resolve(p)),
     secrets: new FileSecretStore(join(storageDir, 'secrets.json')),
     log,
     // Another server or a VS Code window may share this folder: follow what it writes.
@@ -126,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     if (command === 'serve') await serve(rest);
+    else if (command === 'run') process.exit(await runCommand(rest));
     else if (command === undefined || command === '--help' || command === 'help') console.log(USAGE);
     else throw usageError(`unknown command "${command}"`);
   } catch (err) {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { openCore, type Core } from './core/openCore';
 import { checkStorageFolder } from './core/store';
 import { VscodeSecretStore } from './vscode/secretStorage';
-import { SECTION, readEndpointSources, readPromptTemplateFolders } from './vscode/configuration';
+import { SECTION, readEndpointSources, readPromptTemplateFolders, readDatasetFolders } from './vscode/configuration';
 import { ApiController } from './vscode/apiController';
 import { SessionsTreeProvider } from './vscode/sessionsTree';
 import { HISTORY_SCHEME, HistoryDocumentProvider } from './vscode/historyDocument';
@@ -51,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
         storageDir,
         endpointSources: readEndpointSources(),
         promptTemplateFolders: readPromptTemplateFolders(),
+        datasetFolders: readDatasetFolders(),
         secrets,
         log: (level, message) => log[level](message),
         // Another window or `serve` may share the folder: follow what it writes.
@@ -107,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
       if (e.affectsConfiguration(`${SECTION}.endpoints`) || e.affectsConfiguration(`${SECTION}.endpointFolders`))
         void core.endpoints.setSources(readEndpointSources());
       if (e.affectsConfiguration(`${SECTION}.promptTemplateFolders`)) void core.templates.setFolders(readPromptTemplateFolders());
+      if (e.affectsConfiguration(`${SECTION}.datasetFolders`)) core.runs.setDatasetFolders(readDatasetFolders());
     }),
   );
 

@@ -3,6 +3,7 @@
 // core's EventLog so that a client reconnecting with Last-Event-ID replays
 // what it missed, also across a restart of the API server.
 import type { AttackService } from './attackRuns';
+import type { RunService } from './runs';
 import type { Disposable } from './emitter';
 import type { EventLog } from './eventLog';
 import type { SessionEvent, SessionService } from './sessions';
@@ -17,7 +18,6 @@ export const API_EVENT_TYPES = [
   'score',
   'attack_progress',
   'attack_ended',
-  // Reserved for dataset runs.
   'run_progress',
   'run_ended',
 ] as const;
@@ -68,14 +68,15 @@ export function apiEventOf(event: SessionEvent): { type: ApiEventType; data: Api
   }
 }
 
-/** Appends every session and attack event to `log` until disposed. */
-export function feedEventLog(log: ApiEventLog, sessions: SessionService, attacks: AttackService): Disposable {
+/** Appends every session, attack and run event to `log` until disposed. */
+export function feedEventLog(log: ApiEventLog, sessions: SessionService, attacks: AttackService, runs?: RunService): Disposable {
   const subscriptions = [
     sessions.onDidChange((event) => {
       const api = apiEventOf(event);
       if (api) log.append(api.type, api.data);
     }),
     attacks.onDidChange((event) => log.append(event.type === 'progress' ? 'attack_progress' : 'attack_ended', event.attack)),
+    ...(runs ? [runs.onDidChange((event) => log.append(event.type === 'progress' ? 'run_progress' : 'run_ended', event.run))] : []),
   ];
   return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
 }

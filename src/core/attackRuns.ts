@@ -18,7 +18,7 @@ import { Emitter, type Disposable } from './emitter';
 import { ConflictError, NotFoundError, invalidField, isCoreError } from './errors';
 import { formatCreatedDatetime } from './ids';
 import { noLog, type Log } from './log';
-import { isRunning, THIS_PROCESS, type ProcessOwner } from './processOwner';
+import { ownerIsGone, THIS_PROCESS } from './processOwner';
 import { AttackerCallSchema, AttackSchema, AttackVariantSchema, type Attack, type AttackDetail } from './schemas';
 import type { SessionService } from './sessions';
 import type { SessionStore } from './store';
@@ -262,7 +262,7 @@ export class AttackService {
       return undefined;
     }
     const manifest = parsed.data;
-    if (manifest.attack.status !== 'running' || !this.ownerIsGone(manifest.owner)) return manifest;
+    if (manifest.attack.status !== 'running' || !ownerIsGone(manifest.owner)) return manifest;
     const done = await this.countRecords(sessionId, manifest);
     const interrupted: Manifest = {
       ...manifest,
@@ -282,15 +282,6 @@ export class AttackService {
         this.log('warn', `Could not mark attack ${attackId} of session ${sessionId} interrupted: ${errorText(err)}`);
     }
     return interrupted;
-  }
-
-  /** Whether the process that ran a run which is not live here has ended. */
-  private ownerIsGone(owner: ProcessOwner): boolean {
-    // This process knows its own runs: one of them that is not live ended without writing so (its last write failed).
-    if (owner.pid === THIS_PROCESS.pid && owner.process === THIS_PROCESS.process) return true;
-    // Another machine's process cannot be looked at: its run is taken for running.
-    if (owner.host !== THIS_PROCESS.host) return false;
-    return !isRunning(owner);
   }
 
   private async countRecords(sessionId: string, manifest: Manifest): Promise<number> {

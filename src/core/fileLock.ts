@@ -19,7 +19,8 @@
 // thread pool, and a record's append made a dozen of them in a row, which
 // on a busy machine cost more than the calls themselves (see
 // docs/performance.md). Only waiting for a held lock is asynchronous.
-import { closeSync, fstatSync, openSync, promises as fs, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, linkSync, openSync, promises as fs, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { CoreError } from './errors';
 import { isRunning, THIS_PROCESS as ME, type ProcessOwner as LockOwner } from './processOwner';
 
@@ -31,8 +32,37 @@ export interface FileLockOptions {
   giveUpAfterMs?: number;
 }
 
-/** Creates the lock naming this process; its inode, or undefined when someone holds it. */
+/**
+ * Creates the lock naming this process; its inode, or undefined when someone
+ * holds it. The name is written to a file of this process first and linked
+ * into place (a link fails if the name exists, as O_EXCL does), so a lock is
+ * never seen without its owner: a holder killed while taking it leaves a
+ * lock that is stale at once, or none, never an empty one that only its age
+ * could free.
+ */
 function tryCreate(path: string): number | undefined {
+  const draft = `${path}.${ME.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(draft, OWNER, { flag: 'wx' });
+    linkSync(draft, path);
+    return statSync(draft).ino;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return undefined;
+    // A file system without hard links (some network shares): create and write, as before.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createAndWrite(path);
+    throw err;
+  } finally {
+    try {
+      unlinkSync(draft);
+    } catch {
+      // Never written, or gone already.
+    }
+  }
+}
+
+/** Creates the lock with O_EXCL, then writes the owner into it: a holder killed in between leaves a lock only its age frees. */
+function createAndWrite(path: string): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'wx');

@@ -6,6 +6,7 @@ import { EndpointRegistry, type EndpointSource } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { SessionService } from './sessions';
 import { AttackService } from './attackRuns';
+import { RunService } from './runs';
 import { BookmarkStore } from './bookmarks';
 import { EventLog, type EventLogOptions } from './eventLog';
 import { feedEventLog, type ApiEventLog } from './apiEvents';
@@ -20,6 +21,8 @@ export interface CoreOptions {
   storageDir: string;
   endpointSources: readonly EndpointSource[];
   promptTemplateFolders: readonly string[];
+  /** Folders of dataset files (GET /v1/datasets; a run names one by its file stem). */
+  datasetFolders?: readonly string[];
   secrets: SecretStore;
   connectorFor?: (endpoint: ResolvedEndpoint) => Connector;
   /** Where the core reports what no caller waits for: odd entries skipped in the storage folder, failures while following it. */
@@ -42,11 +45,13 @@ export interface Core {
   sessions: SessionService;
   /** Attack runs on sessions. */
   attacks: AttackService;
+  /** Dataset runs through sessions. */
+  runs: RunService;
   /** Bookmarks, in the storage folder. */
   bookmarks: BookmarkStore;
   /** What GET /v1/events sends: every session and attack event, with the recent ones kept for replay. */
   events: ApiEventLog;
-  /** Resolves when prompts, scoring and attack runs in flight have ended. */
+  /** Resolves when prompts, scoring, attack runs and dataset runs in flight have ended. */
   drain(): Promise<void>;
   /** Stops following the storage folder. Prompts in flight are not stopped: `drain()` waits for them. */
   dispose(): void;
@@ -67,8 +72,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     ...(options.connectorFor ? { connectorFor: options.connectorFor } : {}),
   });
   const attacks = new AttackService({ sessions, store, log });
+  const runs = new RunService({ sessions, store, endpoints, datasetFolders: options.datasetFolders ?? [], log });
   const events: ApiEventLog = new EventLog(options.eventLog);
-  feedEventLog(events, sessions, attacks);
+  feedEventLog(events, sessions, attacks, runs);
   const watcher = options.watch
     ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), ownWriter: store.journal.id, log })
     : undefined;
@@ -89,10 +95,11 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     templates,
     sessions,
     attacks,
+    runs,
     bookmarks: new BookmarkStore(options.storageDir),
     events,
     drain: async () => {
-      await Promise.all([sessions.drain(), attacks.drain()]);
+      await Promise.all([sessions.drain(), attacks.drain(), runs.drain()]);
       // An attack's last records may have started scoring after the first drain looked.
       await sessions.drain();
       await store.journal.settled();

@@ -24,3 +24,15 @@ export function isRunning(owner: ProcessOwner): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Whether the process that owned something which this process does not
+ * hold (a run it does not know as live) has ended: this process's own is
+ * gone (it ended without writing so), another host's cannot be looked at
+ * and is taken for running.
+ */
+export function ownerIsGone(owner: ProcessOwner): boolean {
+  if (owner.pid === THIS_PROCESS.pid && owner.process === THIS_PROCESS.process) return true;
+  if (owner.host !== THIS_PROCESS.host) return false;
+  return !isRunning(owner);
+}

@@ -74,6 +74,10 @@ export const StoredChatRecordSchema = z
       .string()
       .optional()
       .meta({ description: "An attack's record only: what the attack started from (the prompt, or a generator's topic)." }),
+    run_id: z.string().optional().meta({ description: 'A dataset run\'s record only: the run that sent it (GET /v1/runs/{run_id}).' }),
+    row_id: z.string().optional().meta({ description: "A dataset run's record only: the dataset row it answers." }),
+    variant: z.number().int().min(0).optional().meta({ description: "A dataset run with attack modules: which of the row's attack variants was sent, from 0." }),
+    turn: z.number().int().positive().optional().meta({ description: "An attacker loop's record only: the loop's turn, from 1." }),
   });
 export type StoredChatRecord = z.infer<typeof StoredChatRecordSchema>;
 
@@ -543,6 +547,181 @@ export const RunResultRowSchema = z
     score: z.number().nullable().optional(),
     duration: z.number().min(0).meta({ description: 'Seconds the endpoint took.' }),
     chat_record_id: z.number().int().positive().nullable().optional().meta({ description: "The answer's record in the session's chat." }),
+    turns: z.number().int().positive().optional().meta({ description: "An attacker loop's result: the turns it took (the result is the last turn's answer)." }),
+    stop_reason: z.string().optional().meta({ description: "An attacker loop's result: why it stopped (goal_reached, max_turns, refused, error, cancelled)." }),
   })
   .meta({ id: 'RunResultRow' });
 export type RunResultRow = z.infer<typeof RunResultRowSchema>;
+
+// Dataset runs (see docs/runs.md).
+
+/** Rows a run may be given inline (POST /v1/runs `rows`); a larger set belongs in a dataset file. */
+export const MAX_INLINE_ROWS = 10_000;
+/** Turns an attacker loop may take per row and chat. */
+export const MAX_LOOP_TURNS = 50;
+
+export const RunIdSchema = z.string().max(200).regex(SESSION_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]*$');
+
+export const RunLoopRequestSchema = z
+  .object({
+    name: z.string().min(1).max(200).meta({ description: 'iterative_jailbreak, crescendo or violent_durian (GET /v1/loops).' }),
+    max_turns: z.number().int().min(1).max(MAX_LOOP_TURNS).default(5).meta({ description: `Turns per row and endpoint, 1 to ${MAX_LOOP_TURNS} (default 5).` }),
+  })
+  .meta({ id: 'RunLoopRequest' });
+
+export const CreateRunBodySchema = z
+  .object({
+    session_id: SessionIdSchema.meta({ description: "The session whose endpoints answer: the run's records are this session's." }),
+    dataset: z.string().min(1).max(200).optional().meta({ description: 'A dataset of the configured folders, by name (GET /v1/datasets). Give this or `rows`.' }),
+    rows: z
+      .array(DatasetRowInputSchema)
+      .min(1, 'must hold at least one row')
+      .max(MAX_INLINE_ROWS, `must hold at most ${MAX_INLINE_ROWS} rows (use a dataset file beyond that)`)
+      .optional()
+      .meta({ description: 'The rows themselves, instead of a dataset.' }),
+    template: z.string().min(1).max(10_000).optional().meta({ description: 'Makes each row\'s prompt of its fields ("{{ ContextString }}\\n\\n{{ Behavior }}"); see docs/datasets.md.' }),
+    attack_modules: z
+      .array(z.string().min(1).max(500))
+      .min(1, 'must name at least one attack module')
+      .optional()
+      .meta({ description: "A chain applied to every row's prompt; each variant goes to every endpoint." }),
+    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: 'Variants per module, for modules that make several.' }),
+    attack_options: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'Options per attack module, by module name (GET /v1/attack_modules).' }),
+    metric: z.string().min(1).max(200).optional().meta({ description: 'The judge that scores every answer of the run (GET /v1/metrics); loops stop when it says the attack worked.' }),
+    judge_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
+    judge_options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker: for a loop, and for attack modules that need a model.' }),
+    loop: RunLoopRequestSchema.optional().meta({ description: 'An attacker loop over each row instead of sending it as it is.' }),
+    sample: z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1').optional().meta({ description: 'The share of rows to send, picked by seed (default 1: all).' }),
+    seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of the sample and of the attacks (default 0).' }),
+    only_unanswered: z.boolean().optional().meta({ description: 'Leave out rows that earlier runs on this session answered already (same attack or loop).' }),
+  })
+  .meta({ id: 'CreateRunBody' });
+export type CreateRunBody = z.input<typeof CreateRunBodySchema>;
+
+export const RunDatasetSchema = z
+  .object({
+    name: z.string().meta({ description: 'The dataset\'s name (its file stem), or "inline" for rows given in the request.' }),
+    path: z.string().nullable().meta({ description: 'The file, or null for inline rows.' }),
+    format: z.string().meta({ description: 'The reader (DatasetFormat), or "inline".' }),
+    sha256: z.string().meta({ description: "SHA-256 of the file's bytes (inline rows: of their JSON); a resume refuses a file that changed." }),
+    rows: z.number().int().meta({ description: 'Rows in the dataset, before sampling.' }),
+  })
+  .meta({ id: 'RunDataset' });
+export type RunDataset = z.infer<typeof RunDatasetSchema>;
+
+export const RunSchema = z
+  .object({
+    run_id: z.string(),
+    session_id: z.string(),
+    status: z.enum(ATTACK_STATUSES).meta({
+      description: 'running; done (every row was answered); cancelled; failed (see error); interrupted (the process running it ended first: resume it).',
+    }),
+    dataset: RunDatasetSchema,
+    endpoints: z.array(z.string()).meta({ description: "The session's endpoints, in the order of chat_ids." }),
+    chat_ids: z.array(z.string()),
+    attack_modules: z.array(z.string()).meta({ description: 'The attack chain, one module per item; [] when rows are sent as they are.' }),
+    loop: z.object({ name: z.string(), max_turns: z.number().int() }).nullable(),
+    metric: z.string().nullable(),
+    judge_endpoint: z.string().nullable(),
+    attacker_endpoint: z.string().nullable(),
+    sample: z.number(),
+    seed: z.number().int(),
+    only_unanswered: z.boolean(),
+    rows_total: z.number().int().meta({ description: 'Rows the run covers: the sample, less rows answered before it began (only_unanswered).' }),
+    rows_done: z.number().int().meta({ description: 'Rows with every answer (each endpoint, each variant) and its score.' }),
+    results: z.number().int().meta({ description: 'Records the run made in all (retries after a resume included).' }),
+    errors: z.number().int().meta({ description: 'Records whose call failed.' }),
+    rate: z.number().nullable().meta({ description: 'Rows per second while it ran in this process; null when unknown.' }),
+    eta_seconds: z.number().nullable().meta({ description: 'Seconds left at that rate; null when unknown or not running.' }),
+    started: z.string().meta({ description: 'When it started: ISO 8601, UTC.' }),
+    ended: z.string().nullable().meta({ description: 'When it last ended (ISO 8601, UTC); null while it runs.' }),
+    error: z.string().nullable(),
+    resumes: z.number().int().meta({ description: 'How many times it was resumed.' }),
+  })
+  .meta({ id: 'Run' });
+export type Run = z.infer<typeof RunSchema>;
+
+const RateSchema = z
+  .object({
+    count: z.number().int(),
+    of: z.number().int(),
+    rate: z.number().nullable(),
+    ci95: z.tuple([z.number(), z.number()]).nullable().meta({ description: '95% Wilson score interval; null when `of` is 0.' }),
+  })
+  .meta({ id: 'Rate' });
+
+const GroupFiguresSchema = z.object({
+  group: z.string(),
+  results: z.number().int(),
+  by_endpoint: z.array(z.object({ endpoint: z.string(), attack_success: RateSchema })),
+});
+
+export const RunSummarySchema = z
+  .object({
+    endpoints: z.array(
+      z.object({
+        endpoint: z.string(),
+        results: z.number().int(),
+        errors: z.number().int(),
+        answers: z.number().int(),
+        refusal: RateSchema,
+        attack_success: RateSchema,
+        pass: RateSchema,
+        mean_seconds: z.number().nullable(),
+        p50_seconds: z.number().nullable(),
+        p95_seconds: z.number().nullable(),
+      }),
+    ),
+    categories: z.array(GroupFiguresSchema),
+    attacks: z.array(GroupFiguresSchema),
+  })
+  .meta({ id: 'RunSummary', description: "The figures of the run's results (see docs/datasets.md, Results)." });
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+export const RunResultsPageSchema = z
+  .object({
+    results: z.array(RunResultRowSchema),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    total: z.number().int().meta({ description: 'Results in all.' }),
+  })
+  .meta({ id: 'RunResultsPage' });
+
+export const LoopInfoSchema = z
+  .object({ name: z.string(), description: z.string() })
+  .meta({ id: 'Loop' });
+
+export const RESULT_OUTCOMES = ['pass', 'fail', 'error'] as const;
+
+export const BaselineComparisonSchema = z
+  .object({
+    fixed: z.number().int().meta({ description: 'Failed in the baseline, pass now.' }),
+    broken: z.number().int().meta({ description: 'Passed in the baseline, fail now: the model got easier to break.' }),
+    other: z.number().int().meta({ description: 'A failed call on either side.' }),
+    unchanged: z.number().int(),
+    added: z.number().int().meta({ description: 'Results only in this run.' }),
+    removed: z.number().int().meta({ description: 'Results only in the baseline.' }),
+    changes: z.array(
+      z.object({
+        kind: z.enum(['fixed', 'broken', 'other']),
+        row_id: z.string(),
+        endpoint: z.string(),
+        attack_module: z.string(),
+        variant: z.number().int(),
+        input: z.string(),
+        before: z.enum(RESULT_OUTCOMES),
+        after: z.enum(RESULT_OUTCOMES),
+        before_verdict: z.string().nullable(),
+        after_verdict: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'BaselineComparison' });
+
+export const ResultsOffsetQuerySchema = z.coerce.number().int().min(0);
+export const MAX_RESULTS_PAGE = 1000;
+export const ResultsLimitQuerySchema = z.coerce.number().int().min(1).max(MAX_RESULTS_PAGE);

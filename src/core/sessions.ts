@@ -67,6 +67,28 @@ export interface PromptOptions {
    * never sent); the prompt rejects for that chat with "cancelled".
    */
   attack?: AttackFields;
+  /**
+   * The prompt is a dataset run's: its records name the run and the row.
+   * As for an attack, a chat's call stopped before it began leaves no
+   * record, so a resumed run sends it again.
+   */
+  run?: RunFields;
+  /**
+   * The conversation this prompt continues (an attacker loop's turns in this
+   * chat, oldest first): sent as real user/assistant messages in place of
+   * the session's context strategy. Only for a prompt to one chat.
+   */
+  conversation?: readonly StoredChatRecord[];
+}
+
+/** What a dataset run adds to the records it makes. */
+export interface RunFields {
+  runId: string;
+  rowId: string;
+  /** Which of the row's attack variants, from 0 (runs with attack modules only). */
+  variant?: number;
+  /** An attacker loop's turn, from 1. */
+  turn?: number;
 }
 
 /** What an attack adds to the records of its variants. */
@@ -93,6 +115,8 @@ interface ChatJob {
   active: ActivePrompt;
   signal: AbortSignal | undefined;
   attack: AttackFields | undefined;
+  run: RunFields | undefined;
+  conversation: readonly StoredChatRecord[] | undefined;
   /** Stops this job, running or still queued. */
   controller: AbortController;
   /** Settles (never rejects) when the job is over. */
@@ -544,7 +568,7 @@ export class SessionService {
     chatIds.forEach((chatId, i) => {
       const scorable = (histories[i] ?? []).filter(isScorable);
       records += scorable.length;
-      if (scorable.length > 0) this.scoreInBackground(sessionId, chatId, scorable, plan);
+      if (scorable.length > 0) void this.scoreInBackground(sessionId, chatId, scorable, plan);
     });
     return { metric: plan.name, judge_endpoint: plan.judge_endpoint, records };
   }
@@ -589,8 +613,34 @@ export class SessionService {
     if (reason) throw loc ? invalidField(loc, reason) : new CoreError('unsupported', reason);
   }
 
-  /** Scores records of one chat in the background; drain() and delete() wait for it. */
-  private scoreInBackground(sessionId: string, chatId: string, records: StoredChatRecord[], plan: JudgePlan): void {
+  /**
+   * Scores records of one chat with `plan` (a dataset run's judge) and
+   * resolves, once every score is stored, with the scores by record id.
+   * Each is a `score` event; drain() and delete() wait for it, and a delete
+   * stops it (the scores not made yet are missing from the answer).
+   */
+  async scoreWith(
+    sessionId: string,
+    chatId: string,
+    records: readonly StoredChatRecord[],
+    plan: JudgePlan,
+  ): Promise<Map<number, MetricResult>> {
+    await this.requireChat(sessionId, chatId);
+    const scores = new Map<number, MetricResult>();
+    const scorable = records.filter(isScorable);
+    if (scorable.length === 0) return scores;
+    await this.scoreInBackground(sessionId, chatId, scorable, plan, (record, metric) => scores.set(record.chat_record_id, metric));
+    return scores;
+  }
+
+  /** Scores records of one chat in the background; drain() and delete() wait for it. Resolves when it is over (never rejects). */
+  private scoreInBackground(
+    sessionId: string,
+    chatId: string,
+    records: readonly StoredChatRecord[],
+    plan: JudgePlan,
+    onScore?: (record: StoredChatRecord, metric: MetricResult) => void,
+  ): Promise<void> {
     const controller = new AbortController();
     const task: ScoringTask = { controller, done: Promise.resolve() };
     let tasks = this.scoring.get(sessionId);
@@ -601,8 +651,10 @@ export class SessionService {
       modelFor: (id) => this.modelFor(id),
       log: this.log,
       signal: controller.signal,
-      onScore: (record, metric) =>
-        this.changed.fire({ type: 'score', sessionId, chatId, chatRecordId: record.chat_record_id, promptId: record.prompt_id, metric }),
+      onScore: (record, metric) => {
+        onScore?.(record, metric);
+        this.changed.fire({ type: 'score', sessionId, chatId, chatRecordId: record.chat_record_id, promptId: record.prompt_id, metric });
+      },
     }).finally(() => {
       set.delete(task);
       if (set.size === 0 && this.scoring.get(sessionId) === set) this.scoring.delete(sessionId);
@@ -610,6 +662,7 @@ export class SessionService {
     });
     set.add(task);
     this.pending.add(task.done);
+    return task.done;
   }
 
   /** Scores a new record with the session's judge, if it has one. */
@@ -624,7 +677,7 @@ export class SessionService {
       this.log('warn', `The judge of session ${sessionId} cannot be used: ${isCoreError(err) ? err.message : String(err)}`);
       return;
     }
-    this.scoreInBackground(sessionId, chatId, [record], plan);
+    void this.scoreInBackground(sessionId, chatId, [record], plan);
   }
 
   /**
@@ -648,8 +701,19 @@ export class SessionService {
     this.active.set(sessionId, [...actives, active]);
     this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
 
+    if (options.conversation && chatIds.length !== 1) throw new CoreError('invalid', 'A prompt that continues a conversation goes to one chat');
     const runs = chatIds.map((chatId) =>
-      this.enqueue({ sessionId, chatId, promptId, prompt: text, active, signal: options.signal, attack: options.attack }),
+      this.enqueue({
+        sessionId,
+        chatId,
+        promptId,
+        prompt: text,
+        active,
+        signal: options.signal,
+        attack: options.attack,
+        run: options.run,
+        conversation: options.conversation,
+      }),
     );
     const settled = await Promise.allSettled(runs);
     const left = (this.active.get(sessionId) ?? []).filter((a) => a !== active);
@@ -712,7 +776,7 @@ export class SessionService {
     await Promise.resolve();
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     let session = await this.requireSession(sessionId);
-    if (session.context_strategy !== null) {
+    if (session.context_strategy !== null && !job.conversation) {
       await previous;
       if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
       // Read again now that it is this prompt's turn: a template or strategy set while it waited applies to it.
@@ -731,8 +795,8 @@ export class SessionService {
         this.changed.fire({ type: 'delta', sessionId, promptId, chatId, text });
       },
     });
-    // An attack's variant that was never sent leaves no record.
-    if (job.attack && !outcome.sent && job.controller.signal.aborted) throw cancelledError();
+    // An attack's variant, or a run's row, that was never sent leaves no record.
+    if ((job.attack || job.run) && !outcome.sent && job.controller.signal.aborted) throw cancelledError();
     await previous;
     // A delete began while the model answered: its files must not come back.
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
@@ -751,6 +815,7 @@ export class SessionService {
       prompt_id: promptId,
       attack_module: job.attack?.module ?? '',
       ...(job.attack ? { original_prompt: job.attack.originalPrompt } : {}),
+      ...(job.run ? runRecordFields(job.run) : {}),
     }));
     delete active.chats[chatId];
     const record = withMetric(stored, null);
@@ -775,7 +840,7 @@ export class SessionService {
     let sent = false;
     let started = performance.now();
     try {
-      const strategy = session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
+      const strategy = job.conversation ? CONTEXT_STRATEGIES.get('conversation') : session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
       const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
       if (session.prompt_template && !template)
         throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);
@@ -783,12 +848,12 @@ export class SessionService {
       const unsupported = this.endpoints.unsupportedReason(endpointId);
       if (unsupported) throw new CoreError('unsupported', unsupported);
       const endpoint = await this.endpoints.resolve(endpointId);
-      const history = strategy ? await this.store.readTail(sessionId, chatId, session.num_of_prev_prompts) : [];
+      const history = job.conversation ?? (strategy ? await this.store.readTail(sessionId, chatId, session.num_of_prev_prompts) : []);
       const prepared = preparePrompt({
         prompt: job.prompt,
         history,
         strategy,
-        numOfPrevPrompts: session.num_of_prev_prompts,
+        numOfPrevPrompts: job.conversation ? job.conversation.length : session.num_of_prev_prompts,
         template: template?.template,
         endpointParams: endpoint.params,
       });
@@ -851,6 +916,11 @@ function sameSession(a: StoredSession | undefined, b: StoredSession): boolean {
 /** The record as the API and the UI get it: with its latest score (key last, so the stored keys keep their order). */
 function withMetric(record: StoredChatRecord, metric: MetricResult | null): ChatRecord {
   return { ...record, metric };
+}
+
+/** The run's fields of a record, in the order the record keeps them. */
+function runRecordFields({ runId, rowId, variant, turn }: RunFields): Pick<StoredChatRecord, 'run_id' | 'row_id' | 'variant' | 'turn'> {
+  return { run_id: runId, row_id: rowId, ...(variant === undefined ? {} : { variant }), ...(turn === undefined ? {} : { turn }) };
 }
 
 function endpointOf(session: StoredSession, chatId: string): string {

@@ -4,6 +4,8 @@
 //   sessions/<session_id>/<chat_id>.jsonl one record per line, append-only
 //   sessions/<session_id>/<chat_id>.scores.jsonl  the records' scores, append-only
 //   sessions/<session_id>/attacks/<attack_id>.json  an attack run's manifest, replaced atomically
+//   sessions/<session_id>/runs/<run_id>.json  a dataset run's manifest, replaced atomically
+//   sessions/<session_id>/runs/<run_id>.<kind>.jsonl  what a dataset run keeps besides records, append-only
 //   sessions/.journal                      every writer's changes, one line each (storeJournal.ts):
 //                                          what other processes follow, and the index of sessions
 // Appending never rewrites history, so a prompt costs the same at record
@@ -12,7 +14,8 @@
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { closeSync, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, statSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -34,6 +37,11 @@ import { chatRecordsJson, PiecePool, type CheckedFile } from './chatJson';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
+const RUNS_DIR = 'runs';
+type ManifestFolder = typeof ATTACKS_DIR | typeof RUNS_DIR;
+const MANIFEST_OF: Record<ManifestFolder, string> = { attacks: 'attack', runs: 'run' };
+/** What a run keeps in its own files besides its records (see runs/runFiles.ts). */
+export type RunFileKind = 'rows' | 'turns';
 /** Prompts and answers of a red-teaming session are nobody else's business: owner only. */
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_FOLDER = 0o700;
@@ -561,15 +569,113 @@ export class SessionStore {
     return run;
   }
 
-  private attacksDir(sessionId: string): string {
-    return join(this.sessionDir(sessionId), ATTACKS_DIR);
+  private manifestDir(sessionId: string, folder: ManifestFolder): string {
+    return join(this.sessionDir(sessionId), folder);
   }
 
   /** Replaces an attack run's manifest atomically; NotFoundError when the session is gone (it is never made again). */
-  async writeAttackManifest(sessionId: string, attackId: string, manifest: unknown): Promise<void> {
-    if (!SESSION_ID_PATTERN.test(attackId)) throw new NotFoundError('Attack not found');
-    const dir = this.attacksDir(sessionId);
-    const path = join(dir, `${attackId}.json`);
+  writeAttackManifest(sessionId: string, attackId: string, manifest: unknown): Promise<void> {
+    return this.writeManifest(sessionId, ATTACKS_DIR, attackId, manifest);
+  }
+
+  /** Every attack manifest of the session as parsed JSON, by attack id; unreadable ones are skipped (warned about once). */
+  readAttackManifests(sessionId: string): Promise<Map<string, unknown>> {
+    return this.readManifests(sessionId, ATTACKS_DIR);
+  }
+
+  /** One attack manifest as parsed JSON; undefined when there is none or it cannot be read (warned about once). */
+  readAttackManifest(sessionId: string, attackId: string): Promise<unknown> {
+    return this.readManifest(sessionId, ATTACKS_DIR, attackId);
+  }
+
+  /** Replaces a dataset run's manifest atomically; NotFoundError when the session is gone. */
+  writeRunManifest(sessionId: string, runId: string, manifest: unknown): Promise<void> {
+    return this.writeManifest(sessionId, RUNS_DIR, runId, manifest);
+  }
+
+  /** Every dataset run manifest of the session as parsed JSON, by run id; unreadable ones are skipped (warned about once). */
+  readRunManifests(sessionId: string): Promise<Map<string, unknown>> {
+    return this.readManifests(sessionId, RUNS_DIR);
+  }
+
+  readRunManifest(sessionId: string, runId: string): Promise<unknown> {
+    return this.readManifest(sessionId, RUNS_DIR, runId);
+  }
+
+  private runFilePath(sessionId: string, runId: string, kind: RunFileKind): string {
+    if (!SESSION_ID_PATTERN.test(runId)) throw new NotFoundError('Run not found');
+    return join(this.manifestDir(sessionId, RUNS_DIR), `${runId}.${kind}.jsonl`);
+  }
+
+  /**
+   * Appends lines (JSON values) to one of a run's files. Only the process
+   * that owns the run writes them, so there is no lock; a torn last line
+   * (that process died mid-write) is cut first. The run's manifest must
+   * have been written (it makes the folder).
+   */
+  async appendRunLines(sessionId: string, runId: string, kind: RunFileKind, values: readonly unknown[]): Promise<void> {
+    if (values.length === 0) return;
+    const path = this.runFilePath(sessionId, runId, kind);
+    const bytes = Buffer.from(values.map((v) => `${JSON.stringify(v)}\n`).join(''), 'utf8');
+    await this.inSessionFolder(sessionId, path, async () => {
+      const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+      try {
+        await appendWhole(handle, bytes, await cutTornTail(handle, (await handle.stat()).size));
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  /** The lines of one of a run's files as parsed JSON, read a chunk at a time; a torn or damaged line is skipped. */
+  async *readRunLines(sessionId: string, runId: string, kind: RunFileKind): AsyncGenerator<unknown> {
+    for await (const line of this.lines(this.runFilePath(sessionId, runId, kind))) {
+      try {
+        yield JSON.parse(line) as unknown;
+      } catch {
+        // Cut short by a crash: never acknowledged.
+      }
+    }
+  }
+
+  /**
+   * The chat's records, oldest first, read a chunk at a time (a long chat is
+   * never in memory whole). With `containing`, only lines that hold that
+   * text are parsed: a run's records are found by `"run_id":"<id>"`.
+   */
+  async *streamChat(sessionId: string, chatId: string, containing?: string): AsyncGenerator<StoredChatRecord> {
+    for await (const line of this.lines(this.chatPath(sessionId, chatId))) {
+      if (containing !== undefined && !line.includes(containing)) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const parsed = StoredChatRecordSchema.safeParse(value);
+      if (parsed.success) yield parsed.data;
+    }
+  }
+
+  /** The file's non-empty lines; none when it is missing, a storage error when it cannot be read. */
+  private async *lines(path: string): AsyncGenerator<string> {
+    const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+    const reader = createInterface({ input: stream, crlfDelay: Infinity });
+    try {
+      for await (const line of reader) if (line.trim() !== '') yield line;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
+      throw asStorageError(err, path);
+    } finally {
+      reader.close();
+      stream.destroy();
+    }
+  }
+
+  private async writeManifest(sessionId: string, folder: ManifestFolder, id: string, manifest: unknown): Promise<void> {
+    if (!SESSION_ID_PATTERN.test(id)) throw new NotFoundError(`${MANIFEST_OF[folder] === 'run' ? 'Run' : 'Attack'} not found`);
+    const dir = this.manifestDir(sessionId, folder);
+    const path = join(dir, `${id}.json`);
     await this.inSessionFolder(sessionId, path, async () => {
       try {
         // Not recursive: a session deleted meanwhile must not come back as an empty folder.
@@ -581,9 +687,8 @@ export class SessionStore {
     });
   }
 
-  /** Every attack manifest of the session as parsed JSON, by attack id; unreadable ones are skipped (warned about once). */
-  async readAttackManifests(sessionId: string): Promise<Map<string, unknown>> {
-    const dir = this.attacksDir(sessionId);
+  private async readManifests(sessionId: string, folder: ManifestFolder): Promise<Map<string, unknown>> {
+    const dir = this.manifestDir(sessionId, folder);
     let names: string[];
     try {
       names = await fs.readdir(dir);
@@ -595,21 +700,20 @@ export class SessionStore {
       .filter((n) => n.endsWith('.json'))
       .map((n) => n.slice(0, -'.json'.length))
       .filter((id) => SESSION_ID_PATTERN.test(id));
-    const found = await Promise.all(ids.map(async (id) => [id, await this.readAttackManifest(sessionId, id)] as const));
+    const found = await Promise.all(ids.map(async (id) => [id, await this.readManifest(sessionId, folder, id)] as const));
     return new Map(found.filter(([, data]) => data !== undefined));
   }
 
-  /** One attack manifest as parsed JSON; undefined when there is none or it cannot be read (warned about once). */
-  async readAttackManifest(sessionId: string, attackId: string): Promise<unknown> {
-    if (!SESSION_ID_PATTERN.test(attackId)) return undefined;
-    const path = join(this.attacksDir(sessionId), `${attackId}.json`);
+  private async readManifest(sessionId: string, folder: ManifestFolder, id: string): Promise<unknown> {
+    if (!SESSION_ID_PATTERN.test(id)) return undefined;
+    const path = join(this.manifestDir(sessionId, folder), `${id}.json`);
     let text: string;
     try {
       text = await fs.readFile(path, 'utf8');
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       if (!errnoCode(err)) throw err;
-      this.warnOnce(path, `Cannot read ${path} (${errnoCode(err)}): that attack is left out`);
+      this.warnOnce(path, `Cannot read ${path} (${errnoCode(err)}): that ${MANIFEST_OF[folder]} is left out`);
       return undefined;
     }
     try {

@@ -24,6 +24,7 @@ import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { SUPPORTED_CONNECTOR_TYPES } from '../core/connectors';
 import { parseOrThrow } from '../core/validation';
 import { buildRedTeamRoutes } from './redTeamRoutes';
+import { buildRunRoutes } from './runRoutes';
 import { nameParam, objectBody, queryParam, sessionId, success } from './routeParams';
 import { eventStreamRoute, type EventStreamOptions } from './eventStream';
 import { JsonBytes, JsonPieces } from './reply';
@@ -275,6 +276,7 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       },
     },
     ...buildRedTeamRoutes(core),
+    ...buildRunRoutes(core),
     eventStreamRoute(core.events, options.eventStream),
   ];
 }

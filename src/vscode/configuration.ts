@@ -47,6 +47,10 @@ export function readPromptTemplateFolders(): string[] {
   return vscode.workspace.getConfiguration(SECTION).get<string[]>('promptTemplateFolders', []).map(resolveFolder);
 }
 
+export function readDatasetFolders(): string[] {
+  return vscode.workspace.getConfiguration(SECTION).get<string[]>('datasetFolders', []).map(resolveFolder);
+}
+
 /** Endpoint objects of the `endpoints` setting, to add to or remove from. */
 export function endpointSettingEntries(): Record<string, unknown>[] {
   return vscode.workspace.getConfiguration(SECTION).get<Record<string, unknown>[]>('endpoints', []);

@@ -13,6 +13,8 @@ export type Behaviour =
   /** Answers "<prefix><last user message>" (prefix "echo: " by default). */
   | { kind: 'echo'; prefix?: string }
   | { kind: 'reply'; text: string; /** Answer plain JSON even when asked to stream. */ ignoreStream?: boolean }
+  /** Answers what `reply` makes of the request's messages (a scripted attacker, judge or target); `attempt` counts from 1 per model. */
+  | { kind: 'compute'; reply: (messages: { role: string; content: string }[], attempt: number) => string }
   /** Waits, then behaves like `then` (echo by default). */
   | { kind: 'delay'; ms: number; then?: Behaviour }
   /**
@@ -213,6 +215,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return answer(res, body, `${b.prefix ?? 'echo: '}${lastUser(body)}`, stream);
       case 'reply':
         return answer(res, body, b.text, stream && !b.ignoreStream);
+      case 'compute': {
+        const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [];
+        return answer(res, body, b.reply(messages, attempt), stream);
+      }
       case 'delay':
         return later(b.ms, () => respond(b.then ?? { kind: 'echo' }, body, attempt, req, res));
       case 'status': {

@@ -15,6 +15,7 @@ export const TEST_TOKEN = 'test-token';
 export interface TestApiOptions {
   endpoints?: object[];
   templateFolders?: string[];
+  datasetFolders?: string[];
   secrets?: SecretStore;
   server?: Partial<Omit<ApiServerOptions, 'core'>>;
   /** The core's event log bounds. */
@@ -44,6 +45,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     storageDir: dir,
     endpointSources: options.endpoints ? [{ kind: 'inline', origin: 'test', endpoints: options.endpoints }] : [],
     promptTemplateFolders: options.templateFolders ?? [],
+    datasetFolders: options.datasetFolders ?? [],
     secrets: options.secrets ?? new MemorySecretStore(),
     log: (level, message) => logs.push(`core ${level}: ${message}`),
     ...(options.eventLog ? { eventLog: options.eventLog } : {}),

@@ -951,6 +951,14 @@ describe('API over real sockets', function () {
         '/v1/bookmarks': ['delete', 'get', 'post'],
         '/v1/bookmarks/export': ['get'],
         '/v1/events': ['get'],
+        // The dataset run routes (their own tests: runApi.test.ts).
+        '/v1/datasets': ['get'],
+        '/v1/loops': ['get'],
+        '/v1/runs': ['get', 'post'],
+        '/v1/runs/{run_id}': ['delete', 'get'],
+        '/v1/runs/{run_id}/results': ['get'],
+        '/v1/runs/{run_id}/compare': ['get'],
+        '/v1/runs/{run_id}/resume': ['post'],
       };
       assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
       for (const [path, methods] of Object.entries(expected)) assert.deepEqual(Object.keys(doc.paths[path]!).sort(), methods, path);

@@ -81,6 +81,22 @@ describe('withFileLock', () => {
     await assert.rejects(fs.stat(lock), /ENOENT/);
   });
 
+  it('takes at once the lock of a process killed at any moment of taking and releasing it (never an ownerless lock)', async function () {
+    this.timeout(60_000);
+    // Far below the age after which a lock without an owner is taken: only a lock that names its dead owner is free this soon.
+    const soon = { giveUpAfterMs: 2000 };
+    for (let round = 0; round < 12; round++) {
+      const lock = join(dir(), `churn-${round}.lock`);
+      const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, lock, 'churn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = once(child, 'exit');
+      await once(child.stdout, 'data');
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 60)));
+      child.kill('SIGKILL');
+      await exited;
+      assert.equal(await withFileLock(lock, async () => 'mine', soon), 'mine', `round ${round}: ${await fs.readFile(lock, 'utf8').catch(() => '(no lock)')}`);
+    }
+  });
+
   it('takes at once a fresh lock whose pid is gone on this host, but not one of another host', async () => {
     const lock = join(dir(), 'dead.lock');
     const pid = await deadPid();
