@@ -40,7 +40,7 @@ export type SessionEvent =
   | { type: 'updated'; session: SessionMetadata }
   | { type: 'deleted'; sessionId: string }
   /** A prompt was accepted (it may still wait in some chats' queues). */
-  | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[] }
+  | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[]; attack?: AttackFields }
   /** The chat works on an earlier prompt: this one waits its turn. */
   | { type: 'chatQueued'; sessionId: string; promptId: string; chatId: string }
   /** The chat begins this prompt (it left the chat's queue). */
@@ -699,7 +699,7 @@ export class SessionService {
     const active: ActivePrompt = { promptId, prompt: text, chats: {} };
     const actives = this.active.get(sessionId) ?? [];
     this.active.set(sessionId, [...actives, active]);
-    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
+    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds, ...(options.attack ? { attack: { ...options.attack } } : {}) });
 
     if (options.conversation && chatIds.length !== 1) throw new CoreError('invalid', 'A prompt that continues a conversation goes to one chat');
     const runs = chatIds.map((chatId) =>

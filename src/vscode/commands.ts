@@ -33,6 +33,18 @@ export const COMMAND_IDS = {
   openApiDocument: 'moonshotSessions.openApiDocument',
   showApiMenu: 'moonshotSessions.showApiMenu',
   showLog: 'moonshotSessions.showLog',
+  startAttack: 'moonshotSessions.startAttack',
+  cancelAttack: 'moonshotSessions.cancelAttack',
+  setJudge: 'moonshotSessions.setJudge',
+  clearJudge: 'moonshotSessions.clearJudge',
+  scoreRecords: 'moonshotSessions.scoreRecords',
+  bookmarkAnswer: 'moonshotSessions.bookmarkAnswer',
+  useBookmark: 'moonshotSessions.useBookmark',
+  copyBookmarkPrompt: 'moonshotSessions.copyBookmarkPrompt',
+  deleteBookmark: 'moonshotSessions.deleteBookmark',
+  exportBookmarks: 'moonshotSessions.exportBookmarks',
+  deleteAllBookmarks: 'moonshotSessions.deleteAllBookmarks',
+  refreshBookmarks: 'moonshotSessions.refreshBookmarks',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_IDS;
