@@ -211,8 +211,10 @@ async function main() {
   const load = { before: loadAverage(), after: '' };
   console.log(`load average before: ${load.before} (${cpus().length} cores)`);
   const rows: Row[] = [];
-  // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing).
+  // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing);
+  // BENCH_ONLY=bundles: only the sizes of the package and its bundles.
   const only = process.env.BENCH_ONLY;
+  if (only === 'bundles') return report(measureBundleSizes(), load);
   if (only) {
     rows.push(...(await limitRows(only === 'limits' ? undefined : only.split(','))));
     return report(rows, load);
