@@ -111,8 +111,25 @@ async function main() {
   );
 
   // 1. Install, as `code-server --install-extension` (the `code --install-extension` of the web).
-  const install = spawnSync(process.execPath, [entry, '--config', join(tmp, 'code-server.yaml'), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', VSIX], { encoding: 'utf8', timeout: 60_000 });
-  check(install.status === 0 && /successfully installed/.test(install.stdout), `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+  const install = spawnSync(
+    process.execPath,
+    [
+      entry,
+      '--config',
+      join(tmp, 'code-server.yaml'),
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
+      '--install-extension',
+      VSIX,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  check(
+    install.status === 0 && /successfully installed/.test(install.stdout),
+    `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`,
+  );
   const installed = join(dirs.extensionsDir, `${EXTENSION_ID}-${pkg.version}`.toLowerCase());
   check(existsSync(installed), `not installed where expected: ${installed}`);
   const files = filesUnder(installed);
@@ -159,7 +176,10 @@ async function main() {
     }
     return undefined;
   }, deadline);
-  check(extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`), 'api.json appeared but the extension host did not log the activation');
+  check(
+    extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`),
+    'api.json appeared but the extension host did not log the activation',
+  );
   check((statSync(discovery.file).mode & 0o777) === 0o600, 'api.json is not mode 0600');
   say(`activated; api.json: ${discovery.url}, pid ${discovery.pid}, token ${discovery.token ? 'set' : 'none'} (${elapsed()})`);
 
@@ -179,16 +199,28 @@ async function main() {
   say(`GET /v1/sessions -> ${listed.status}, ${listed.body.length} session(s)`);
 
   // 6. A session on the offline echo endpoint answers a prompt.
-  const created = await api(base, '/v1/sessions', { token: discovery.token, body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] } });
-  check(created.status === 200 && created.body?.session?.session_id, `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`);
+  const created = await api(base, '/v1/sessions', {
+    token: discovery.token,
+    body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] },
+  });
+  check(
+    created.status === 200 && created.body?.session?.session_id,
+    `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`,
+  );
   const { session_id: sessionId, chat_ids: [chatId] } = created.body.session;
   say(`POST /v1/sessions -> ${created.status}, session ${sessionId}`);
   const prompt = 'Hello from the installed extension';
   const answered = await api(base, `/v1/sessions/${encodeURIComponent(sessionId)}/prompt`, { token: discovery.token, body: { prompt } });
   const record = answered.body?.[chatId]?.at(-1);
   check(answered.status === 200 && record, `POST .../prompt answered ${answered.status} ${JSON.stringify(answered.body)}`);
-  check(record.error === null && record.predicted_result.includes(prompt), `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`);
-  say(`POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} (${record.duration})`);
+  check(
+    record.error === null && record.predicted_result.includes(prompt),
+    `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`,
+  );
+  say(
+    `POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} ` +
+      `(${record.duration})`,
+  );
 
   clearTimeout(overall);
   await cleanup();
