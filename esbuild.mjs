@@ -48,7 +48,9 @@ const lazyChunksPlugin = {
   setup(build) {
     build.onResolve({ filter: new RegExp(`^(${LAZY_PACKAGES.join('|')})$`) }, (args) => {
       if (args.kind === 'dynamic-import') return { path: `./chunks/${args.path}.js`, external: true };
-      return { errors: [{ text: `${args.path} is loaded on first use (out/chunks/${args.path}.js): use await import('${args.path}'), or import only its types` }] };
+      const text = `${args.path} is loaded on first use (out/chunks/${args.path}.js): ` +
+        `use await import('${args.path}'), or import only its types`;
+      return { errors: [{ text }] };
     });
   },
 };
@@ -74,7 +76,8 @@ const sharedCorePlugin = {
     build.onResolve({ filter: /^\./ }, async (args) => {
       if (args.namespace === 'shared-core') return { path: './core.js', external: true };
       if (args.pluginData === 'shared-core' || isShared(posixPath(relative('.', args.importer)))) return undefined;
-      const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'shared-core' });
+      const { kind, importer, resolveDir } = args;
+      const resolved = await build.resolve(args.path, { kind, importer, resolveDir, pluginData: 'shared-core' });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       const file = posixPath(relative('.', resolved.path));
       return isShared(file) ? { path: file, namespace: 'shared-core' } : undefined;

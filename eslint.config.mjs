@@ -45,7 +45,9 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          selector:
+            "ImportDeclaration[source.value=/^zod/][importKind!='type'] > " +
+            ":matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
           message: "Use import * as z from 'zod' (or 'zod/mini').",
         },
       ],
@@ -62,8 +64,16 @@ export default tseslint.config(
         {
           paths: [{ name: 'zod', allowTypeImports: true, message: 'Use zod/mini here: classic zod would double webview.js.' }],
           patterns: [
-            { group: ['**/core/schemas'], allowTypeImports: true, message: 'core/schemas is classic zod: take schemas from core/recordSchemas.' },
-            { group: ['highlight.js', 'highlight.js/*', '**/highlighter'], allowTypeImports: true, message: 'The highlighter is its own script, loaded by highlightLoader.ts.' },
+            {
+              group: ['**/core/schemas'],
+              allowTypeImports: true,
+              message: 'core/schemas is classic zod: take schemas from core/recordSchemas.',
+            },
+            {
+              group: ['highlight.js', 'highlight.js/*', '**/highlighter'],
+              allowTypeImports: true,
+              message: 'The highlighter is its own script, loaded by highlightLoader.ts.',
+            },
           ],
         },
       ],

@@ -30,7 +30,15 @@ const TIMEOUT_MS = Number(process.env.MOONSHOT_VSIX_TIMEOUT_MS || 120_000);
 const VERBOSE = process.env.MOONSHOT_VSIX_VERBOSE === '1';
 const KEEP = process.env.MOONSHOT_VSIX_KEEP === '1';
 // What the extension loads at run time (package.json's main, its bin, the panel's files).
-const REQUIRED = ['package.json', 'out/extension.js', 'out/core.js', 'out/cli.js', 'out/webview.js', 'out/webview-highlight.js', 'out/chunks/openai.js', 'out/chunks/yaml.js', 'media/chat.css', 'media/moonshot.svg', pkg.icon];
+const REQUIRED = [
+  'package.json',
+  ...['extension.js', 'core.js', 'cli.js', 'webview.js', 'webview-highlight.js'].map((f) => `out/${f}`),
+  'out/chunks/openai.js',
+  'out/chunks/yaml.js',
+  'media/chat.css',
+  'media/moonshot.svg',
+  pkg.icon,
+];
 const NOT_SHIPPED = /(^|\/)(src|test|node_modules|scripts|bench|docs)\/|\.map$|\.ts$|\.vsix$/;
 
 const say = (line) => process.stdout.write(`vsix: ${line}\n`);
@@ -109,7 +117,8 @@ async function runInstalledCli(installed) {
       const prompt = JSON.parse(body || '{}').messages?.at(-1)?.content ?? '';
       asked.push(`${req.method} ${req.url}`);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: `stub: ${prompt}` } }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
+      const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: `stub: ${prompt}` } }], usage }));
     });
   });
   await new Promise((done) => stub.listen(0, '127.0.0.1', done));
@@ -118,9 +127,14 @@ async function runInstalledCli(installed) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'tests.yaml'), '- vars: {prompt: first question}\n- vars: {prompt: second question}\n');
     const uri = `http://127.0.0.1:${stub.address().port}/v1`;
-    writeFileSync(join(dir, 'endpoints.json'), JSON.stringify([{ name: 'stub', connector_type: 'openai-connector', uri, model: 'stub-model' }]));
-    const args = ['run', '--dataset', join(dir, 'tests.yaml'), '--endpoints', join(dir, 'endpoints.json'), '--out', join(dir, 'results.jsonl'), '--storage', join(dir, 'store')];
-    const child = spawn(process.execPath, [join(installed, 'out', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const endpoint = { name: 'stub', connector_type: 'openai-connector', uri, model: 'stub-model' };
+    writeFileSync(join(dir, 'endpoints.json'), JSON.stringify([endpoint]));
+    const args = ['run', '--dataset', join(dir, 'tests.yaml'), '--endpoints', join(dir, 'endpoints.json')];
+    args.push('--out', join(dir, 'results.jsonl'), '--storage', join(dir, 'store'));
+    const child = spawn(process.execPath, [join(installed, 'out', 'cli.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
@@ -157,8 +171,25 @@ async function main() {
   );
 
   // 1. Install, as `code-server --install-extension` (the `code --install-extension` of the web).
-  const install = spawnSync(process.execPath, [entry, '--config', join(tmp, 'code-server.yaml'), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', VSIX], { encoding: 'utf8', timeout: 60_000 });
-  check(install.status === 0 && /successfully installed/.test(install.stdout), `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+  const install = spawnSync(
+    process.execPath,
+    [
+      entry,
+      '--config',
+      join(tmp, 'code-server.yaml'),
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
+      '--install-extension',
+      VSIX,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  check(
+    install.status === 0 && /successfully installed/.test(install.stdout),
+    `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`,
+  );
   const installed = join(dirs.extensionsDir, `${EXTENSION_ID}-${pkg.version}`.toLowerCase());
   check(existsSync(installed), `not installed where expected: ${installed}`);
   const files = filesUnder(installed);
@@ -206,7 +237,10 @@ async function main() {
     }
     return undefined;
   }, deadline);
-  check(extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`), 'api.json appeared but the extension host did not log the activation');
+  check(
+    extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`),
+    'api.json appeared but the extension host did not log the activation',
+  );
   check((statSync(discovery.file).mode & 0o777) === 0o600, 'api.json is not mode 0600');
   say(`activated; api.json: ${discovery.url}, pid ${discovery.pid}, token ${discovery.token ? 'set' : 'none'} (${elapsed()})`);
 
@@ -226,16 +260,28 @@ async function main() {
   say(`GET /v1/sessions -> ${listed.status}, ${listed.body.length} session(s)`);
 
   // 6. A session on the offline echo endpoint answers a prompt.
-  const created = await api(base, '/v1/sessions', { token: discovery.token, body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] } });
-  check(created.status === 200 && created.body?.session?.session_id, `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`);
+  const created = await api(base, '/v1/sessions', {
+    token: discovery.token,
+    body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] },
+  });
+  check(
+    created.status === 200 && created.body?.session?.session_id,
+    `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`,
+  );
   const { session_id: sessionId, chat_ids: [chatId] } = created.body.session;
   say(`POST /v1/sessions -> ${created.status}, session ${sessionId}`);
   const prompt = 'Hello from the installed extension';
   const answered = await api(base, `/v1/sessions/${encodeURIComponent(sessionId)}/prompt`, { token: discovery.token, body: { prompt } });
   const record = answered.body?.[chatId]?.at(-1);
   check(answered.status === 200 && record, `POST .../prompt answered ${answered.status} ${JSON.stringify(answered.body)}`);
-  check(record.error === null && record.predicted_result.includes(prompt), `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`);
-  say(`POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} (${record.duration})`);
+  check(
+    record.error === null && record.predicted_result.includes(prompt),
+    `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`,
+  );
+  say(
+    `POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} ` +
+      `(${record.duration})`,
+  );
 
   clearTimeout(overall);
   await cleanup();

@@ -271,7 +271,8 @@ export class AttackService {
           status: 'interrupted',
           done,
           ended: this.now().toISOString(),
-          error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} records were made.`,
+          error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} ` +
+            `records were made.`,
         },
       };
     },

@@ -49,10 +49,13 @@ export const StoredChatRecordSchema = z.looseObject({
   }),
   prompt_id: meta(z.optional(z.string()), {
     description:
-      'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of the prompt it retries. Absent on records written before it existed.',
+      'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of ' +
+        'the prompt it retries. Absent on records written before it existed.',
   }),
   attack_module: meta(z._default(z.string(), ''), {
-    description: 'The attack chain that made the prompt ("charswap_attack+base64"); "" for a prompt that no attack made (and for records written before the field existed).',
+    description:
+      'The attack chain that made the prompt ("charswap_attack+base64"); "" for a prompt that no attack made (and for records written ' +
+        'before the field existed).',
   }),
   original_prompt: meta(z.optional(z.string()), {
     description: "An attack's record only: what the attack started from (the prompt, or a generator's topic).",
@@ -111,7 +114,8 @@ export const AttackSchema = meta(
     attack_modules: meta(z.array(z.string()), { description: 'The chain, one module name per item, in order.' }),
     status: meta(z.enum(ATTACK_STATUSES), {
       description:
-        'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended first).',
+        'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended ' +
+          'first).',
     }),
     done: meta(integer(), { description: 'Records made so far: one per variant and chat.' }),
     total: meta(integer(), {

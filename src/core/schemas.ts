@@ -217,8 +217,16 @@ export const CreateAttackBodySchema = z
       .optional()
       .meta({ description: 'For malicious_question_generator: what the questions are about (else the prompt).' }),
     seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of every random choice (default 0).' }),
-    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
-    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker, for modules that need a model.' }),
+    num_variants: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ATTACK_VARIANTS)
+      .optional()
+      .meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({
+      description: 'The endpoint that plays the attacker, for modules that need a model.',
+    }),
     options: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
@@ -293,8 +301,13 @@ export type CreateBookmarkBody = z.input<typeof CreateBookmarkBodySchema>;
 export const JudgeRequestSchema = z
   .object({
     metric: z.string().min(1).max(200),
-    judge_endpoint: EndpointIdSchema.nullable().optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
-    options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    judge_endpoint: EndpointIdSchema.nullable()
+      .optional()
+      .meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
   })
   .meta({ id: 'JudgeRequest' });
 export type JudgeRequest = z.input<typeof JudgeRequestSchema>;
@@ -428,8 +441,16 @@ export const RunResultRowSchema = z
     score: z.number().nullable().optional(),
     duration: z.number().min(0).meta({ description: 'Seconds the endpoint took.' }),
     chat_record_id: z.number().int().positive().nullable().optional().meta({ description: "The answer's record in the session's chat." }),
-    turns: z.number().int().positive().optional().meta({ description: "An attacker loop's result: the turns it took (the result is the last turn's answer)." }),
-    stop_reason: z.string().optional().meta({ description: "An attacker loop's result: why it stopped (goal_reached, max_turns, refused, error, cancelled)." }),
+    turns: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "An attacker loop's result: the turns it took (the result is the last turn's answer)." }),
+    stop_reason: z
+      .string()
+      .optional()
+      .meta({ description: "An attacker loop's result: why it stopped (goal_reached, max_turns, refused, error, cancelled)." }),
   })
   .meta({ id: 'RunResultRow' });
 export type RunResultRow = z.infer<typeof RunResultRowSchema>;
@@ -446,39 +467,79 @@ export const RunIdSchema = z.string().max(200).regex(SESSION_ID_PATTERN, 'must m
 export const RunLoopRequestSchema = z
   .object({
     name: z.string().min(1).max(200).meta({ description: 'iterative_jailbreak, crescendo or violent_durian (GET /v1/loops).' }),
-    max_turns: z.number().int().min(1).max(MAX_LOOP_TURNS).default(5).meta({ description: `Turns per row and endpoint, 1 to ${MAX_LOOP_TURNS} (default 5).` }),
+    max_turns: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LOOP_TURNS)
+      .default(5)
+      .meta({ description: `Turns per row and endpoint, 1 to ${MAX_LOOP_TURNS} (default 5).` }),
   })
   .meta({ id: 'RunLoopRequest' });
 
 export const CreateRunBodySchema = z
   .object({
     session_id: SessionIdSchema.meta({ description: "The session whose endpoints answer: the run's records are this session's." }),
-    dataset: z.string().min(1).max(200).optional().meta({ description: 'A dataset of the configured folders, by name (GET /v1/datasets). Give this or `rows`.' }),
+    dataset: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'A dataset of the configured folders, by name (GET /v1/datasets). Give this or `rows`.' }),
     rows: z
       .array(DatasetRowInputSchema)
       .min(1, 'must hold at least one row')
       .max(MAX_INLINE_ROWS, `must hold at most ${MAX_INLINE_ROWS} rows (use a dataset file beyond that)`)
       .optional()
       .meta({ description: 'The rows themselves, instead of a dataset.' }),
-    template: z.string().min(1).max(10_000).optional().meta({ description: 'Makes each row\'s prompt of its fields ("{{ ContextString }}\\n\\n{{ Behavior }}"); see docs/datasets.md.' }),
+    template: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'Makes each row\'s prompt of its fields ("{{ ContextString }}\\n\\n{{ Behavior }}"); see docs/datasets.md.' }),
     attack_modules: z
       .array(z.string().min(1).max(500))
       .min(1, 'must name at least one attack module')
       .optional()
       .meta({ description: "A chain applied to every row's prompt; each variant goes to every endpoint." }),
-    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: 'Variants per module, for modules that make several.' }),
+    num_variants: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ATTACK_VARIANTS)
+      .optional()
+      .meta({ description: 'Variants per module, for modules that make several.' }),
     attack_options: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
       .meta({ description: 'Options per attack module, by module name (GET /v1/attack_modules).' }),
-    metric: z.string().min(1).max(200).optional().meta({ description: 'The judge that scores every answer of the run (GET /v1/metrics); loops stop when it says the attack worked.' }),
+    metric: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'The judge that scores every answer of the run (GET /v1/metrics); loops stop when it says the attack worked.' }),
     judge_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
-    judge_options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
-    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker: for a loop, and for attack modules that need a model.' }),
+    judge_options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({
+      description: 'The endpoint that plays the attacker: for a loop, and for attack modules that need a model.',
+    }),
     loop: RunLoopRequestSchema.optional().meta({ description: 'An attacker loop over each row instead of sending it as it is.' }),
-    sample: z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1').optional().meta({ description: 'The share of rows to send, picked by seed (default 1: all).' }),
+    sample: z
+      .number()
+      .min(0, 'must be a number from 0 to 1')
+      .max(1, 'must be a number from 0 to 1')
+      .optional()
+      .meta({ description: 'The share of rows to send, picked by seed (default 1: all).' }),
     seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of the sample and of the attacks (default 0).' }),
-    only_unanswered: z.boolean().optional().meta({ description: 'Leave out rows that earlier runs on this session answered already (same attack or loop).' }),
+    only_unanswered: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Leave out rows that earlier runs on this session answered already (same attack or loop).' }),
   })
   .meta({ id: 'CreateRunBody' });
 export type CreateRunBody = z.input<typeof CreateRunBodySchema>;
@@ -488,7 +549,9 @@ export const RunDatasetSchema = z
     name: z.string().meta({ description: 'The dataset\'s name (its file stem), or "inline" for rows given in the request.' }),
     path: z.string().nullable().meta({ description: 'The file, or null for inline rows.' }),
     format: z.string().meta({ description: 'The reader (DatasetFormat), or "inline".' }),
-    sha256: z.string().meta({ description: "SHA-256 of the file's bytes (inline rows: of their JSON); a resume refuses a file that changed." }),
+    sha256: z
+      .string()
+      .meta({ description: "SHA-256 of the file's bytes (inline rows: of their JSON); a resume refuses a file that changed." }),
     rows: z.number().int().meta({ description: 'Rows in the dataset, before sampling.' }),
   })
   .meta({ id: 'RunDataset' });
@@ -499,7 +562,9 @@ export const RunSchema = z
     run_id: z.string(),
     session_id: z.string(),
     status: z.enum(ATTACK_STATUSES).meta({
-      description: 'running; done (every row was answered); cancelled; failed (see error); interrupted (the process running it ended first: resume it).',
+      description:
+        'running; done (every row was answered); cancelled; failed (see error); interrupted (the process running it ended first: ' +
+          'resume it).',
     }),
     dataset: RunDatasetSchema,
     endpoints: z.array(z.string()).meta({ description: "The session's endpoints, in the order of chat_ids." }),
@@ -512,7 +577,10 @@ export const RunSchema = z
     sample: z.number(),
     seed: z.number().int(),
     only_unanswered: z.boolean(),
-    rows_total: z.number().int().meta({ description: 'Rows the run covers: the sample, less rows answered before it began (only_unanswered).' }),
+    rows_total: z
+      .number()
+      .int()
+      .meta({ description: 'Rows the run covers: the sample, less rows answered before it began (only_unanswered).' }),
     rows_done: z.number().int().meta({ description: 'Rows with every answer (each endpoint, each variant) and its score.' }),
     results: z.number().int().meta({ description: 'Records the run made in all (retries after a resume included).' }),
     errors: z.number().int().meta({ description: 'Records whose call failed.' }),

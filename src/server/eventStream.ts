@@ -100,7 +100,8 @@ export class EventStreamReply extends StreamingReply {
     res.socket?.setNoDelay(true);
     let head = `retry: ${RETRY_MS}\n: connected; the last event so far is ${this.log.lastId}\n\n`;
     if (subscription.replay.lost) {
-      head += `: events lost: some events after id ${Number.isNaN(lastEventId) ? '(not an id)' : lastEventId} are no longer kept; read the state again\n\n`;
+      head += (`: events lost: some events after id ${Number.isNaN(lastEventId) ? '(not an id)' : lastEventId} are no longer kept; read ` +
+        `the state again\n\n`);
     }
     res.write(head + subscription.replay.events.map(frame).join(''));
     const heartbeat = setInterval(() => {

@@ -99,7 +99,13 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('record'), promptId: z.string(), chatId: z.string(), record: ChatRecordSchema }),
   z.object({ type: z.literal('promptFinished'), promptId: z.string() }),
   /** A record was scored by a judge: its badge shows the verdict. */
-  z.object({ type: z.literal('score'), chatId: z.string(), chatRecordId: z.number().check(z.int()), promptId: z.nullable(z.string()), metric: MetricResultSchema }),
+  z.object({
+    type: z.literal('score'),
+    chatId: z.string(),
+    chatRecordId: z.number().check(z.int()),
+    promptId: z.nullable(z.string()),
+    metric: MetricResultSchema,
+  }),
   /** Each chat's figures (answers, refusals, attack success ...), for the strip under its column title. */
   z.object({ type: z.literal('summary'), summary: SessionSummarySchema }),
   /** An attack on the session made progress or ended. */

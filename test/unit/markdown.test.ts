@@ -71,7 +71,8 @@ describe('markdown rendering of model output', () => {
 
   it('keeps what is safe: web links, raster data images, highlighted code, tables', () => {
     const html = renderMarkdown(
-      '[docs](https://example.com/a) ![dot](data:image/png;base64,iVBORw0KGgo=)\n\n```python\nprint("hi")\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |',
+      '[docs](https://example.com/a) ![dot](data:image/png;base64,iVBORw0KGgo=)\n\n```python\nprint("hi")\n```\n\n| a | b ' +
+        '|\n|---|---|\n| 1 | 2 |',
     );
     assert.match(html, /<a href="https:\/\/example\.com\/a"/);
     assert.match(html, /<img class="md-image" src="data:image\/png;base64,iVBORw0KGgo="/);

@@ -50,7 +50,11 @@ const FENCE = /^\s*(?:`{3,}|~{3,})/;
 function clean(item: string): string {
   let text = item.trim();
   for (;;) {
-    const unwrapped = text.replace(/^\*\*(.*)\*\*$/s, '$1').replace(/^__(.*)__$/s, '$1').replace(/^["'“‘](.*)["'”’],?$/s, '$1').trim();
+    const unwrapped = text
+      .replace(/^\*\*(.*)\*\*$/s, '$1')
+      .replace(/^__(.*)__$/s, '$1')
+      .replace(/^["'“‘](.*)["'”’],?$/s, '$1')
+      .trim();
     if (unwrapped === text) return text;
     text = unwrapped;
   }

@@ -24,7 +24,8 @@ export async function readYamlTests(file: string): Promise<{ tests: YamlTest[]; 
     if (size > MAX_YAML_BYTES) {
       throw new CoreError(
         'too-large',
-        `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`,
+        `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ` +
+          `${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`,
       );
     }
     bytes = await fs.readFile(file);

@@ -110,7 +110,8 @@ export class RunFiles {
     this.writes = write.catch((err: unknown) => {
       this.failure ??= err;
       // A session deleted meanwhile takes its run's files with it: nothing to say.
-      if (!isCoreError(err, 'not-found')) this.log('error', `Could not write the files of run ${this.runId}: ${isCoreError(err) ? err.message : String(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('error', `Could not write the files of run ${this.runId}: ${isCoreError(err) ? err.message : String(err)}`);
     });
     return write.then(() => {
       if (this.failure !== undefined) throw this.failure;
