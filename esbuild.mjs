@@ -55,12 +55,14 @@ const lazyChunksPlugin = {
   },
 };
 
-// The extension and the CLI both run the core and the API server (src/core,
-// src/server): each requires out/core.js, one bundle of them, rather than
-// carrying its own copy (the .vsix would hold both). An import of a core or
-// server module from the extension's or the CLI's own code becomes that
-// module's entry in core.js's `modules`: one instance of every module, so
-// classes (instanceof) and state are shared as in a single bundle.
+// The extension and the CLI both run the core, the API server and the panel
+// protocol (src/core, src/server, src/shared): each requires out/core.js, one
+// bundle of them, rather than carrying its own copy (the .vsix would hold
+// both). An import of one of those modules from the extension's or the CLI's
+// own code becomes that module's entry in core.js's `modules`: one instance
+// of every module, so classes (instanceof) and state are shared as in a single
+// bundle. The list of modules is read at start: --watch needs a restart for a
+// new file there.
 const SHARED_DIRS = ['src/core', 'src/server', 'src/shared'];
 const posixPath = (path) => path.split(sep).join('/');
 const isShared = (path) => SHARED_DIRS.some((dir) => path.startsWith(`${dir}/`));
