@@ -217,7 +217,8 @@ export class AttackService {
 
   /** The attack running on the session in this process, if any. */
   running(sessionId: string): Attack | undefined {
-    const run = [...this.live.values()].find((r) => r.attack.session_id === sessionId);
+    // An attack that has ended is not going, though its last manifest write may still be on its way.
+    const run = [...this.live.values()].find((r) => r.attack.session_id === sessionId && r.attack.status === 'running');
     return run ? { ...run.attack } : undefined;
   }
 

@@ -313,7 +313,8 @@ export class RunService {
 
   /** The run going on the session in this process, if any. */
   running(sessionId: string): Run | undefined {
-    const live = [...this.live.values()].find((r) => r.run.session_id === sessionId);
+    // A run that has ended is not going, though its last manifest write may still be on its way.
+    const live = [...this.live.values()].find((r) => r.run.session_id === sessionId && r.run.status === 'running');
     return live ? this.copy(live) : undefined;
   }
 
