@@ -66,6 +66,8 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
         setState: (s: unknown) => (state = s),
       });
     });
+    // The highlighter first, as a panel has it once its first code block has fetched it.
+    await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview-highlight.js'), 'utf8') });
     await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview.js'), 'utf8') });
 
     const renderMs = await page.evaluate(async (message) => {

@@ -11,7 +11,7 @@
 // is listed as `interrupted` with `done` counted from the chat files.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planAttack, type AttackPlan, type AttackRun, type AttackerCall } from './attacks';
 import { ConnectorError, errorText } from './connectors/errors';
 import { Emitter, type Disposable } from './emitter';

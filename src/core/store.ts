@@ -28,7 +28,6 @@ import {
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import {
   RecordScoreSchema,
   StoredChatRecordSchema,
@@ -116,7 +115,7 @@ const isErrno = (err: unknown, code: string) => errnoCode(err) === code;
 const isFolder = (path: string) => fs.stat(path).then((st) => st.isDirectory(), () => false);
 
 /** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole file. */
-function parseLines<T>(text: string, schema: z.ZodType<T>): T[] {
+function parseLines<T>(text: string, schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }): T[] {
   const items: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;

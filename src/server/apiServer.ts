@@ -5,7 +5,7 @@
 // read; routes.ts holds the route table, router.ts how a path finds its route.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import { ConflictError, CoreError } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';

@@ -10,7 +10,7 @@
 // half full), which spares a write per event and client: token streams to
 // several clients would otherwise cost a system call per token and client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_EVENT_TYPES, type ApiEventData, type ApiEventLog } from '../core/apiEvents';
 import type { LoggedEvent, Subscription } from '../core/eventLog';
 import { SessionIdSchema } from '../core/schemas';

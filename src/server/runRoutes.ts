@@ -2,7 +2,7 @@
 // loops, runs (start, list, one with its summary figures, its results by
 // page, a comparison with another run, cancel, resume). Like every route
 // they only translate; the rules are the core's (src/core/runs).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import type { ResultFigures } from '../core/datasets/results';
 import { listLoops } from '../core/runs';

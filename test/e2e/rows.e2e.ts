@@ -187,7 +187,9 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
       .locator(`${tid('response')} h2`)
       .waitFor({ timeout: 30_000 });
     assert.equal((await cell(1, SLOW).locator(tid('response')).innerText()).replace(/\s+/g, ' ').includes('word49'), true);
-    assert.ok((await cell(1, SLOW).locator('[class*="hljs-"]').count()) > 0, 'the finished answer has highlighted code');
+    // The first finished code block fetches the highlighter (out/webview-highlight.js), then it is coloured.
+    await cell(1, SLOW).locator(`${tid('response')} [class*="hljs-"]`).first().waitFor({ timeout: 30_000 });
+    assert.equal(await cell(1, SLOW).locator('[data-highlight-pending]').count(), 0, 'no code block is left waiting');
     assert.equal(await cell(2, SLOW).locator(tid('queued')).count(), 0);
     assert.equal(await rows(panel()).count(), 2);
   });

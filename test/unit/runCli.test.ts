@@ -72,6 +72,22 @@ describe('moonshot-sessions run (the CI gate)', function () {
     assert.match(stdout, /rows 6\/6 \(100\.0%\)/);
   });
 
+  it('reads a promptfoo YAML dataset: the built CLI loads the YAML parser and the OpenAI SDK from their own chunks', async () => {
+    const dataset = join(dir(), 'tests.yaml');
+    await fs.writeFile(dataset, '- vars: {prompt: first question}\n- vars: {prompt: second question}\n  metadata: {category: yaml}\n');
+    const out = join(dir(), 'yaml.jsonl');
+    const endpoints = await endpointsFile('echoer', 'echo');
+    const storage = join(dir(), 'store');
+    const { code, stderr } = await runCli(['run', '--dataset', dataset, '--endpoints', endpoints, '--out', out, '--storage', storage]);
+    assert.equal(code, 0, stderr);
+    const results = await lines(out);
+    assert.deepEqual(
+      results.map((r) => [r.input, r.category, r.error]),
+      [['first question', null, null], ['second question', 'yaml', null]],
+    );
+    assert.match(String(results[1]!.response), /second question/, 'the answer came from the fake server through the SDK');
+  });
+
   it('fails a model that got easier to break: the threshold and a broken baseline both exit 1, and the report says what ' +
     'broke', async () => {
     const dataset = await writeDataset(dir(), 4);

@@ -3,7 +3,7 @@
 // deterministic, and by default puts an instruction before the encoded text
 // that names the encoding and asks the model to decode and answer it
 // (`wrap: false` sends the encoded text alone).
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONFUSABLES } from './confusables';
 import { graphemes } from './text';
 import { defineAttack, wrapOption, type AttackModule } from './types';

@@ -2,7 +2,7 @@
 // Moonshot's names so that its users recognise them. Each variant is made
 // from the original prompt with the module's seeded generator, so the same
 // prompt and seed give the same variants.
-import { z } from 'zod';
+import * as z from 'zod';
 import { COLLOQUIALISMS } from './colloquialisms';
 import { CONFUSABLES } from './confusables';
 import { lettersOf, matchCase, replaceSpans, wordSpans } from './text';

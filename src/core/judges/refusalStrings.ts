@@ -1,5 +1,5 @@
 // The judge that needs no model: refusal phrases and empty answers.
-import { z } from 'zod';
+import * as z from 'zod';
 import { withoutReasoning } from '../modelAnswer';
 import { findRefusalPhrase, REFUSAL_PHRASES } from './refusalPhrases';
 import { defineJudge, type JudgeVerdict } from './types';

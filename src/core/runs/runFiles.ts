@@ -6,7 +6,7 @@
 //                         model wrote for a row, and how each loop ended
 // Lines are written in batches; a line whose record must not be sent twice
 // (a loop's end, a row's variants) is flushed before the run goes on.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCoreError } from '../errors';
 import type { Log } from '../log';
 import type { RunFileKind, SessionStore } from '../store';

@@ -15,7 +15,7 @@
 // chat files and sends only what has no answer yet.
 import { randomBytes, randomUUID, hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatModel } from '../chatModel';
 import { ConnectorError, describeError, errorText } from '../connectors/errors';
 import { listDatasets, sampleFilter, type DatasetListing, type DatasetRow } from '../datasets';
