@@ -18,7 +18,15 @@ import { measureDatasetReads } from './datasetRead';
 import { measureDatasetRuns } from './datasetRun';
 import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
 import { aStoredRecord } from '../test/support/builders';
-import { measureActivation, measureCallOverhead, measureFanOut, measureHistory, measureListing, measureMemory, measureStartup } from './limits';
+import {
+  measureActivation,
+  measureCallOverhead,
+  measureFanOut,
+  measureHistory,
+  measureListing,
+  measureMemory,
+  measureStartup,
+} from './limits';
 import { loadAverage } from './processes';
 
 interface Row {
@@ -241,8 +249,20 @@ async function main() {
       if (existsSync(chromium) && existsSync(join(__dirname, '..', 'webview.js'))) {
         const r = await measurePanelRender(panel.init, panel.pager, chromium);
         rows.push(
-          { name: `panel: webview draws the newest page (${r.rows} rows of ${panel.init.columns.length})`, value: r.renderMs, unit: 'ms', target: '< 1000 (whole open)', ok: r.renderMs < 1000 },
-          { name: `panel: scrolling back, p95 frame (${r.scrollFrames} frames, ${r.loadedPages} pages loaded)`, value: r.p95FrameMs, unit: 'ms', target: '≈16.7 (60 fps)', ok: r.p95FrameMs < 34 },
+          {
+            name: `panel: webview draws the newest page (${r.rows} rows of ${panel.init.columns.length})`,
+            value: r.renderMs,
+            unit: 'ms',
+            target: '< 1000 (whole open)',
+            ok: r.renderMs < 1000,
+          },
+          {
+            name: `panel: scrolling back, p95 frame (${r.scrollFrames} frames, ${r.loadedPages} pages loaded)`,
+            value: r.p95FrameMs,
+            unit: 'ms',
+            target: '≈16.7 (60 fps)',
+            ok: r.p95FrameMs < 34,
+          },
           { name: 'panel: scrolling back, longest frame', value: r.maxFrameMs, unit: 'ms', target: '', ok: true },
         );
       } else {
@@ -275,11 +295,17 @@ function report(rows: Row[], load: { before: string; after: string }): void {
   const num = (n: number | undefined) => (n === undefined ? '' : n.toFixed(2)).padStart(9);
   console.log(`${'benchmark'.padEnd(width)}  ${'value'.padStart(9)}  ${'limit'.padStart(9)}  ${'ratio'.padStart(9)}  unit  target`);
   for (const r of rows) {
-    console.log(`${r.name.padEnd(width)}  ${num(r.value)}  ${num(r.limit)}  ${num(r.ratio)}  ${r.unit.padEnd(4)}  ${r.target}${r.target && !r.ok ? '  (missed)' : ''}`);
+    console.log(
+      `${r.name.padEnd(width)}  ${num(r.value)}  ${num(r.limit)}  ${num(r.ratio)}  ${r.unit.padEnd(4)}  ` +
+        `${r.target}${r.target && !r.ok ? '  (missed)' : ''}`,
+    );
   }
   console.log(`load average before: ${load.before}, after: ${load.after}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, load, rows }, null, 2));
+  writeFileSync(
+    join('bench-results', 'bench.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, load, rows }, null, 2),
+  );
   console.log('\nwritten to bench-results/bench.json');
 }
 

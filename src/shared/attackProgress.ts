@@ -11,14 +11,16 @@ export const chainText = (attack: Pick<Attack, 'attack_modules'>) => attack.atta
 export function attackProgressText(attack: Attack): string {
   if (attack.total === 0) {
     if (!attack.attacker_endpoint) return 'making the variants…';
-    return `asking the attacker ${attack.attacker_endpoint}${attack.attacker_calls ? ` (${plural(attack.attacker_calls, 'call')} so far)` : ''}…`;
+    return `asking the attacker ` +
+      `${attack.attacker_endpoint}${attack.attacker_calls ? ` (${plural(attack.attacker_calls, 'call')} so far)` : ''}…`;
   }
   return `${attack.done} of ${attack.total} answers`;
 }
 
 /** How it ended: "done: 10 variants, 20 of 20 answers", "cancelled at 12 of 40 answers", "failed: <why>". */
 export function attackOutcomeText(attack: Attack): string {
-  const made = `${plural(attack.variants, 'variant')}, ${attack.done} of ${plural(attack.total, 'answer')}${attack.truncated ? ' (cut at 100 variants)' : ''}`;
+  const made = `${plural(attack.variants, 'variant')}, ${attack.done} of ` +
+    `${plural(attack.total, 'answer')}${attack.truncated ? ' (cut at 100 variants)' : ''}`;
   switch (attack.status) {
     case 'running':
       return attackProgressText(attack);

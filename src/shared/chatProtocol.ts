@@ -121,7 +121,17 @@ export type HostMessage = z.infer<typeof HostMessageSchema>;
 export type InitMessage = Extract<HostMessage, { type: 'init' }>;
 export type ReplyMessage = Extract<HostMessage, { type: 'reply' }>;
 
-export const PanelCommandSchema = z.enum(['export', 'setTemplate', 'clearTemplate', 'setStrategy', 'clearStrategy', 'startAttack', 'setJudge', 'clearJudge', 'scoreRecords']);
+export const PanelCommandSchema = z.enum([
+  'export',
+  'setTemplate',
+  'clearTemplate',
+  'setStrategy',
+  'clearStrategy',
+  'startAttack',
+  'setJudge',
+  'clearJudge',
+  'scoreRecords',
+]);
 export type PanelCommand = z.infer<typeof PanelCommandSchema>;
 
 const promptText = z.string().check(z.minLength(1), z.maxLength(MAX_PROMPT_CHARS));

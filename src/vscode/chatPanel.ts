@@ -271,7 +271,13 @@ export class ChatPanel implements vscode.Disposable {
     switch (e.type) {
       case 'promptStarted':
         this.pager?.noteLive(e.promptId);
-        this.post({ type: 'promptStarted', promptId: e.promptId, prompt: e.prompt, chatIds: e.chatIds, ...(e.attack ? { attack: e.attack } : {}) });
+        this.post({
+          type: 'promptStarted',
+          promptId: e.promptId,
+          prompt: e.prompt,
+          chatIds: e.chatIds,
+          ...(e.attack ? { attack: e.attack } : {}),
+        });
         return;
       case 'chatQueued':
       case 'chatStarted':

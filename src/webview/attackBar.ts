@@ -25,7 +25,13 @@ export class AttackBar {
     this.chain = h('span', { className: 'attack-chain', testId: 'attack-chain' });
     this.status = h('span', { className: 'attack-status', testId: 'attack-status', attrs: { 'aria-live': 'polite' } });
     this.progress = h('progress', { className: 'attack-progress', testId: 'attack-progress', attrs: { 'aria-label': 'Attack progress' } });
-    this.cancel = button({ label: 'Cancel the attack (answers already made stay)', text: 'Cancel', icon: icon('stop'), testId: 'attack-cancel', className: 'button secondary small' });
+    this.cancel = button({
+      label: 'Cancel the attack (answers already made stay)',
+      text: 'Cancel',
+      icon: icon('stop'),
+      testId: 'attack-cancel',
+      className: 'button secondary small',
+    });
     this.cancel.addEventListener('click', () => {
       if (!this.attackId) return;
       this.cancel.disabled = true;

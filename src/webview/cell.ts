@@ -26,11 +26,11 @@ export class CellView {
     this.records = sortById(records);
     this.folded = h('div', { className: 'attempts' });
     this.main = h('div', { className: 'cell-main' });
-    this.element = h('div', { className: 'cell', testId: 'cell', attrs: { 'data-chat-id': chatId, role: 'group', 'aria-label': endpointName } }, [
-      h('div', { className: 'cell-label', text: endpointName, attrs: { 'aria-hidden': 'true' } }),
-      this.folded,
-      this.main,
-    ]);
+    this.element = h(
+      'div',
+      { className: 'cell', testId: 'cell', attrs: { 'data-chat-id': chatId, role: 'group', 'aria-label': endpointName } },
+      [h('div', { className: 'cell-label', text: endpointName, attrs: { 'aria-hidden': 'true' } }), this.folded, this.main],
+    );
     this.layout();
   }
 

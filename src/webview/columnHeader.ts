@@ -54,12 +54,17 @@ export class ColumnHeader {
       className: 'button secondary small stop-button',
     });
     this.stopButton.hidden = true;
-    this.summary = h('div', { className: 'column-summary', testId: 'column-summary', attrs: { 'aria-label': `Summary of ${column.endpointName}` } });
+    this.summary = h('div', {
+      className: 'column-summary',
+      testId: 'column-summary',
+      attrs: { 'aria-label': `Summary of ${column.endpointName}` },
+    });
     this.summary.hidden = true;
-    this.element = h('div', { className: 'column-header', testId: 'column', attrs: { 'data-chat-id': column.chatId, role: 'columnheader', 'aria-label': name } }, [
-      h('div', { className: 'column-top' }, [title, this.status, this.stopButton]),
-      this.summary,
-    ]);
+    this.element = h(
+      'div',
+      { className: 'column-header', testId: 'column', attrs: { 'data-chat-id': column.chatId, role: 'columnheader', 'aria-label': name } },
+      [h('div', { className: 'column-top' }, [title, this.status, this.stopButton]), this.summary],
+    );
     if (column.missing) this.element.classList.add('is-missing');
   }
 
@@ -69,7 +74,11 @@ export class ColumnHeader {
     const key = JSON.stringify(parts);
     if (key === this.summaryKey) return;
     this.summaryKey = key;
-    this.summary.replaceChildren(...parts.map((p) => h('span', { className: `summary-part summary-${p.key}`, testId: `summary-${p.key}`, text: p.text, attrs: { title: p.title } })));
+    this.summary.replaceChildren(
+      ...parts.map((p) =>
+        h('span', { className: `summary-part summary-${p.key}`, testId: `summary-${p.key}`, text: p.text, attrs: { title: p.title } }),
+      ),
+    );
     this.summary.hidden = parts.length === 0;
   }
 

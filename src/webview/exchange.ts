@@ -33,7 +33,10 @@ export function renderPromptBubble(prompt: string): HTMLElement {
 const BADGE_LABELS = { template: 'Prompt template', strategy: 'Context strategy', attack: 'Made by the attack' } as const;
 
 export function badge(kind: keyof typeof BADGE_LABELS, name: string): HTMLElement {
-  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: `${BADGE_LABELS[kind]}: ${name}` } }, [icon(kind), h('span', { text: name })]);
+  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: `${BADGE_LABELS[kind]}: ${name}` } }, [
+    icon(kind),
+    h('span', { text: name }),
+  ]);
 }
 
 /** A judge's verdict on an answer: "refused", "harm 7/10", "judge error"; the judge's reason (model text) in its tooltip, as text. */
@@ -95,11 +98,22 @@ function renderErrorCard(reason: string): HTMLElement {
   // "cancelled" is a person pressing Stop, not the endpoint failing: said without alarm.
   const stopped = reason === 'cancelled';
   const title = stopped ? 'Stopped' : 'Request failed';
-  return h('div', { className: stopped ? 'error-card stopped' : 'error-card', testId: 'error-card', attrs: { role: 'group', 'aria-label': title } }, [
-    h('div', { className: 'error-title' }, [icon(stopped ? 'stop' : 'error'), h('span', { text: title })]),
-    h('div', { className: 'error-reason', text: reason }),
-    button({ label: 'Retry this prompt on this endpoint', text: 'Retry', icon: icon('retry'), action: 'retry', testId: 'retry-button', className: 'button secondary small' }),
-  ]);
+  return h(
+    'div',
+    { className: stopped ? 'error-card stopped' : 'error-card', testId: 'error-card', attrs: { role: 'group', 'aria-label': title } },
+    [
+      h('div', { className: 'error-title' }, [icon(stopped ? 'stop' : 'error'), h('span', { text: title })]),
+      h('div', { className: 'error-reason', text: reason }),
+      button({
+        label: 'Retry this prompt on this endpoint',
+        text: 'Retry',
+        icon: icon('retry'),
+        action: 'retry',
+        testId: 'retry-button',
+        className: 'button secondary small',
+      }),
+    ],
+  );
 }
 
 function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
@@ -139,8 +153,10 @@ function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
     );
   }
   // An empty answer is a finding too; a failed call is not an answer.
-  if (hasText || record.error === null) actions.push(button({ label: 'Bookmark this answer', icon: icon('bookmark'), action: 'bookmark', testId: 'bookmark-button' }));
-  if (actions.length > 0) footer.append(h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, actions));
+  if (hasText || record.error === null)
+    actions.push(button({ label: 'Bookmark this answer', icon: icon('bookmark'), action: 'bookmark', testId: 'bookmark-button' }));
+  if (actions.length > 0)
+    footer.append(h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, actions));
   return footer;
 }
 

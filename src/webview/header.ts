@@ -64,7 +64,13 @@ export class Header {
       set: () => post({ type: 'command', command: 'setJudge' }),
       clear: () => post({ type: 'command', command: 'clearJudge' }),
     });
-    this.attack = button({ label: 'Start an attack: variants of a prompt, sent to every endpoint', text: 'Attack', icon: icon('attack'), testId: 'attack-button', className: 'button secondary small attack-button' });
+    this.attack = button({
+      label: 'Start an attack: variants of a prompt, sent to every endpoint',
+      text: 'Attack',
+      icon: icon('attack'),
+      testId: 'attack-button',
+      className: 'button secondary small attack-button',
+    });
     this.attack.addEventListener('click', () => post({ type: 'command', command: 'startAttack' }));
 
     this.stopAll = button({
@@ -95,8 +101,17 @@ export class Header {
 
     this.element = h('header', { className: 'header' }, [
       h('div', { className: 'session-heading' }, [this.title, this.description]),
-      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline and judge' } }, [this.template.element, this.strategy.element, this.judge.element]),
-      h('div', { className: 'header-actions' }, [this.stopAll, this.showCleared, this.attack, h('span', { className: 'action-bar' }, this.actions)]),
+      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline and judge' } }, [
+        this.template.element,
+        this.strategy.element,
+        this.judge.element,
+      ]),
+      h('div', { className: 'header-actions' }, [
+        this.stopAll,
+        this.showCleared,
+        this.attack,
+        h('span', { className: 'action-bar' }, this.actions),
+      ]),
     ]);
     this.setStreaming(false);
     this.setHiddenCount(0);
@@ -112,7 +127,10 @@ export class Header {
     const n = session.numOfPrevPrompts;
     this.strategy.update(session.contextStrategy, { text: `last ${n}`, title: `uses the last ${n} prompt${n === 1 ? '' : 's'}` });
     const judge = session.judge;
-    this.judge.update(judge?.name ?? null, judge?.judgeEndpoint ? { text: judge.judgeEndpoint, title: `asks the endpoint ${judge.judgeEndpoint}` } : undefined);
+    this.judge.update(
+      judge?.name ?? null,
+      judge?.judgeEndpoint ? { text: judge.judgeEndpoint, title: `asks the endpoint ${judge.judgeEndpoint}` } : undefined,
+    );
   }
 
   setStreaming(streaming: boolean): void {

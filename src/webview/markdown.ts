@@ -78,7 +78,8 @@ const WAITING = 'data-highlight-pending';
 // Text, not SVG icons: the answer's element then holds no markup of a kind a
 // model could have injected, which keeps "no <svg> in the answer" checkable.
 const codeButton = (action: Action, text: string, label: string, testId: string): string =>
-  `<button type="button" class="code-button" data-action="${action}" data-testid="${testId}" title="${label}" aria-label="${label}">${text}</button>`;
+  `<button type="button" class="code-button" data-action="${action}" data-testid="${testId}" title="${label}" ` +
+    `aria-label="${label}">${text}</button>`;
 
 const CODE_ACTIONS =
   `<span class="code-actions">${codeButton('copy-code', 'Copy', 'Copy code', 'code-copy-button')}` +
@@ -102,7 +103,8 @@ function renderCodeBlock(code: string, info: string, env: RenderEnv): string {
     env.waitsForHighlighter = true;
   }
   return (
-    `<div class="code-block" data-lang="${escapeHtml(lang)}"><div class="code-toolbar"><span class="code-lang">${escapeHtml(lang || 'text')}</span>${CODE_ACTIONS}</div>` +
+    `<div class="code-block" data-lang="${escapeHtml(lang)}"><div class="code-toolbar"><span ` +
+      `class="code-lang">${escapeHtml(lang || 'text')}</span>${CODE_ACTIONS}</div>` +
     `<pre><code class="hljs${langClass}"${waiting}>${body}</code></pre></div>\n`
   );
 }

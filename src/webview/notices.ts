@@ -11,11 +11,11 @@ export class Notices {
 
   show(level: 'info' | 'error', message: string): void {
     const close = button({ label: 'Dismiss', icon: icon('close'), className: 'icon-button notice-close' });
-    const notice = h('div', { className: `notice notice-${level}`, testId: 'notice', attrs: { role: level === 'error' ? 'alert' : 'status' } }, [
-      icon(level === 'error' ? 'error' : 'info'),
-      h('span', { className: 'notice-message', text: message }),
-      close,
-    ]);
+    const notice = h(
+      'div',
+      { className: `notice notice-${level}`, testId: 'notice', attrs: { role: level === 'error' ? 'alert' : 'status' } },
+      [icon(level === 'error' ? 'error' : 'info'), h('span', { className: 'notice-message', text: message }), close],
+    );
     close.addEventListener('click', () => notice.remove());
     this.element.append(notice);
     while (this.element.childElementCount > MAX_SHOWN) this.element.firstElementChild?.remove();

@@ -176,7 +176,8 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await pickItem(page, { placeholder: 'Open which session?' }, 'Keyboard Session');
   });
 
-  it('the Get Started walkthrough ticked off what was done: endpoints seen, a session created, no prompt yet, nothing compared', async () => {
+  it('the Get Started walkthrough ticked off what was done: endpoints seen, a session created, no prompt yet, nothing ' +
+    'compared', async () => {
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
     await steps().filter({ hasText: 'Create a session' }).waitFor();
