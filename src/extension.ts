@@ -21,6 +21,9 @@ import { API_DOCUMENT_SCHEME, ApiDocumentProvider } from './vscode/apiDocument';
 import { WalkthroughContext } from './vscode/walkthroughContext';
 import { openWithRetry } from './vscode/startGuard';
 import { SourceFolderWatcher } from './vscode/sourceFolderWatcher';
+import { MatrixPanels } from './vscode/matrixPanel';
+import { RunCommands } from './vscode/runCommands';
+import type { Run } from './core/schemas';
 
 /** What activate() returns: for other extensions and for the integration tests. */
 export interface MoonshotSessionsApi {
@@ -30,6 +33,11 @@ export interface MoonshotSessionsApi {
   endpointsTree: EndpointsTreeProvider;
   panels: ChatPanels;
   walkthrough: WalkthroughContext;
+  /** The results matrices of dataset runs. */
+  matrices: MatrixPanels;
+  runCommands: RunCommands;
+  /** Resolves with the runs this activation offered to resume (interrupted, or cancelled with rows left). */
+  resumeOffers: Promise<Run[]>;
   /** Resolves when the embedded API has started (or failed to). */
   apiReady: Promise<unknown>;
   /** Replaces the quick picks and input boxes (tests answer them); undefined restores VS Code's. */
@@ -78,6 +86,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const folders = new SourceFolderWatcher(core, log);
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
+  const matrices = new MatrixPanels(core, context.extensionUri, log);
+  const runCommands = new RunCommands(core, matrices, input, log, context.workspaceState);
 
   context.subscriptions.push(
     api,
@@ -86,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     walkthrough,
     history,
     panels,
+    matrices,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.window.createTreeView('moonshotSessions.endpoints', { treeDataProvider: endpointsTree }),
     vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),
@@ -95,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
         ...new SessionCommands(core, panels, input, log).handlers(),
         ...new EndpointCommands(core, secrets, input, log).handlers(),
         ...apiCommandHandlers(api, input, log),
+        ...runCommands.handlers(),
         refreshSessions: () => tree.refresh(),
         refreshEndpoints: () => core.endpoints.setSources(readEndpointSources()),
       },
@@ -114,11 +126,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
 
   // Not awaited: activation must not wait for a port.
   const apiReady = api.restart();
+  // Not awaited either: listing the runs reads every session's manifests.
+  const resumeOffers = runCommands.offerResumes().catch((err: unknown) => {
+    log.error(`Offering to resume runs: ${(err as Error).stack ?? String(err)}`);
+    return [];
+  });
   shutdown = async () => {
+    await runCommands.stopAll();
     await api.stop();
     await core.drain();
   };
-  return { core, api, tree, endpointsTree, panels, walkthrough, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
+  return { core, api, tree, endpointsTree, panels, walkthrough, matrices, runCommands, resumeOffers, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
 }
 
 /** Closes the API and lets prompts in flight write their records. */

@@ -33,6 +33,12 @@ export const COMMAND_IDS = {
   openApiDocument: 'moonshotSessions.openApiDocument',
   showApiMenu: 'moonshotSessions.showApiMenu',
   showLog: 'moonshotSessions.showLog',
+  runDataset: 'moonshotSessions.runDataset',
+  resumeRun: 'moonshotSessions.resumeRun',
+  cancelRun: 'moonshotSessions.cancelRun',
+  openRunResults: 'moonshotSessions.openRunResults',
+  exportRunResults: 'moonshotSessions.exportRunResults',
+  compareRun: 'moonshotSessions.compareRun',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_IDS;
