@@ -1,11 +1,12 @@
 // The messages between the results matrix's host (src/vscode/matrixPanel.ts)
-// and its webview (src/matrix). One zod discriminated union per direction,
-// parsed with safeParse on arrival, as the chat panel does. The matrix of a
+// and its webview (src/matrix). One discriminated union per direction,
+// parsed with safeParse on arrival, as the chat panel does, in zod/mini:
+// the webview's bundle carries only the validators it uses. The matrix of a
 // large run (10,000 rows x 4 endpoints) travels in chunks of short fields:
 // each cell's outcome, badge, latency and the first lines of its answer,
 // cut on the host. The whole exchange of one cell is asked for when it is
 // clicked (a request with a requestId, answered by exactly one `reply`).
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A cell's outcome, one character each: pass, fail, error, or no result yet. */
 export const OUTCOME_CHARS = { pass: 'p', fail: 'f', error: 'e', none: '-' } as const;
@@ -24,7 +25,7 @@ export const MatrixColumnSchema = z.object({
   endpointName: z.string(),
   /** The attack chain or loop ("" for rows sent as they are). */
   attack: z.string(),
-  variant: z.number().int(),
+  variant: z.int(),
 });
 export type MatrixColumn = z.infer<typeof MatrixColumnSchema>;
 
@@ -34,16 +35,16 @@ export type MatrixColumn = z.infer<typeof MatrixColumnSchema>;
  * per-cell lists. `outcomes` and `changes` hold one character per cell.
  */
 export const RowsChunkSchema = z.object({
-  index: z.array(z.number().int().min(0)),
+  index: z.array(z.int().check(z.minimum(0))),
   ids: z.array(z.string()),
   inputs: z.array(z.string()),
   categories: z.array(z.string()),
   outcomes: z.array(z.string()),
   changes: z.array(z.string()),
   /** Index into the message's badge table; -1 for none. */
-  badges: z.array(z.number().int()),
+  badges: z.array(z.int()),
   /** Milliseconds the endpoint took; -1 for none. */
-  ms: z.array(z.number().int()),
+  ms: z.array(z.int()),
   /** The answer's first lines (or the error), cut by the host. */
   texts: z.array(z.string()),
   /** A loop's turns and how it ended, or "". */
@@ -57,21 +58,21 @@ export const RunViewSchema = z.object({
   sessionName: z.string(),
   status: z.string(),
   datasetName: z.string(),
-  rowsTotal: z.number().int(),
-  rowsDone: z.number().int(),
-  results: z.number().int(),
-  errors: z.number().int(),
-  rate: z.number().nullable(),
-  etaSeconds: z.number().nullable(),
-  error: z.string().nullable(),
+  rowsTotal: z.int(),
+  rowsDone: z.int(),
+  results: z.int(),
+  errors: z.int(),
+  rate: z.nullable(z.number()),
+  etaSeconds: z.nullable(z.number()),
+  error: z.nullable(z.string()),
   started: z.string(),
-  ended: z.string().nullable(),
-  metric: z.string().nullable(),
+  ended: z.nullable(z.string()),
+  metric: z.nullable(z.string()),
   /** The attack chain or the loop's name, or "". */
   attack: z.string(),
   loop: z.boolean(),
   sample: z.number(),
-  seed: z.number().int(),
+  seed: z.int(),
   /** Not running, and some rows have no answer yet. */
   resumable: z.boolean(),
 });
@@ -86,26 +87,32 @@ export type BaselineSource = z.infer<typeof BaselineSourceSchema>;
 export const BaselineViewSchema = z.object({
   source: BaselineSourceSchema,
   label: z.string(),
-  fixed: z.number().int(),
-  broken: z.number().int(),
-  other: z.number().int(),
-  unchanged: z.number().int(),
-  added: z.number().int(),
-  removed: z.number().int(),
+  fixed: z.int(),
+  broken: z.int(),
+  other: z.int(),
+  unchanged: z.int(),
+  added: z.int(),
+  removed: z.int(),
 });
 export type BaselineView = z.infer<typeof BaselineViewSchema>;
 
-const RateViewSchema = z.object({ rate: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), count: z.number().int(), of: z.number().int() });
+const RateViewSchema = z.object({
+  rate: z.nullable(z.number()),
+  low: z.nullable(z.number()),
+  high: z.nullable(z.number()),
+  count: z.int(),
+  of: z.int(),
+});
 
 export const EndpointFiguresViewSchema = z.object({
   endpoint: z.string(),
-  results: z.number().int(),
-  errors: z.number().int(),
+  results: z.int(),
+  errors: z.int(),
   pass: RateViewSchema,
   refusal: RateViewSchema,
   attackSuccess: RateViewSchema,
-  meanSeconds: z.number().nullable(),
-  p95Seconds: z.number().nullable(),
+  meanSeconds: z.nullable(z.number()),
+  p95Seconds: z.nullable(z.number()),
 });
 export type EndpointFiguresView = z.infer<typeof EndpointFiguresViewSchema>;
 
@@ -113,11 +120,11 @@ export const ChartSchema = z.object({ id: z.string(), title: z.string(), svg: z.
 export type Chart = z.infer<typeof ChartSchema>;
 
 export const ExchangeTurnSchema = z.object({
-  turn: z.number().int(),
+  turn: z.int(),
   prompt: z.string(),
   answer: z.string(),
-  error: z.string().nullable(),
-  verdict: z.string().nullable(),
+  error: z.nullable(z.string()),
+  verdict: z.nullable(z.string()),
   seconds: z.number(),
 });
 
@@ -127,32 +134,34 @@ export const ExchangeSchema = z.object({
   column: z.string(),
   endpointName: z.string(),
   attack: z.string(),
-  variant: z.number().int(),
+  variant: z.int(),
   input: z.string(),
-  target: z.string().nullable(),
-  category: z.string().nullable(),
+  target: z.nullable(z.string()),
+  category: z.nullable(z.string()),
   prompt: z.string(),
-  preparedPrompt: z.string().nullable(),
+  preparedPrompt: z.nullable(z.string()),
   answer: z.string(),
-  error: z.string().nullable(),
+  error: z.nullable(z.string()),
   outcome: z.enum(['pass', 'fail', 'error']),
   badge: BadgeSchema,
-  metric: z
-    .object({
+  metric: z.nullable(
+    z.object({
       name: z.string(),
-      verdict: z.string().nullable(),
-      score: z.number().nullable(),
+      verdict: z.nullable(z.string()),
+      score: z.nullable(z.number()),
       reason: z.string(),
-      error: z.string().nullable(),
-      judgeEndpoint: z.string().nullable(),
-    })
-    .nullable(),
+      error: z.nullable(z.string()),
+      judgeEndpoint: z.nullable(z.string()),
+    }),
+  ),
   seconds: z.number(),
-  promptTime: z.string().nullable(),
-  tokens: z.number().int().nullable(),
+  promptTime: z.nullable(z.string()),
+  tokens: z.nullable(z.int()),
   /** The baseline's outcome of the same cell, when there is a baseline that has it. */
-  baseline: z.object({ outcome: z.enum(['pass', 'fail', 'error']), verdict: z.string().nullable(), change: z.enum(['fixed', 'broken', 'other', 'unchanged']) }).nullable(),
-  stopReason: z.string().nullable(),
+  baseline: z.nullable(
+    z.object({ outcome: z.enum(['pass', 'fail', 'error']), verdict: z.nullable(z.string()), change: z.enum(['fixed', 'broken', 'other', 'unchanged']) }),
+  ),
+  stopReason: z.nullable(z.string()),
   /** A loop's turns, oldest first (empty for a single prompt). */
   turns: z.array(ExchangeTurnSchema),
 });
@@ -162,32 +171,32 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('init'),
     /** Counts the loads of this panel: replies and rows of an earlier one are dropped. */
-    generation: z.number().int(),
+    generation: z.int(),
     run: RunViewSchema,
     columns: z.array(MatrixColumnSchema),
     /** Rows in the matrix; the first come in `chunk`, the rest in `rows` messages. */
-    total: z.number().int(),
+    total: z.int(),
     badges: z.array(BadgeSchema),
     chunk: RowsChunkSchema,
-    baseline: BaselineViewSchema.nullable(),
+    baseline: z.nullable(BaselineViewSchema),
   }),
-  z.object({ type: z.literal('rows'), generation: z.number().int(), total: z.number().int(), badges: z.array(BadgeSchema), chunk: RowsChunkSchema }),
+  z.object({ type: z.literal('rows'), generation: z.int(), total: z.int(), badges: z.array(BadgeSchema), chunk: RowsChunkSchema }),
   z.object({ type: z.literal('run'), run: RunViewSchema }),
   z.object({
     type: z.literal('baseline'),
-    generation: z.number().int(),
-    baseline: BaselineViewSchema.nullable(),
+    generation: z.int(),
+    baseline: z.nullable(BaselineViewSchema),
     /** Rows whose changes are not all " ": every other row has none. */
-    index: z.array(z.number().int()),
+    index: z.array(z.int()),
     changes: z.array(z.string()),
   }),
   z.object({ type: z.literal('charts'), charts: z.array(ChartSchema), figures: z.array(EndpointFiguresViewSchema) }),
   z.object({
     type: z.literal('reply'),
-    requestId: z.number().int(),
+    requestId: z.int(),
     outcome: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('exchange'), exchange: ExchangeSchema }),
-      z.object({ kind: z.literal('search'), generation: z.number().int(), rows: z.array(z.number().int()) }),
+      z.object({ kind: z.literal('search'), generation: z.int(), rows: z.array(z.int()) }),
       z.object({ kind: z.literal('error'), error: z.string() }),
     ]),
   }),
@@ -202,9 +211,9 @@ export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('exchange'), requestId: z.number().int(), rowId: z.string(), column: z.string() }),
+  z.object({ type: z.literal('exchange'), requestId: z.int(), rowId: z.string(), column: z.string() }),
   /** Rows whose input or answers hold `query` (any case), as row places of that generation. */
-  z.object({ type: z.literal('search'), requestId: z.number().int(), generation: z.number().int(), query: z.string().max(1000) }),
+  z.object({ type: z.literal('search'), requestId: z.int(), generation: z.int(), query: z.string().check(z.maxLength(1000)) }),
   z.object({ type: z.literal('cancel') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('compare') }),
@@ -225,12 +234,12 @@ export type Sort = (typeof SORTS)[number];
 /** What the webview keeps across reloads (vscode.setState), and the serializer revives from. */
 export const MatrixStateSchema = z.object({
   runId: z.string(),
-  filter: z.enum(FILTERS).default('all'),
-  sort: z.enum(SORTS).default('order'),
-  search: z.string().max(1000).default(''),
-  scrollTop: z.number().min(0).default(0),
-  tab: z.enum(['matrix', 'charts']).default('matrix'),
-  baseline: BaselineSourceSchema.nullable().default(null),
+  filter: z._default(z.enum(FILTERS), 'all'),
+  sort: z._default(z.enum(SORTS), 'order'),
+  search: z._default(z.string().check(z.maxLength(1000)), ''),
+  scrollTop: z._default(z.number().check(z.minimum(0)), 0),
+  tab: z._default(z.enum(['matrix', 'charts']), 'matrix'),
+  baseline: z._default(z.nullable(BaselineSourceSchema), null),
 });
 export type MatrixState = z.infer<typeof MatrixStateSchema>;
 

@@ -223,7 +223,14 @@ export class MatrixModel {
     const key = columnKey(endpoint, record.attack_module, record.variant ?? 0);
     const earlier = known?.cells.get(key)?.result;
     if (earlier && record.error === CANCELLED && earlier.error !== CANCELLED) return { row: place as number, newColumn: false };
-    const line = known ? { row_id: known.id, input: known.input, ...(known.target !== null ? { target: known.target } : {}), ...(known.category !== null ? { category: known.category } : {}) } : undefined;
+    const line = known
+      ? {
+        row_id: known.id,
+        input: known.input,
+        ...(known.target !== null ? { target: known.target } : {}),
+        ...(known.category !== null ? { category: known.category } : {}),
+      }
+      : undefined;
     const result = resultRow(record, line, endpoint, undefined);
     // A loop's turn, until its end says which turn is the result.
     if (record.turn !== undefined) result.turns = record.turn;
@@ -291,7 +298,18 @@ export class MatrixModel {
 
   /** The rows at these places in the webview's short fields. */
   chunk(places: readonly number[]): RowsChunk {
-    const chunk: RowsChunk = { index: [], ids: [], inputs: [], categories: [], outcomes: [], changes: [], badges: [], ms: [], texts: [], notes: [] };
+    const chunk: RowsChunk = {
+      index: [],
+      ids: [],
+      inputs: [],
+      categories: [],
+      outcomes: [],
+      changes: [],
+      badges: [],
+      ms: [],
+      texts: [],
+      notes: [],
+    };
     for (const place of places) {
       const row = this.rows[place];
       if (!row) continue;
@@ -364,7 +382,7 @@ export class MatrixModel {
       const i = this.run.endpoints.indexOf(c.endpoint);
       return i < 0 ? this.run.endpoints.length : i;
     };
-    this.columnList.sort((a, b) => order(a) - order(b) || a.variant - b.variant || (a.attack < b.attack ? -1 : a.attack > b.attack ? 1 : 0));
+    this.columnList.sort((a, b) => order(a) - order(b) || a.variant - b.variant || a.attack.localeCompare(b.attack));
     return key;
   }
 
@@ -372,20 +390,26 @@ export class MatrixModel {
     let place = this.rowIndex.get(result.row_id);
     if (place === undefined) {
       place = this.rows.length;
-      this.rows.push({ id: result.row_id, input: result.input, target: result.target ?? null, category: result.category ?? null, cells: new Map() });
+      this.rows.push({
+        id: result.row_id,
+        input: result.input,
+        target: result.target ?? null,
+        category: result.category ?? null,
+        cells: new Map(),
+      });
       this.rowIndex.set(result.row_id, place);
     }
     const row = this.rows[place] as MatrixRow;
-    if (result.target != null) row.target = result.target;
-    if (result.category != null) row.category = result.category;
+    if (result.target !== undefined && result.target !== null) row.target = result.target;
+    if (result.category !== undefined && result.category !== null) row.category = result.category;
     const key = this.addColumn(result.endpoint, result.attack_module, result.variant ?? 0);
     const previous = row.cells.get(key);
-    if (previous?.result.chat_record_id != null) this.byRecord.delete(`${result.endpoint}\u0000${previous.result.chat_record_id}`);
+    if (typeof previous?.result.chat_record_id === 'number') this.byRecord.delete(`${result.endpoint}\u0000${previous.result.chat_record_id}`);
     const outcome = resultOutcome(result);
     const badge = this.badgeOf(cellBadge(result, outcome, { metric: this.run.metric, running: this.run.status === 'running' }));
     const text = firstLines(result.error ?? result.response);
     row.cells.set(key, { result, outcome, badge, text, change: this.baselineState ? this.changeOf(result, outcome) : null });
-    if (result.chat_record_id != null) this.byRecord.set(`${result.endpoint}\u0000${result.chat_record_id}`, { row: place, column: key });
+    if (typeof result.chat_record_id === 'number') this.byRecord.set(`${result.endpoint}\u0000${result.chat_record_id}`, { row: place, column: key });
     return place;
   }
 }

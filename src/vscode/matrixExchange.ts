@@ -37,8 +37,8 @@ export async function readExchange(
   const records: StoredChatRecord[] = [];
   if (chatId !== undefined) {
     for await (const record of store.streamChat(run.session_id, chatId, `"row_id":${JSON.stringify(rowId)}`)) {
-      if (record.run_id === run.run_id && record.row_id === rowId && record.attack_module === column.attack && (record.variant ?? 0) === column.variant)
-        records.push(record);
+      const sameCell = record.attack_module === column.attack && (record.variant ?? 0) === column.variant;
+      if (record.run_id === run.run_id && record.row_id === rowId && sameCell) records.push(record);
     }
   }
   const record = records.find((r) => r.chat_record_id === result.chat_record_id) ?? records.at(-1);
@@ -62,7 +62,14 @@ export async function readExchange(
     outcome: cell.outcome,
     badge,
     metric: metric
-      ? { name: metric.name, verdict: metric.verdict, score: metric.score, reason: metric.reason, error: metric.error, judgeEndpoint: metric.judge_endpoint }
+      ? {
+        name: metric.name,
+        verdict: metric.verdict,
+        score: metric.score,
+        reason: metric.reason,
+        error: metric.error,
+        judgeEndpoint: metric.judge_endpoint,
+      }
       : null,
     seconds: result.duration,
     promptTime: record?.prompt_time ?? null,

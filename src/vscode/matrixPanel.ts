@@ -116,7 +116,6 @@ export class MatrixPanel implements vscode.Disposable {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'matrix.js'));
-    const chatStyle = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'matrix.css'));
     const csp = [
       "default-src 'none'",
@@ -131,7 +130,6 @@ export class MatrixPanel implements vscode.Disposable {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${chatStyle}">
 <link rel="stylesheet" href="${style}">
 <style nonce="${nonce}">${CHART_CSS}</style>
 <title>Moonshot run results</title>
@@ -302,7 +300,8 @@ export class MatrixPanel implements vscode.Disposable {
     if (rows.length > 0) void this.post({ type: 'rows', generation: this.generation, total: model.rowCount, badges: [...model.badges], chunk: model.chunk(rows) });
     if (performance.now() - this.lastFigures >= FIGURES_MS) {
       this.lastFigures = performance.now();
-      if (model.baseline) this.postBaseline(model.setBaseline({ label: model.baseline.label, results: [...model.baseline.before.values()] }));
+      const baseline = model.baseline;
+      if (baseline) this.postBaseline(model.setBaseline({ label: baseline.label, results: [...baseline.before.values()] }));
       if (this.chartsVisible) this.sendCharts();
     }
   }

@@ -115,7 +115,8 @@ export class RunCommands {
         try {
           const dataset = await Dataset.open(uri.fsPath);
           const name = basename(uri.fsPath, extname(uri.fsPath));
-          return { label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), detail: dataset.format, value: { file: uri.fsPath, name } };
+          const description = vscode.workspace.asRelativePath(uri);
+          return { label: basename(uri.fsPath), description, detail: dataset.format, value: { file: uri.fsPath, name } };
         } catch (err) {
           // package.json, a settings file ...: not a dataset.
           if (isCoreError(err)) return undefined;
@@ -230,7 +231,10 @@ export class RunCommands {
         title,
         prompt: 'A name for the new session that holds the run\'s answers',
         value: d.sessionName || `Run of ${d.name}`,
-        validate: (v) => (v.trim() === '' ? 'Give the session a name' : v.trim().length > 100 ? 'At most 100 characters' : undefined),
+        validate: (v) => {
+          if (v.trim() === '') return 'Give the session a name';
+          return v.trim().length > 100 ? 'At most 100 characters' : undefined;
+        },
       });
       return attackStep;
     };
