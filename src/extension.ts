@@ -136,7 +136,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     await api.stop();
     await core.drain();
   };
-  return { core, api, tree, endpointsTree, panels, walkthrough, matrices, runCommands, resumeOffers, apiReady, setUserInput: (i) => (userInput = i ?? vscodeUserInput) };
+  const setUserInput = (i: UserInput | undefined) => (userInput = i ?? vscodeUserInput);
+  return { core, api, tree, endpointsTree, panels, walkthrough, matrices, runCommands, resumeOffers, apiReady, setUserInput };
 }
 
 /** Closes the API and lets prompts in flight write their records. */
