@@ -159,6 +159,7 @@ export class RunCommands {
       rubric: '',
       sample: '1',
       seed: '0',
+      onlyUnanswered: false,
     };
     const title = 'Run Dataset';
     const usable = (await this.core.endpoints.list()).filter((e) => e.supported);
@@ -327,7 +328,19 @@ export class RunCommands {
         })
       ).trim();
       // The seed picks the sample and seeds the attacks: asked only when it matters.
-      return Number(d.sample) < 1 || d.how !== 'plain' ? seedStep : undefined;
+      if (Number(d.sample) < 1 || d.how !== 'plain') return seedStep;
+      return unansweredStep();
+    };
+    // A new session has answered nothing yet: the question is for a session the user has.
+    const unansweredStep = (): Step | undefined => (d.newSession || !d.session ? undefined : onlyUnansweredStep);
+    const onlyUnansweredStep: Step = async (ask) => {
+      const items: Item<boolean>[] = [
+        { label: 'Every row', description: 'send the rows again even where earlier runs answered them', value: false },
+        { label: 'Only rows not yet answered', description: 'leave out rows that earlier runs on this session answered (same attack or loop)', value: true },
+      ];
+      d.onlyUnanswered = (
+        await ask.pick({ title, placeHolder: `Which rows of "${d.name}" go to "${d.session?.name ?? ''}"?`, items: items.map((i) => ({ ...i, picked: i.value === d.onlyUnanswered })) })
+      ).value;
     };
     const seedStep: Step = async (ask) => {
       d.seed = (
@@ -338,6 +351,7 @@ export class RunCommands {
           validate: (v) => (/^\d+$/.test(v.trim()) && Number(v) <= MAX_SEED ? undefined : `A whole number from 0 to ${MAX_SEED}`),
         })
       ).trim();
+      return unansweredStep();
     };
 
     const totalSteps = () => {
@@ -347,6 +361,7 @@ export class RunCommands {
       if (needsAttacker()) n += 1;
       n += 1 + (judgeNeedsModel() ? 1 : 0) + (d.metric === 'rubric_judge' ? 1 : 0) + 1;
       if (Number(d.sample) < 1 || d.how !== 'plain') n += 1;
+      if (!d.newSession && d.session) n += 1;
       return n;
     };
     let first: Step = datasetStep;
@@ -369,6 +384,7 @@ export class RunCommands {
       ...(d.metric === 'rubric_judge' ? { judge_options: { rubric: d.rubric } } : {}),
       sample: Number(d.sample),
       seed: Number(d.seed),
+      ...(d.onlyUnanswered ? { only_unanswered: true } : {}),
     };
     let run: Run;
     try {
