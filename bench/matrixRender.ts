@@ -122,7 +122,7 @@ export async function measureMatrixRender(chromium: string, rows = 10_000): Prom
       const times: number[] = [];
       let last = performance.now();
       for (let i = 0; i < 300; i++) {
-        scroller.scrollTop += 500;
+        scroller.scrollTop += 400;
         await new Promise((r) => requestAnimationFrame(r));
         const now = performance.now();
         times.push(now - last);

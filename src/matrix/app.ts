@@ -78,6 +78,8 @@ export class App {
   private readonly detail: DetailPane;
   private readonly charts = new ChartsView();
   private readonly matrixTab: HTMLElement;
+  /** The filters, search, sort and count: they act on the matrix, not on the charts. */
+  private readonly rowTools: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
     this.grid = new Grid({
@@ -101,6 +103,12 @@ export class App {
     ]);
     const session = button('Session', 'open-session', 'Open the session that holds the answers', () => post({ type: 'openSession' }), 'button secondary small');
     this.matrixTab = h('div', { className: 'matrix-tab' }, [this.grid.element, this.detail.element]);
+    this.rowTools = h('div', { className: 'row-tools' }, [
+      h('div', { className: 'filters', attrs: { role: 'group', 'aria-label': 'Filter rows' } }, [...this.filterButtons.values()]),
+      this.search,
+      this.sort,
+      this.shown,
+    ]);
     root.replaceChildren(
       h('header', { className: 'run-header' }, [
         h('div', { className: 'run-heading' }, [this.title, this.subtitle]),
@@ -109,13 +117,7 @@ export class App {
       h('div', { className: 'run-progress-line' }, [this.status, this.progress, this.bar]),
       this.baselineBar,
       this.notice,
-      h('div', { className: 'toolbar' }, [
-        h('div', { className: 'tabs', attrs: { role: 'tablist' } }, [this.tabMatrix, this.tabCharts]),
-        h('div', { className: 'filters', attrs: { role: 'group', 'aria-label': 'Filter rows' } }, [...this.filterButtons.values()]),
-        this.search,
-        this.sort,
-        this.shown,
-      ]),
+      h('div', { className: 'toolbar' }, [h('div', { className: 'tabs', attrs: { role: 'tablist' } }, [this.tabMatrix, this.tabCharts]), this.rowTools]),
       this.matrixTab,
       this.charts.element,
     );
@@ -220,6 +222,7 @@ export class App {
 
   private setTab(tab: 'matrix' | 'charts', save = true): void {
     this.matrixTab.hidden = tab !== 'matrix';
+    this.rowTools.hidden = tab !== 'matrix';
     this.charts.element.hidden = tab !== 'charts';
     this.tabMatrix.setAttribute('aria-selected', String(tab === 'matrix'));
     this.tabCharts.setAttribute('aria-selected', String(tab === 'charts'));

@@ -12,11 +12,11 @@ import { listHeight, scrollToReveal, visibleRange, type WindowRange } from './vi
 /** Pixels per row: a badge line and two lines of text. Fixed, so the window is arithmetic. */
 export const ROW_HEIGHT = 64;
 
-const OUTCOME_CLASS: Record<string, string> = {
-  [OUTCOME_CHARS.pass]: 'is-pass',
-  [OUTCOME_CHARS.fail]: 'is-fail',
-  [OUTCOME_CHARS.error]: 'is-error',
-  [OUTCOME_CHARS.none]: 'is-none',
+const OUTCOME_NAMES: Record<string, string> = {
+  [OUTCOME_CHARS.pass]: 'pass',
+  [OUTCOME_CHARS.fail]: 'fail',
+  [OUTCOME_CHARS.error]: 'error',
+  [OUTCOME_CHARS.none]: 'none',
 };
 const CHANGE_TEXT: Record<string, { text: string; title: string; className: string } | undefined> = {
   [CHANGE_CHARS.fixed]: { text: 'fixed', title: 'Failed in the baseline, passes now', className: 'is-fixed' },
@@ -49,6 +49,8 @@ export class Grid {
   private range: WindowRange = { start: 0, end: 0 };
   private frame = 0;
   private selected: { place: number; column: string } | undefined;
+  /** The rows' part of the viewport, kept by a ResizeObserver: reading it in a scroll frame would force a layout. */
+  private viewport = 0;
 
   constructor(private readonly events: GridEvents) {
     this.header = h('div', { className: 'matrix-header-row', attrs: { role: 'row' } });
@@ -57,7 +59,10 @@ export class Grid {
     this.element = h('div', { className: 'matrix-scroll', testId: 'matrix-grid', attrs: { role: 'grid', tabindex: -1 } }, [this.header, this.body, this.empty]);
     this.element.style.setProperty('--row-height', `${ROW_HEIGHT}px`);
     this.element.addEventListener('scroll', () => this.schedule(), { passive: true });
-    window.addEventListener('resize', () => this.schedule());
+    new ResizeObserver(() => {
+      this.viewport = Math.max(ROW_HEIGHT, this.element.clientHeight - this.header.offsetHeight);
+      this.schedule();
+    }).observe(this.element);
     this.body.addEventListener('click', (e) => this.clicked(e.target));
     this.body.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' || e.key === ' ') {
@@ -119,7 +124,7 @@ export class Grid {
     this.select(place, column);
     const position = this.order.indexOf(place);
     if (position < 0) return;
-    const viewport = this.element.clientHeight - this.header.offsetHeight;
+    const viewport = this.viewport || this.element.clientHeight - this.header.offsetHeight;
     const top = scrollToReveal(position, this.element.scrollTop, viewport, ROW_HEIGHT);
     if (top !== this.element.scrollTop) this.scrollTop = top;
   }
@@ -168,7 +173,8 @@ export class Grid {
 
   /** Brings the DOM to the rows of the window at the current offset. */
   draw(): void {
-    const viewport = Math.max(ROW_HEIGHT, this.element.clientHeight - this.header.offsetHeight);
+    // Until the observer has measured it (the first draw), a screenful.
+    const viewport = this.viewport || Math.max(ROW_HEIGHT, this.element.clientHeight - this.header.offsetHeight);
     const range = visibleRange(this.element.scrollTop, viewport, ROW_HEIGHT, this.order.length);
     if (range.start === this.range.start && range.end === this.range.end && this.drawn.size > 0) return;
     this.range = range;
@@ -221,7 +227,8 @@ export class Grid {
     const ms = row.ms[i] ?? -1;
     const note = row.notes[i] ?? '';
     const selected = this.selected?.place === row.place && this.selected.column === column.key;
-    const classes = ['matrix-cell', OUTCOME_CLASS[outcome] ?? 'is-none', change?.className, selected ? 'is-selected' : undefined].filter(Boolean).join(' ');
+    const name = OUTCOME_NAMES[outcome] ?? 'none';
+    const classes = ['matrix-cell', `is-${name}`, change?.className, selected ? 'is-selected' : undefined].filter(Boolean).join(' ');
     if (outcome === OUTCOME_CHARS.none) {
       return h('div', { className: classes, testId: 'matrix-cell', attrs: { role: 'gridcell', 'data-column': column.key, 'data-outcome': 'none' } }, [
         h('div', { className: 'cell-text is-muted', text: 'no answer yet' }),
@@ -232,7 +239,7 @@ export class Grid {
       {
         className: classes,
         testId: 'matrix-cell',
-        attrs: { role: 'gridcell', tabindex: 0, 'data-column': column.key, 'data-outcome': outcome, title: 'Show the whole exchange' },
+        attrs: { role: 'gridcell', tabindex: 0, 'data-column': column.key, 'data-outcome': name, title: 'Show the whole exchange' },
       },
       [
         h('div', { className: 'cell-line' }, [

@@ -196,6 +196,13 @@ export class MatrixModel {
     for (const result of results) this.put(result);
   }
 
+  /** Cells whose call failed (a call a cancel cut off and a resume answered is no longer one). */
+  errorCount(): number {
+    let errors = 0;
+    for (const row of this.rows) for (const cell of row.cells.values()) if (cell.outcome === 'error') errors++;
+    return errors;
+  }
+
   /** Every result, in row order then column order: what exports and figures are made of. */
   results(): RunResultRow[] {
     const out: RunResultRow[] = [];

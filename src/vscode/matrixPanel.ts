@@ -205,7 +205,7 @@ export class MatrixPanel implements vscode.Disposable {
     await this.post({
       type: 'init',
       generation,
-      run: runView(run, this.sessionName),
+      run: this.view(run),
       columns: [...model.columns],
       total,
       badges: [...model.badges],
@@ -223,6 +223,12 @@ export class MatrixPanel implements vscode.Disposable {
       });
     }
     if (this.chartsVisible) this.sendCharts();
+  }
+
+  /** The run as the header shows it, with the errors the matrix has: a cancelled call that was answered since is not one. */
+  private view(run: Run) {
+    const view = runView(run, this.sessionName);
+    return this.model ? { ...view, errors: this.model.errorCount() } : view;
   }
 
   private endpointName(id: string): string {
@@ -275,7 +281,7 @@ export class MatrixPanel implements vscode.Disposable {
     if (e.run.run_id !== this.runId || this.gone) return;
     this.run = e.run;
     this.model?.setRun(e.run);
-    void this.post({ type: 'run', run: runView(e.run, this.sessionName) });
+    void this.post({ type: 'run', run: this.view(e.run) });
     // The end: the results as the run's files give them (categories, targets, a loop's last turns).
     if (e.type === 'ended') void this.sendInit();
   }

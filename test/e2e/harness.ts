@@ -49,6 +49,7 @@ export interface EndpointConfig {
   name: string;
   model: string;
   max_concurrency?: number;
+  max_calls_per_second?: number;
 }
 
 export interface Dirs {
@@ -148,6 +149,7 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
         uri: fake!.url,
         model: e.model,
         ...(e.max_concurrency === undefined ? {} : { max_concurrency: e.max_concurrency }),
+        ...(e.max_calls_per_second === undefined ? {} : { max_calls_per_second: e.max_calls_per_second }),
         // One try: a failure must show as a failure, not a retry.
         params: { max_attempts: 1, timeout: 30 },
       })),

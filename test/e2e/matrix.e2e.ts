@@ -22,7 +22,7 @@ const matrix = (page: Page): FrameLocator =>
   page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('#active-frame');
 
 async function matrixFrame(page: Page): Promise<Frame> {
-  await matrix(page).locator(tid('matrix-grid')).waitFor();
+  await matrix(page).locator(tid('matrix-grid')).waitFor({ state: 'attached' });
   for (const frame of page.frames()) {
     if (await frame.evaluate(() => document.getElementById('matrix') !== null).catch(() => false)) return frame;
   }
@@ -64,8 +64,8 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     // One call at a time per endpoint, 150 ms each: the run can be cancelled half way.
     e2e = await startE2E({
       endpoints: [
-        { id: 'steady', name: 'Steady', model: 'steady', max_concurrency: 1 },
-        { id: 'careful', name: 'Careful', model: 'careful', max_concurrency: 1 },
+        { id: 'steady', name: 'Steady', model: 'steady', max_concurrency: 1, max_calls_per_second: 100 },
+        { id: 'careful', name: 'Careful', model: 'careful', max_concurrency: 1, max_calls_per_second: 100 },
       ],
       workspaceFiles: { 'datasets/questions.jsonl': `${DATASET}\n` },
     });
@@ -109,9 +109,9 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     const done = Number(/^(\d+) of 40 rows/.exec(progress)?.[1]);
     assert.ok(done > 0 && done < ROWS, `cancelled half way: ${progress}`);
     await m.locator(tid('run-resume')).waitFor();
-    const runs = (await call('GET', '/v1/runs')).json as { runs: { run_id: string; status: string }[] };
-    runId = runs.runs[0]!.run_id;
-    assert.equal(runs.runs[0]!.status, 'cancelled');
+    const [newest] = (await call('GET', '/v1/runs')).json as { run_id: string; status: string }[];
+    runId = newest!.run_id;
+    assert.equal(newest!.status, 'cancelled');
     await shoot('cancelled');
   });
 
@@ -174,11 +174,16 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
   it('draws the charts: pass and refusal rates per endpoint with intervals, per category, latency', async () => {
     const m = matrix(page);
     await m.locator(tid('tab-charts')).click();
-    for (const id of ['pass', 'refusal', 'categories', 'latency']) await m.locator(`${tid(`chart-${id}`)} svg rect`).first().waitFor();
+    for (const id of ['pass', 'refusal', 'categories', 'latency']) await m.locator(`${tid(`chart-${id}`)} svg`).waitFor();
+    // Careful's pass bar: 14 of 40 (35%) of the plot's 392 px.
+    assert.equal(await m.locator(`${tid('chart-pass')} svg rect`).nth(1).getAttribute('width'), '137.2');
     assert.equal(await m.locator(`${tid('matrix-figures')} tbody tr`).count(), 2);
     const careful = await m.locator(`${tid('matrix-figures')} tbody tr`).nth(1).innerText();
     assert.match(careful, /Careful\s+40\s+0\s+35\.0%/, 'Careful passes the 14 lock questions it refused, of 40');
     await shoot('charts');
+    await (await matrixFrame(page)).evaluate(() => document.querySelector('[data-testid="matrix-charts-tab"]')!.scrollTo(0, 10_000));
+    await shoot('charts-latency');
+    await (await matrixFrame(page)).evaluate(() => document.querySelector('[data-testid="matrix-charts-tab"]')!.scrollTo(0, 0));
     await runCommand(page, 'Preferences: Color Theme');
     await pickItem(page, { placeholder: 'Select Color Theme' }, 'Dark Modern');
     await page.locator('.monaco-workbench.vs-dark').waitFor();
