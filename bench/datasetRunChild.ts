@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   }
   (globalThis as { gc?: () => void }).gc?.();
   const baseline = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   let peak = baseline;
   let early = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   sub.dispose();
-  process.stdout.write(`${JSON.stringify({ baseline, peak, early: early || baseline, seconds: (performance.now() - started) / 1000 })}\n`);
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+  process.stdout.write(`${JSON.stringify({ baseline, peak, early: early || baseline, heapGrowth, seconds: (performance.now() - started) / 1000 })}\n`);
   core.dispose();
 }
 

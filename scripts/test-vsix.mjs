@@ -26,7 +26,7 @@ const TIMEOUT_MS = Number(process.env.MOONSHOT_VSIX_TIMEOUT_MS || 120_000);
 const VERBOSE = process.env.MOONSHOT_VSIX_VERBOSE === '1';
 const KEEP = process.env.MOONSHOT_VSIX_KEEP === '1';
 // What the extension loads at run time (package.json's main, its bin, the panel's files).
-const REQUIRED = ['package.json', 'out/extension.js', 'out/cli.js', 'out/webview.js', 'media/chat.css', 'media/moonshot.svg', pkg.icon];
+const REQUIRED = ['package.json', 'out/extension.js', 'out/cli.js', 'out/webview.js', 'out/matrix.js', 'media/chat.css', 'media/matrix.css', 'media/moonshot.svg', pkg.icon];
 const NOT_SHIPPED = /(^|\/)(src|test|node_modules|scripts|bench|docs)\/|\.map$|\.ts$|\.vsix$/;
 
 const say = (line) => process.stdout.write(`vsix: ${line}\n`);

@@ -21,6 +21,11 @@ import { API_DOCUMENT_SCHEME, ApiDocumentProvider } from './vscode/apiDocument';
 import { WalkthroughContext } from './vscode/walkthroughContext';
 import { openWithRetry } from './vscode/startGuard';
 import { SourceFolderWatcher } from './vscode/sourceFolderWatcher';
+import { SessionPicker } from './vscode/sessionPicker';
+import { AttackCommands, followRunningAttacks } from './vscode/attackCommands';
+import { JudgeCommands } from './vscode/judgeCommands';
+import { BookmarkCommands } from './vscode/bookmarkCommands';
+import { BookmarksTreeProvider } from './vscode/bookmarksTree';
 import { MatrixPanels } from './vscode/matrixPanel';
 import { RunCommands } from './vscode/runCommands';
 import type { Run } from './core/schemas';
@@ -31,6 +36,7 @@ export interface MoonshotSessionsApi {
   api: ApiController;
   tree: SessionsTreeProvider;
   endpointsTree: EndpointsTreeProvider;
+  bookmarksTree: BookmarksTreeProvider;
   panels: ChatPanels;
   walkthrough: WalkthroughContext;
   /** The results matrices of dataset runs. */
@@ -86,6 +92,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const folders = new SourceFolderWatcher(core, log);
   const history = new HistoryDocumentProvider(core.sessions);
   const panels = new ChatPanels(core, context.extensionUri, log);
+  const bookmarksTree = new BookmarksTreeProvider(core.bookmarks);
+  const picker = new SessionPicker(core, input, () => panels.active?.sessionId);
   const matrices = new MatrixPanels(core, context.extensionUri, log);
   const runCommands = new RunCommands(core, matrices, input, log, context.workspaceState);
 
@@ -93,26 +101,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     api,
     tree,
     endpointsTree,
+    bookmarksTree,
     walkthrough,
     history,
     panels,
     matrices,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.window.createTreeView('moonshotSessions.endpoints', { treeDataProvider: endpointsTree }),
+    vscode.window.createTreeView('moonshotSessions.bookmarks', { treeDataProvider: bookmarksTree }),
     vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, history),
     vscode.workspace.registerTextDocumentContentProvider(API_DOCUMENT_SCHEME, new ApiDocumentProvider(core)),
     ...registerCommands(
       {
-        ...new SessionCommands(core, panels, input, log).handlers(),
+        ...new SessionCommands(core, panels, picker, input, log).handlers(),
+        ...new AttackCommands(core, panels, picker, input, log).handlers(),
+        ...new JudgeCommands(core, picker, input, log).handlers(),
+        ...new BookmarkCommands(core, panels, picker, input, log).handlers(),
         ...new EndpointCommands(core, secrets, input, log).handlers(),
         ...apiCommandHandlers(api, input, log),
         ...runCommands.handlers(),
         refreshSessions: () => tree.refresh(),
         refreshEndpoints: () => core.endpoints.setSources(readEndpointSources()),
+        refreshBookmarks: () => bookmarksTree.refresh(),
       },
       log,
     ),
     folders,
+    followRunningAttacks(core),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.endpointFolders`) || e.affectsConfiguration(`${SECTION}.promptTemplateFolders`))
         folders.follow();
@@ -137,7 +152,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     await core.drain();
   };
   const setUserInput = (i: UserInput | undefined) => (userInput = i ?? vscodeUserInput);
-  return { core, api, tree, endpointsTree, panels, walkthrough, matrices, runCommands, resumeOffers, apiReady, setUserInput };
+  return {
+    core,
+    api,
+    tree,
+    endpointsTree,
+    bookmarksTree,
+    panels,
+    walkthrough,
+    matrices,
+    runCommands,
+    resumeOffers,
+    apiReady,
+    setUserInput,
+  };
 }
 
 /** Closes the API and lets prompts in flight write their records. */

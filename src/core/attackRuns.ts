@@ -13,12 +13,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { planAttack, type AttackPlan, type AttackRun, type AttackerCall } from './attacks';
-import { ConnectorError, describeError } from './connectors/errors';
+import { ConnectorError, errorText } from './connectors/errors';
 import { Emitter, type Disposable } from './emitter';
 import { ConflictError, NotFoundError, invalidField, isCoreError } from './errors';
 import { formatCreatedDatetime } from './ids';
 import { noLog, type Log } from './log';
-import { ownerIsGone, THIS_PROCESS } from './processOwner';
+import { THIS_PROCESS } from './processOwner';
+import { SerialWrites, settleManifest, type ManifestKind } from './runManifests';
 import { AttackerCallSchema, AttackSchema, AttackVariantSchema, type Attack, type AttackDetail } from './schemas';
 import type { SessionService } from './sessions';
 import type { SessionStore } from './store';
@@ -51,7 +52,7 @@ interface LiveRun {
   /** Settles when the run has ended and its manifest is written. */
   done: Promise<void>;
   /** Manifest writes, one after another. */
-  writes: Promise<void>;
+  writes: SerialWrites;
 }
 
 export interface AttackServiceOptions {
@@ -61,7 +62,6 @@ export interface AttackServiceOptions {
   log?: Log;
 }
 
-const errorText = (err: unknown) => (isCoreError(err) ? err.message : describeError(err));
 const isCancel = (err: unknown) => err instanceof ConnectorError && err.kind === 'cancelled';
 
 /** The run's controller: every call of every variant listens to its signal, far more than Node's warning threshold. */
@@ -152,7 +152,7 @@ export class AttackService {
       calls: [],
       controller: newController(),
       done: Promise.resolve(),
-      writes: Promise.resolve(),
+      writes: new SerialWrites(),
     };
     if (made) this.setVariants(run, made);
     this.live.set(run.attack.attack_id, run);
@@ -255,34 +255,28 @@ export class AttackService {
   private async resolve(sessionId: string, attackId: string, data: unknown): Promise<Manifest | undefined> {
     const live = this.live.get(attackId);
     if (live && live.attack.session_id === sessionId) return this.manifestOf(live);
-    if (data === undefined) return undefined;
-    const parsed = ManifestSchema.safeParse(data);
-    if (!parsed.success || parsed.data.attack.attack_id !== attackId || parsed.data.attack.session_id !== sessionId) {
-      this.log('warn', `Skipped the attack manifest ${attackId} of session ${sessionId}: not an attack manifest`);
-      return undefined;
-    }
-    const manifest = parsed.data;
-    if (manifest.attack.status !== 'running' || !ownerIsGone(manifest.owner)) return manifest;
-    const done = await this.countRecords(sessionId, manifest);
-    const interrupted: Manifest = {
-      ...manifest,
-      attack: {
-        ...manifest.attack,
-        status: 'interrupted',
-        done,
-        ended: this.now().toISOString(),
-        error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} records were made.`,
-      },
-    };
-    try {
-      await this.store.writeAttackManifest(sessionId, attackId, interrupted);
-    } catch (err) {
-      // Said as it is found; writing it down is tried again at the next listing.
-      if (!isCoreError(err, 'not-found'))
-        this.log('warn', `Could not mark attack ${attackId} of session ${sessionId} interrupted: ${errorText(err)}`);
-    }
-    return interrupted;
+    return settleManifest(this.manifests, sessionId, attackId, data, this.log);
   }
+
+  private readonly manifests: ManifestKind<Manifest> = {
+    what: 'attack',
+    schema: ManifestSchema,
+    facts: (m) => ({ id: m.attack.attack_id, sessionId: m.attack.session_id, status: m.attack.status }),
+    interrupted: async (manifest) => {
+      const done = await this.countRecords(manifest.attack.session_id, manifest);
+      return {
+        ...manifest,
+        attack: {
+          ...manifest.attack,
+          status: 'interrupted',
+          done,
+          ended: this.now().toISOString(),
+          error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} records were made.`,
+        },
+      };
+    },
+    write: (sessionId, attackId, m) => this.store.writeAttackManifest(sessionId, attackId, m),
+  };
 
   private async countRecords(sessionId: string, manifest: Manifest): Promise<number> {
     const ids = new Set(manifest.variants.map((v) => v.prompt_id));
@@ -372,9 +366,7 @@ export class AttackService {
 
   /** Writes the run's manifest as it is when the write begins; writes of one run never overtake each other. */
   private persist(run: LiveRun): Promise<void> {
-    const write = run.writes.then(() => this.store.writeAttackManifest(run.attack.session_id, run.attack.attack_id, this.manifestOf(run)));
-    run.writes = write.catch(() => undefined);
-    return write;
+    return run.writes.run(() => this.store.writeAttackManifest(run.attack.session_id, run.attack.attack_id, this.manifestOf(run)));
   }
 
   /** A write nobody waits for (after an attacker call): a failure is logged, and the next write tries again. */

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Emitter } from './emitter';
 import { asStorageError, ConflictError, CoreError, NotFoundError, writingTo } from './errors';
 import { withFileLock } from './fileLock';
 import { formatCreatedDate } from './ids';
@@ -26,6 +27,9 @@ export class BookmarkStore {
   private cache: { bookmarks: Bookmark[]; signature: string } | undefined;
   /** Changes from this process, one at a time (the file lock is for other processes). */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly changed = new Emitter<void>();
+  /** Fires after every change this process wrote (another process's changes show in the file only). */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     readonly dir: string,
@@ -141,6 +145,7 @@ export class BookmarkStore {
           if (bookmarks === undefined) return result;
           await writeFileAtomic(this.path, `${JSON.stringify({ bookmarks }, null, 2)}\n`);
           this.cache = { bookmarks, signature: await this.signature() };
+          this.changed.fire();
           return result;
         }),
       ),

@@ -2,9 +2,11 @@
 // whole history, every stored field as it is) or Markdown, which a person
 // reads prompt by prompt: each prompt once, then every endpoint's answer to
 // it, side by side in reading order.
-import type { ChatRecord, SessionMetadata } from './schemas';
+import type { ChatRecord, ChatSummary, SessionMetadata } from './schemas';
 import { embedMarkdown, escapeMarkdown, fenced } from './markdownText';
 import { cancelledError } from './connectors/errors';
+import { summarize } from './stats';
+import { asrText, harmRating, metricBadge, secondsText } from './scoreText';
 
 /** A record's error when the user pressed Stop: not a failure, and any answer so far is kept. */
 export const STOPPED_ERROR = cancelledError().message;
@@ -69,6 +71,32 @@ function facts(r: ChatRecord): string {
   return `*${[r.duration, r.prompt_time, usage, `record #${r.chat_record_id}`].filter(Boolean).join(' · ')}*`;
 }
 
+/** "**Judge:** refusal_judge: refused (score 1) — the reason": the judge's reason is model text, kept to one escaped line. */
+function verdictLine(r: ChatRecord): string | undefined {
+  const m = r.metric;
+  if (!m) return undefined;
+  const by = m.judge_endpoint ? ` (judge \`${m.judge_endpoint}\`)` : '';
+  if (m.error !== null || m.verdict === null) return `**Judge:** ${escapeMarkdown(m.name)}${by}: judge error: ${escapeMarkdown(m.error ?? 'no verdict')}`;
+  const badge = metricBadge(m).text;
+  const score = m.score === null ? '' : m.name === 'harm_scale' ? ` (${escapeMarkdown(m.verdict)}, rating ${harmRating(m.score)} of 10)` : ` (score ${Math.round(m.score * 100) / 100})`;
+  const reason = m.reason.trim() ? ` — ${escapeMarkdown(m.reason.trim())}` : '';
+  return `**Judge:** ${escapeMarkdown(m.name)}${by}: **${escapeMarkdown(badge)}**${score}${reason}`;
+}
+
+/** One row per endpoint: answers, errors, refusals, attack success rate with its 95% interval, mean latency, tokens. */
+function summaryTable(rows: { label: string; summary: ChatSummary }[]): string[] {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| Endpoint | Answers | Errors | Refusals | Attack success (95% CI) | Mean latency | Tokens |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: |',
+    ...rows.map(({ label, summary: s }) => {
+      const asr = asrText(s)?.replace(/^ASR /, '') ?? '–';
+      const latency = s.mean_duration === null ? '–' : secondsText(s.mean_duration);
+      return `| ${[label, s.answers, s.errors, s.refusals, cell(asr), latency, s.tokens.total_tokens].join(' | ')} |`;
+    }),
+  ];
+}
+
 export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOptions = {}): string {
   const label = (endpointId: string) => {
     const name = options.endpointName?.(endpointId);
@@ -86,8 +114,20 @@ export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOpt
   ];
   const groups = groupByPrompt(session);
   if (groups.length === 0) lines.push('', 'No prompts yet.');
+  else {
+    const rows = session.chat_ids.map((chatId, i) => {
+      const endpoint = session.endpoints[i] ?? chatId;
+      return { label: label(endpoint), summary: summarize(endpoint, session.chat_history?.[chatId] ?? []) };
+    });
+    lines.push('', '## Summary', '', ...summaryTable(rows), '', '*Refusals and attack success by the latest judge score of each answer, else by refusal phrases; n is the number of answers to attack prompts.*');
+  }
   groups.forEach((group, i) => {
     lines.push('', `## Prompt ${i + 1}`, '', fenced(group.prompt));
+    const attack = group.answers.find((a) => a.record.attack_module)?.record;
+    if (attack) {
+      lines.push('', `Made by the attack \`${attack.attack_module}\`${attack.original_prompt === undefined ? '.' : ' from:'}`);
+      if (attack.original_prompt !== undefined) lines.push('', fenced(attack.original_prompt));
+    }
     const tries = new Map<number, number>();
     for (const { chatIndex, record: r } of group.answers) {
       const attempt = (tries.get(chatIndex) ?? 0) + 1;
@@ -113,6 +153,8 @@ export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOpt
         );
       if (r.predicted_result && (!r.error || stopped)) lines.push(embedMarkdown(r.predicted_result, ANSWER_DEPTH), '');
       else if (!r.error) lines.push('*(empty answer)*', '');
+      const verdict = verdictLine(r);
+      if (verdict) lines.push(verdict, '');
       lines.push(facts(r));
     }
   });

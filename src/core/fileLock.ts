@@ -13,8 +13,14 @@
 // at a time may remove it, under a second lock (`<lock>.break`), and only
 // after looking again: the others then find the new owner's lock, which is
 // not stale, instead of removing it.
+//
+// Taking and leaving a free lock are a handful of system calls on a local
+// file, made synchronously: each asynchronous one is a trip through the
+// thread pool, and a record's append made a dozen of them in a row, which
+// on a busy machine cost more than the calls themselves (see
+// docs/performance.md). Only waiting for a held lock is asynchronous.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, promises as fs, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { CoreError } from './errors';
 import { isRunning, THIS_PROCESS as ME, type ProcessOwner as LockOwner } from './processOwner';
 
@@ -34,12 +40,12 @@ export interface FileLockOptions {
  * lock that is stale at once, or none, never an empty one that only its age
  * could free.
  */
-async function tryCreate(path: string): Promise<number | undefined> {
+function tryCreate(path: string): number | undefined {
   const draft = `${path}.${ME.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(draft, JSON.stringify(ME), { flag: 'wx' });
-    await fs.link(draft, path);
-    return (await fs.stat(draft)).ino;
+    writeFileSync(draft, OWNER, { flag: 'wx' });
+    linkSync(draft, path);
+    return statSync(draft).ino;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return undefined;
@@ -47,29 +53,39 @@ async function tryCreate(path: string): Promise<number | undefined> {
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createAndWrite(path);
     throw err;
   } finally {
-    await fs.unlink(draft).catch(() => undefined);
+    try {
+      unlinkSync(draft);
+    } catch {
+      // Never written, or gone already.
+    }
   }
 }
 
 /** Creates the lock with O_EXCL, then writes the owner into it: a holder killed in between leaves a lock only its age frees. */
-async function createAndWrite(path: string): Promise<number | undefined> {
-  let handle: fs.FileHandle;
+function createAndWrite(path: string): number | undefined {
+  let fd: number;
   try {
-    handle = await fs.open(path, 'wx');
+    fd = openSync(path, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw err;
   }
   try {
-    await handle.writeFile(JSON.stringify(ME));
-    return (await handle.stat()).ino;
+    writeSync(fd, OWNER);
+    return fstatSync(fd).ino;
   } catch (err) {
-    await fs.unlink(path).catch(() => undefined);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Gone already.
+    }
     throw err;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
+
+const OWNER = JSON.stringify(ME);
 
 function parseOwner(text: string): LockOwner | undefined {
   try {
@@ -105,27 +121,30 @@ async function staleInode(path: string): Promise<number | undefined> {
 }
 
 /** Removes the file at `path` only if it is still the one with inode `ino`. */
-async function unlinkIfSame(path: string, ino: number): Promise<void> {
-  const now = await fs.stat(path).catch(() => undefined);
-  if (now?.ino === ino) await fs.unlink(path).catch(() => undefined);
+function unlinkIfSame(path: string, ino: number): void {
+  try {
+    if (statSync(path).ino === ino) unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
 }
 
 /** Removes the lock if it is (still) stale; false when another process is doing that right now. */
 async function breakStale(path: string): Promise<boolean> {
   const guard = `${path}.break`;
-  const guardIno = await tryCreate(guard);
+  const guardIno = tryCreate(guard);
   if (guardIno === undefined) {
     // Held for a few file operations only; a guard left by a process that died doing them is removed.
     const staleGuard = await staleInode(guard);
-    if (staleGuard !== undefined) await unlinkIfSame(guard, staleGuard);
+    if (staleGuard !== undefined) unlinkIfSame(guard, staleGuard);
     return false;
   }
   try {
     const stale = await staleInode(path);
-    if (stale !== undefined) await unlinkIfSame(path, stale);
+    if (stale !== undefined) unlinkIfSame(path, stale);
     return true;
   } finally {
-    await unlinkIfSame(guard, guardIno);
+    unlinkIfSame(guard, guardIno);
   }
 }
 
@@ -135,7 +154,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
   let wait = 1;
   let ino: number | undefined;
   for (;;) {
-    ino = await tryCreate(path);
+    ino = tryCreate(path);
     if (ino !== undefined) break;
     if (Date.now() - started > giveUpAfterMs) {
       throw new CoreError(
@@ -152,6 +171,6 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     return await fn();
   } finally {
     // Only our own: had this holder been taken for stale, the lock may be another's by now.
-    await unlinkIfSame(path, ino);
+    unlinkIfSame(path, ino);
   }
 }

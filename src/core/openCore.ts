@@ -76,7 +76,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const events: ApiEventLog = new EventLog(options.eventLog);
   feedEventLog(events, sessions, attacks, runs);
   const watcher = options.watch
-    ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), log })
+    ? new StoreWatcher(store.sessionsDir, { ...(options.watch === true ? {} : options.watch), ownWriter: store.journal.id, log })
     : undefined;
   watcher?.onDidChange((change) => {
     // Nobody awaits this: a failure (the folder broken for a while) is said, never left to crash the process.
@@ -102,6 +102,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
       await Promise.all([sessions.drain(), attacks.drain(), runs.drain()]);
       // An attack's last records may have started scoring after the first drain looked.
       await sessions.drain();
+      await store.journal.settled();
     },
     dispose: () => watcher?.dispose(),
   };

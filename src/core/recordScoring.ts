@@ -4,7 +4,7 @@
 // cannot be called, makes a score with `error`, never a verdict; only a
 // cancel (the session deleted) makes no score at all.
 import type { ChatModel } from './chatModel';
-import { ConnectorError, describeError } from './connectors/errors';
+import { ConnectorError, errorText } from './connectors/errors';
 import { isCoreError } from './errors';
 import type { JudgeInput, JudgePlan } from './judges';
 import type { Log } from './log';
@@ -37,7 +37,6 @@ function failedScore(plan: JudgePlan, error: string): MetricResult {
   return { name: plan.name, verdict: null, score: null, reason: '', judge_endpoint: plan.judge_endpoint, error };
 }
 
-const errorText = (err: unknown) => (isCoreError(err) ? err.message : describeError(err));
 
 /**
  * Scores `records` of one chat (all at once: the judge endpoint's limits bound the calls); resolves

@@ -316,6 +316,7 @@ export const ChatSummarySchema = z
     answers: z.number().int().meta({ description: 'Records whose call worked (error null).' }),
     errors: z.number().int().meta({ description: 'Records whose call failed.' }),
     refusals: z.number().int().meta({ description: 'Answers judged refused.' }),
+    attack_answers: z.number().int().meta({ description: 'Answers to attack prompts (attack_module not ""): the n of the attack success rate.' }),
     attack_success_rate: z.number().nullable().meta({ description: 'Successful attacks / attack answers; null with no attack answers.' }),
     asr_ci95: z
       .tuple([z.number(), z.number()])

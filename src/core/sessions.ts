@@ -24,7 +24,7 @@ import { SessionStore } from './store';
 import { EndpointRegistry } from './endpoints';
 import { PromptTemplateRegistry } from './templates';
 import { CONTEXT_STRATEGIES, preparePrompt } from './pipeline';
-import { createConnector, describeError, EndpointLimiters } from './connectors';
+import { ConnectorCache, createConnector, describeError, EndpointLimiters } from './connectors';
 import { cancelledError } from './connectors/errors';
 import type { Connector, ResolvedEndpoint, TokenUsage } from './connectors/types';
 import type { ChatModel } from './chatModel';
@@ -40,7 +40,7 @@ export type SessionEvent =
   | { type: 'updated'; session: SessionMetadata }
   | { type: 'deleted'; sessionId: string }
   /** A prompt was accepted (it may still wait in some chats' queues). */
-  | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[] }
+  | { type: 'promptStarted'; sessionId: string; promptId: string; prompt: string; chatIds: string[]; attack?: AttackFields }
   /** The chat works on an earlier prompt: this one waits its turn. */
   | { type: 'chatQueued'; sessionId: string; promptId: string; chatId: string }
   /** The chat begins this prompt (it left the chat's queue). */
@@ -164,6 +164,8 @@ export class SessionService {
 
   private sessions: Map<string, StoredSession> | undefined;
   private loading: Promise<Map<string, StoredSession>> | undefined;
+  /** The listing as the API sends it, made once per change of the index rather than once per request. */
+  private listing: { sessions: Buffer; names: Buffer } | undefined;
   /** The end of each chat's queue, by "<session_id>/<chat_id>": a chat's prompts run one after another, in the order accepted. */
   private readonly chatQueues = new Map<string, Promise<void>>();
   /** Chat jobs queued or running, by session id, so they can be stopped and a delete can wait for them. */
@@ -172,6 +174,8 @@ export class SessionService {
   private readonly active = new Map<string, ActivePrompt[]>();
   /** Sessions being deleted: they take no new prompt and write no record. */
   private readonly deleting = new Set<string>();
+  /** Sessions being created by this process: their folder is there before the index knows them. */
+  private readonly creating = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   /** Scoring in the background, by session id, so a delete can stop and wait for it. */
   private readonly scoring = new Map<string, Set<ScoringTask>>();
@@ -186,7 +190,9 @@ export class SessionService {
     this.endpoints = options.endpoints;
     this.templates = options.templates;
     this.limiters = options.limiters ?? new EndpointLimiters();
-    this.connectorFor = options.connectorFor ?? createConnector;
+    // One client per endpoint, reused while its config (token included) stays the same.
+    const connectors = new ConnectorCache(options.connectorFor ?? createConnector);
+    this.connectorFor = (endpoint) => connectors.get(endpoint);
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? noLog;
   }
@@ -195,8 +201,8 @@ export class SessionService {
     if (this.sessions) return this.sessions;
     this.loading ??= this.store.listSessions().then(
       (list) => {
-        this.sessions = new Map(list.map((s) => [s.session_id, s]));
-        return this.sessions;
+        this.replaceIndex(new Map(list.map((s) => [s.session_id, s])));
+        return this.sessions as Map<string, StoredSession>;
       },
       (err: unknown) => {
         // The storage was broken (503): the next caller reads it again rather than inheriting this failure.
@@ -207,27 +213,46 @@ export class SessionService {
     return this.loading;
   }
 
-  /** Follows changes a StoreWatcher saw, so listeners show what another process wrote. */
+  /**
+   * Follows changes a StoreWatcher saw, so listeners show what another
+   * process wrote: `reloaded` when the listing differs from what this
+   * process knew, `recordsChanged` for each session whose records grew.
+   */
   async applyExternalChange(change: StoreChange): Promise<void> {
-    // The watcher also sees this process's own writes; only what differs from what it knows is news.
-    if (change.metadata) {
-      const known = this.sessions;
+    // Not listed yet: the first listing reads the folder as it is now.
+    const index = this.sessions;
+    if (index && change.all) {
       const onDisk = await this.store.listSessions();
-      const same =
-        known !== undefined &&
-        known.size === onDisk.length &&
-        onDisk.every((s) => JSON.stringify(known.get(s.session_id)) === JSON.stringify(s));
+      const same = index.size === onDisk.length && onDisk.every((s) => sameSession(index.get(s.session_id), s));
       if (!same) {
-        this.sessions = new Map(onDisk.map((s) => [s.session_id, s]));
-        this.loading = Promise.resolve(this.sessions);
+        this.replaceIndex(new Map(onDisk.map((s) => [s.session_id, s])));
         this.changed.fire({ type: 'reloaded' });
       }
+    } else if (index) {
+      const seen = new Map(change.sessions);
+      // A folder that came or went with no word in the journal (an older writer, a person): its metadata says.
+      const read = await Promise.all(
+        [...change.folders]
+          .filter((id) => !seen.has(id) && !this.creating.has(id) && !this.deleting.has(id))
+          .map(async (id) => [id, (await this.store.readSession(id)) ?? null] as const),
+      );
+      for (const [id, session] of read) seen.set(id, session);
+      let differs = false;
+      for (const [id, session] of seen) {
+        // This process's own create or delete in flight: it updates the index itself.
+        if (this.creating.has(id) || this.deleting.has(id)) continue;
+        if (session === null) {
+          differs = index.has(id) || differs;
+          this.forget(index, id);
+        } else if (!sameSession(index.get(id), session)) {
+          differs = true;
+          this.remember(index, session);
+        }
+      }
+      if (differs) this.changed.fire({ type: 'reloaded' });
     }
     for (const sessionId of change.sessionIds) {
-      const session = this.sessions?.get(sessionId);
-      if (!session) continue;
-      const changed = await Promise.all(session.chat_ids.map((chatId) => this.store.takeForeignChanges(sessionId, chatId)));
-      if (changed.some(Boolean)) this.changed.fire({ type: 'recordsChanged', sessionId });
+      if (!index || index.has(sessionId)) this.changed.fire({ type: 'recordsChanged', sessionId });
     }
   }
 
@@ -236,8 +261,25 @@ export class SessionService {
     // Another process (a second window, `serve`) may have created it since the index was read.
     const session = index.get(sessionId) ?? (await this.store.readSession(sessionId));
     if (!session) throw new NotFoundError('Session not found');
-    index.set(sessionId, session);
+    this.remember(index, session);
     return session;
+  }
+
+  private replaceIndex(index: Map<string, StoredSession>): void {
+    this.sessions = index;
+    this.loading = Promise.resolve(index);
+    this.listing = undefined;
+  }
+
+  /** Puts a session (new or changed) in the index. */
+  private remember(index: Map<string, StoredSession>, session: StoredSession): void {
+    if (index.get(session.session_id) === session) return;
+    index.set(session.session_id, session);
+    this.listing = undefined;
+  }
+
+  private forget(index: Map<string, StoredSession>, sessionId: string): void {
+    if (index.delete(sessionId)) this.listing = undefined;
   }
 
   private toMetadata(session: StoredSession, history: SessionMetadata['chat_history'] = null): SessionMetadata {
@@ -258,9 +300,27 @@ export class SessionService {
 
   /** Every session, newest first, without history. */
   async list(): Promise<SessionMetadata[]> {
-    const sessions = [...(await this.index()).values()];
+    return this.sorted(await this.index());
+  }
+
+  private sorted(index: Map<string, StoredSession>): SessionMetadata[] {
+    const sessions = [...index.values()];
     sessions.sort((a, b) => b.created_epoch - a.created_epoch);
     return sessions.map((s) => this.toMetadata(s));
+  }
+
+  /**
+   * list() and the ids of list() as JSON bytes, made once per change: a
+   * client polling the listing costs a copy of the bytes, not a
+   * serialisation of every session.
+   */
+  async listJson(): Promise<{ sessions: Buffer; names: Buffer }> {
+    const index = await this.index();
+    if (!this.listing) {
+      const list = this.sorted(index);
+      this.listing = { sessions: Buffer.from(JSON.stringify(list)), names: Buffer.from(JSON.stringify(list.map((s) => s.session_id))) };
+    }
+    return this.listing;
   }
 
   async get(sessionId: string, options: { includeHistory?: boolean } = {}): Promise<SessionMetadata> {
@@ -270,6 +330,32 @@ export class SessionService {
       session.chat_ids.map(async (chatId) => this.withScores(sessionId, chatId, await this.store.readChat(sessionId, chatId))),
     );
     return this.toMetadata(session, Object.fromEntries(session.chat_ids.map((chatId, i) => [chatId, histories[i] ?? []])));
+  }
+
+  /**
+   * get(id, { includeHistory: true }) as JSON bytes (`session`: the API's
+   * `{"session": ...}`), or only its chat_history (`chats`), in pieces
+   * made from the stored lines as they are read: a history of any length
+   * is never whole in memory. Not found is thrown before the first piece.
+   */
+  async historyJson(sessionId: string, shape: 'session' | 'chats'): Promise<{ pieces: AsyncIterable<Buffer>; release(piece: Buffer): void }> {
+    const session = await this.requireSession(sessionId);
+    const store = this.store;
+    // Everything up to the history, then the history itself as chat_history's value.
+    const head = shape === 'session' ? `{"session":${JSON.stringify(this.toMetadata(session)).slice(0, -'null}'.length)}` : '';
+    const tail = shape === 'session' ? '}}' : '';
+    const pieces = (async function* () {
+      const last = session.chat_ids.length - 1;
+      if (last < 0) yield Buffer.from(`${head}{}${tail}`);
+      for (const [i, chatId] of session.chat_ids.entries()) {
+        // The brackets and names go into the records' own pieces: a short history is one write.
+        const before = Buffer.from(`${i === 0 ? `${head}{` : ','}${JSON.stringify(chatId)}:[`);
+        const after = Buffer.from(i === last ? `]}${tail}` : ']');
+        yield* store.chatJson(sessionId, chatId, { before, after });
+      }
+    })();
+    // A piece written can be given back to be made again (it is not held after that).
+    return { pieces, release: (piece) => store.releasePiece(piece) };
   }
 
   /** How many earlier records the session's context strategy uses: kept with the session, not part of the API's SessionMetadata. */
@@ -357,8 +443,13 @@ export class SessionService {
       metric: null,
     };
     const index = await this.index();
-    await this.store.createSession(session);
-    index.set(session.session_id, session);
+    this.creating.add(session.session_id);
+    try {
+      await this.store.createSession(session);
+      this.remember(index, session);
+    } finally {
+      this.creating.delete(session.session_id);
+    }
     const metadata = this.toMetadata(session);
     this.changed.fire({ type: 'created', session: metadata });
     return metadata;
@@ -381,7 +472,7 @@ export class SessionService {
       for (const task of this.scoring.get(sessionId) ?? []) task.controller.abort();
       await Promise.allSettled([...(this.scoring.get(sessionId) ?? [])].map((task) => task.done));
       await this.store.deleteSession(sessionId);
-      (await this.index()).delete(sessionId);
+      this.forget(await this.index(), sessionId);
     } finally {
       this.deleting.delete(sessionId);
     }
@@ -403,7 +494,7 @@ export class SessionService {
     if (this.deleting.has(sessionId)) throw new NotFoundError('Session not found');
     const next = change(session);
     await this.store.writeSession(next);
-    (await this.index()).set(sessionId, next);
+    this.remember(await this.index(), next);
     this.changed.fire({ type: 'updated', session: this.toMetadata(next) });
   }
 
@@ -608,7 +699,7 @@ export class SessionService {
     const active: ActivePrompt = { promptId, prompt: text, chats: {} };
     const actives = this.active.get(sessionId) ?? [];
     this.active.set(sessionId, [...actives, active]);
-    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds });
+    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds, ...(options.attack ? { attack: { ...options.attack } } : {}) });
 
     if (options.conversation && chatIds.length !== 1) throw new CoreError('invalid', 'A prompt that continues a conversation goes to one chat');
     const runs = chatIds.map((chatId) =>
@@ -816,6 +907,10 @@ export class SessionService {
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+function sameSession(a: StoredSession | undefined, b: StoredSession): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The record as the API and the UI get it: with its latest score (key last, so the stored keys keep their order). */

@@ -6,13 +6,15 @@
 //   sessions/<session_id>/attacks/<attack_id>.json  an attack run's manifest, replaced atomically
 //   sessions/<session_id>/runs/<run_id>.json  a dataset run's manifest, replaced atomically
 //   sessions/<session_id>/runs/<run_id>.<kind>.jsonl  what a dataset run keeps besides records, append-only
+//   sessions/.journal                      every writer's changes, one line each (storeJournal.ts):
+//                                          what other processes follow, and the index of sessions
 // Appending never rewrites history, so a prompt costs the same at record
 // 4,000 as at record 1. A torn last line (a writer that died mid-append) is
 // ignored on read and cut off before the next append.
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { createReadStream, promises as fs, constants as fsConstants } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -30,6 +32,8 @@ import { ConflictError, CoreError, NotFoundError, asStorageError, writingTo } fr
 import { withFileLock } from './fileLock';
 import { formatIssues } from './validation';
 import { noLog, type Log } from './log';
+import { JournalWriter, readJournal, type JournalSessions } from './storeJournal';
+import { chatRecordsJson, PiecePool, type CheckedFile } from './chatJson';
 
 const SESSION_FILE = 'session.json';
 const ATTACKS_DIR = 'attacks';
@@ -163,6 +167,20 @@ async function cutTornTail(handle: fs.FileHandle, size: number): Promise<number>
   return end;
 }
 
+/** appendWhole with synchronous calls. */
+function appendWholeSync(fd: number, line: Buffer, size: number): void {
+  try {
+    for (let done = 0; done < line.length; ) done += writeSync(fd, line, done);
+  } catch (err) {
+    try {
+      ftruncateSync(fd, size);
+    } catch {
+      // The append failed already; that is what is reported.
+    }
+    throw err;
+  }
+}
+
 /** Appends the whole line, or (when the disk is full part-way) nothing: the file is cut back to `size`. */
 async function appendWhole(handle: fs.FileHandle, line: Buffer, size: number): Promise<void> {
   try {
@@ -176,6 +194,8 @@ async function appendWhole(handle: fs.FileHandle, line: Buffer, size: number): P
 export interface SessionStoreOptions {
   /** Where warnings about odd entries in the folder go. */
   log?: Log;
+  /** How much the journal may grow past its last snapshot before it is compacted. */
+  journalGrowthLimit?: number;
 }
 
 export class SessionStore {
@@ -183,14 +203,16 @@ export class SessionStore {
   private readonly log: Log;
   /** Size and inode of each chat file after this process's last append, and that record's id. */
   private readonly lastAppend = new Map<string, { size: number; ino: number; id: number }>();
-  /** Each chat file's size when this process last wrote or looked, to notice other writers. */
-  private readonly seenSize = new Map<string, number>();
-  /** Chat files another process appended to, noticed while this one appended. */
-  private readonly foreignWrites = new Set<string>();
+  /** Tells other processes (and this one's next start) what changed. */
+  readonly journal: JournalWriter;
   /** The end of each score file's queue of appends in this process, by path. */
   private readonly scoreWrites = new Map<string, Promise<void>>();
   /** Odd paths already warned about: once each, not at every listing. */
   private readonly warned = new Set<string>();
+  /** How far each chat file's lines were checked, so that a read of the whole history needs not parse them again. */
+  private readonly checkedChats = new Map<string, CheckedFile>();
+  /** The buffers chatJson's pieces are made in; give each back with releasePiece once it is written. */
+  private readonly pieces = new PiecePool();
 
   constructor(
     readonly root: string,
@@ -198,6 +220,8 @@ export class SessionStore {
   ) {
     this.sessionsDir = join(root, 'sessions');
     this.log = options.log ?? noLog;
+    const growth = options.journalGrowthLimit ? { growthLimit: options.journalGrowthLimit } : {};
+    this.journal = new JournalWriter(this.sessionsDir, { log: this.log, ...growth });
   }
 
   private warnOnce(path: string, message: string): void {
@@ -217,7 +241,13 @@ export class SessionStore {
     return join(this.sessionDir(sessionId), `${chatId}.jsonl`);
   }
 
-  /** Every session whose metadata can be read; anything else in the folder is skipped (with one warning). */
+  /**
+   * Every session whose metadata can be read; anything else in the folder
+   * is skipped (with one warning). The journal lists the sessions this
+   * program wrote, so only folders it does not list (an older version's, a
+   * person's, one being created right now) have their session.json read;
+   * a journal found behind the folder is rewritten to match it.
+   */
   async listSessions(): Promise<StoredSession[]> {
     let names: string[];
     try {
@@ -226,24 +256,55 @@ export class SessionStore {
       if (isErrno(err, 'ENOENT')) return [];
       throw asStorageError(err, this.sessionsDir);
     }
-    const sessions = await Promise.all(
-      names.map(async (name) => {
+    const journal = await readJournal(this.journal.path).catch((err: unknown) => {
+      this.warnOnce(this.journal.path, `Cannot read ${this.journal.path} (${errnoCode(err) ?? String(err)}): every session's metadata is read instead`);
+      return undefined;
+    });
+    const listed: JournalSessions = journal?.sessions ?? new Map();
+    let behind = journal === undefined;
+    const present = new Set<string>();
+    const found: StoredSession[] = [];
+    const toRead: string[] = [];
+    // Most names are in the journal: taken in one pass, without a promise each.
+    for (const name of names) {
+      if (name.startsWith(TRASH_PREFIX)) {
+        // A delete that crashed after its rename: finish it.
+        toRead.push(name);
+        continue;
+      }
+      // Hidden files (.DS_Store, the journal and the like) are not sessions.
+      if (name.startsWith('.')) continue;
+      if (!SESSION_ID_PATTERN.test(name)) {
         const path = join(this.sessionsDir, name);
+        this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
+        continue;
+      }
+      present.add(name);
+      const known = listed.get(name);
+      if (known) found.push(known);
+      else toRead.push(name);
+    }
+    const read = await Promise.all(
+      toRead.map(async (name) => {
         if (name.startsWith(TRASH_PREFIX)) {
-          // A delete that crashed after its rename: finish it.
-          await this.removeTrash(path);
+          await this.removeTrash(join(this.sessionsDir, name));
           return undefined;
         }
-        // Hidden files (.DS_Store and the like) are the system's, not odd.
-        if (name.startsWith('.')) return undefined;
-        if (!SESSION_ID_PATTERN.test(name)) {
-          this.warnOnce(path, `Skipped ${path} in the storage folder: not a session (a session's folder is named by its id)`);
-          return undefined;
-        }
-        return this.readSession(name);
+        const session = await this.readSession(name);
+        if (session) behind = true;
+        return session;
       }),
     );
-    return sessions.filter((s): s is StoredSession => s !== undefined);
+    for (const session of read) if (session) found.push(session);
+    for (const id of listed.keys()) if (!present.has(id)) behind = true;
+    const sessions = found;
+    if (behind) {
+      // Best effort: the next listing reads the folders again if this fails.
+      await this.journal
+        .replaceWith(new Map(sessions.map((s) => [s.session_id, s])), journal && { ino: journal.ino, offset: journal.offset })
+        .catch((err: unknown) => this.log('warn', `Could not rewrite ${this.journal.path} (${errnoCode(err) ?? String(err)}); the next listing tries again`));
+    }
+    return sessions;
   }
 
   /**
@@ -312,10 +373,12 @@ export class SessionStore {
         await fs.rm(tmp, { force: true }).catch(() => undefined);
       }
     });
+    await this.journal.session(session);
   }
 
   async writeSession(session: StoredSession): Promise<void> {
     await writeFileAtomic(join(this.sessionDir(session.session_id), SESSION_FILE), JSON.stringify(session, null, 2));
+    await this.journal.session(session);
   }
 
   /** Removes every file of the session; a crash part-way is finished by the next listing. */
@@ -329,8 +392,9 @@ export class SessionStore {
       throw asStorageError(err, dir);
     }
     // The session is gone once renamed; files that resist removal are left for the next listing.
+    await this.journal.deleted(sessionId);
     await this.removeTrash(trash);
-    for (const map of [this.lastAppend, this.seenSize]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
+    for (const map of [this.lastAppend, this.checkedChats]) for (const key of map.keys()) if (key.startsWith(`${dir}/`)) map.delete(key);
   }
 
   /** A chat or score file that exists but cannot be read is left out (warned about once), not a failure of the whole session. */
@@ -350,6 +414,39 @@ export class SessionStore {
     } catch (err) {
       return this.unreadableChat(path, err);
     }
+  }
+
+  /**
+   * The chat's records as the API sends them (each with its latest score
+   * as `metric`), comma-separated JSON in pieces, from the stored lines: a
+   * torn or invalid line is skipped, as readChat skips it.
+   */
+  async *chatJson(sessionId: string, chatId: string, around: { before?: Buffer; after?: Buffer } = {}): AsyncGenerator<Buffer> {
+    const path = this.chatPath(sessionId, chatId);
+    const metrics = new Map<number, string>();
+    for (const { chat_record_id, metric } of await this.readScoresIfAny(sessionId, chatId)) {
+      metrics.set(chat_record_id, JSON.stringify(metric));
+    }
+    // Unreadable from the start: left out, as readChat leaves it out. Part-way, the answer cannot be taken back: it fails.
+    const unreadable = (err: unknown) => void this.unreadableChat(path, err);
+    yield* chatRecordsJson(path, this.checkedChats, metrics, this.pieces, { ...around, unreadable });
+    this.warned.delete(path);
+  }
+
+  /** readScores, with the usual case (no score file) found by one synchronous call rather than a failed read. */
+  private async readScoresIfAny(sessionId: string, chatId: string): Promise<RecordScore[]> {
+    try {
+      statSync(this.scoresPath(sessionId, chatId));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+    }
+    return this.readScores(sessionId, chatId);
+  }
+
+
+  /** A piece chatJson gave, written and no longer needed: its buffer makes later pieces. */
+  releasePiece(piece: Buffer): void {
+    this.pieces.release(piece);
   }
 
   /**
@@ -380,31 +477,47 @@ export class SessionStore {
    */
   async appendNextRecord(sessionId: string, chatId: string, make: (id: number) => StoredChatRecord): Promise<StoredChatRecord> {
     const path = this.chatPath(sessionId, chatId);
-    return this.inSessionFolder(sessionId, path, () =>
+    const record = await this.inSessionFolder(sessionId, path, () =>
       withFileLock(`${path}.lock`, async () => {
-        const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+        // The usual case, this process wrote last, is a few system calls made at once (see fileLock.ts on why synchronous).
+        const fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT, PRIVATE_FILE);
+        let closed = false;
         try {
-          const { size: found, ino } = await handle.stat();
-          const seen = this.seenSize.get(path);
-          if (seen !== undefined && seen !== found) this.foreignWrites.add(path);
+          const { size: found, ino } = fstatSync(fd);
           // Unchanged since this process's last append: the last id is known and the file ends with a whole line.
           const known = this.lastAppend.get(path);
-          const mine = known !== undefined && known.size === found && known.ino === ino ? known : undefined;
-          // Otherwise another writer came last, and may have died mid-line: cut what it left torn.
-          const size = mine ? found : await cutTornTail(handle, found);
-          const lastId = mine ? mine.id : ((await tailRecords(handle, size, 1))[0]?.chat_record_id ?? 0);
-          const record = make(lastId + 1);
-          const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-          await appendWhole(handle, line, size);
-          this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
-          this.seenSize.set(path, size + line.length);
-          return record;
+          if (known !== undefined && known.size === found && known.ino === ino) {
+            const record = make(known.id + 1);
+            const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+            appendWholeSync(fd, line, found);
+            this.lastAppend.set(path, { size: found + line.length, ino, id: record.chat_record_id });
+            return record;
+          }
+          closeSync(fd);
+          closed = true;
+          // Another writer came last, and may have died mid-line: cut what it left torn, and read the last id.
+          const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_APPEND, PRIVATE_FILE);
+          try {
+            const size = await cutTornTail(handle, (await handle.stat()).size);
+            const lastId = (await tailRecords(handle, size, 1))[0]?.chat_record_id ?? 0;
+            const record = make(lastId + 1);
+            const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+            await appendWhole(handle, line, size);
+            this.lastAppend.set(path, { size: size + line.length, ino, id: record.chat_record_id });
+            return record;
+          } finally {
+            await handle.close();
+          }
         } finally {
-          await handle.close();
+          if (!closed) closeSync(fd);
         }
       }),
     );
+    // Not awaited: the record is written; the journal line only tells others, and goes out with the next batch.
+    void this.journal.records(sessionId, chatId);
+    return record;
   }
+
 
   private scoresPath(sessionId: string, chatId: string): string {
     if (!SESSION_ID_PATTERN.test(chatId)) throw new NotFoundError('Chat not found');
@@ -444,7 +557,7 @@ export class SessionStore {
           }
         }),
       );
-    const run = (this.scoreWrites.get(path) ?? Promise.resolve()).then(write);
+    const run = (this.scoreWrites.get(path) ?? Promise.resolve()).then(write).then(() => this.journal.records(sessionId, chatId));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -631,15 +744,4 @@ export class SessionStore {
     }
   }
 
-  /**
-   * Whether another process wrote to the chat since this process last
-   * appended to it or asked; a chat never seen before counts as changed.
-   */
-  async takeForeignChanges(sessionId: string, chatId: string): Promise<boolean> {
-    const path = this.chatPath(sessionId, chatId);
-    const size = await fs.stat(path).then((s) => s.size, () => 0);
-    const changed = this.foreignWrites.delete(path) || this.seenSize.get(path) !== size;
-    this.seenSize.set(path, size);
-    return changed;
-  }
 }

@@ -13,7 +13,7 @@ import { buildRoutes, type Method, type Route } from './routes';
 import { compileRoute, decodeParams, matchRoute, parseTarget, type CompiledRoute } from './router';
 import { BODY_TIMEOUT_MS, RequestBody } from './requestBody';
 import { buildOpenApiDocument } from './openapi';
-import { JsonReply, StreamingReply } from './reply';
+import { JsonBytes, JsonPieces, JsonReply, StreamingReply } from './reply';
 import type { EventStreamOptions } from './eventStream';
 import { allowedHosts, hasValidToken, isAllowedHost, isAllowedOrigin, isUsableToken } from './guards';
 
@@ -21,6 +21,7 @@ const FALLBACK_PORT_TRIES = 50;
 const HEADERS_TIMEOUT_MS = 60_000;
 /** What dispatch answers for a CORS preflight: 204 with CORS headers and no body. */
 const PREFLIGHT = Symbol('preflight');
+const EMPTY = Buffer.alloc(0);
 
 export interface ApiServerOptions {
   core: Core;
@@ -51,7 +52,7 @@ export class ApiServer {
   private readonly routes: CompiledRoute[];
   private hosts = new Set<string>();
   private boundPort = 0;
-  private readonly openApi: unknown;
+  private openApi: unknown;
 
   constructor(private readonly options: ApiServerOptions) {
     if (options.token !== null && !isUsableToken(options.token)) {
@@ -65,10 +66,10 @@ export class ApiServer {
         path: '/v1/openapi.json',
         summary: 'This document (OpenAPI 3.1)',
         response: z.looseObject({ openapi: z.string() }),
-        handle: async () => this.openApi,
+        // Built when first asked for: it costs a tenth of a start-up, and most clients never ask.
+        handle: async () => (this.openApi ??= buildOpenApiDocument(routes)),
       },
     ];
-    this.openApi = buildOpenApiDocument(routes);
     this.routes = routes.map(compileRoute);
   }
 
@@ -174,6 +175,8 @@ export class ApiServer {
       if (result === PREFLIGHT) this.send(res, 204, undefined);
       else if (result instanceof StreamingReply) await this.serveStream(req, res, result);
       else if (result instanceof JsonReply) this.send(res, result.status, result.body);
+      else if (result instanceof JsonBytes) this.sendBytes(res, 200, result.bytes);
+      else if (result instanceof JsonPieces) await this.sendPieces(req, res, result);
       else this.send(res, 200, result);
     } catch (err) {
       this.sendError(req, res, err);
@@ -240,16 +243,62 @@ export class ApiServer {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = status === 204 ? '' : JSON.stringify(body);
+    // Encoded once: the length and the bytes sent come from the same buffer.
+    this.sendBytes(res, status, status === 204 ? EMPTY : Buffer.from(JSON.stringify(body)), headers);
+  }
+
+  private sendBytes(res: ServerResponse, status: number, bytes: Buffer, headers: Record<string, string> = {}): void {
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': bytes.length,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       ...this.corsHeaders(res.req),
       ...headers,
     });
-    res.end(text);
+    res.end(bytes);
+  }
+
+  /**
+   * A 200 JSON body written piece by piece as they come, waiting when the
+   * client reads slower than they come. A failure before the first piece is
+   * an ordinary error answer; after it, the connection is closed (the body
+   * can no longer be taken back), and a client gone stops the reading.
+   */
+  private async sendPieces(req: IncomingMessage, res: ServerResponse, { pieces, release }: JsonPieces): Promise<void> {
+    const iterator = pieces[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...this.corsHeaders(req),
+    });
+    try {
+      for (let piece = first; !piece.done; piece = await iterator.next()) {
+        if (res.destroyed) break;
+        const bytes = piece.value;
+        // Given back only once written: until then the socket holds it.
+        const written = res.write(bytes, (err) => {
+          if (!err) release?.(bytes);
+        });
+        if (!written) await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+      res.end();
+    } catch (err) {
+      this.options.log?.('error', `${req.method} ${req.url} failed while answering: ${(err as Error)?.stack ?? String(err)}`);
+      res.destroy();
+    } finally {
+      await iterator.return?.();
+    }
   }
 
   /** CORS headers only for an origin the user allow-listed. */

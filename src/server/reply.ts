@@ -10,6 +10,20 @@ export class JsonReply {
   ) {}
 }
 
+/** A 200 JSON body already serialised (a cached listing): sent as it is. */
+export class JsonBytes {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** A 200 JSON body sent in pieces as they come (chunked), for bodies too large to hold whole. */
+export class JsonPieces {
+  constructor(
+    readonly pieces: AsyncIterable<Buffer>,
+    /** Called with each piece once it is written, so that its buffer can be used again. */
+    readonly release?: (piece: Buffer) => void,
+  ) {}
+}
+
 /** 202: the work goes on after the answer. */
 export const accepted = (body: unknown) => new JsonReply(202, body);
 

@@ -27,6 +27,7 @@ import { buildRedTeamRoutes } from './redTeamRoutes';
 import { buildRunRoutes } from './runRoutes';
 import { nameParam, objectBody, queryParam, sessionId, success } from './routeParams';
 import { eventStreamRoute, type EventStreamOptions } from './eventStream';
+import { JsonBytes, JsonPieces } from './reply';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -91,14 +92,14 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       path: '/v1/sessions',
       summary: 'All sessions, newest first, without history',
       response: z.array(SessionMetadataSchema),
-      handle: () => sessions.list(),
+      handle: async () => new JsonBytes((await sessions.listJson()).sessions),
     },
     {
       method: 'GET',
       path: '/v1/sessions/name',
       summary: 'The ids of all sessions, newest first',
       response: z.array(z.string()),
-      handle: async () => (await sessions.list()).map((s) => s.session_id),
+      handle: async () => new JsonBytes((await sessions.listJson()).names),
     },
     {
       method: 'GET',
@@ -109,7 +110,11 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
       handle: async (ctx) => {
         const id = sessionId(ctx);
         const includeHistory = queryParam(ctx, 'include_history', BooleanQuerySchema, false);
-        return { session: await sessions.get(id, { includeHistory }) };
+        if (includeHistory) {
+          const history = await sessions.historyJson(id, 'session');
+          return new JsonPieces(history.pieces, history.release);
+        }
+        return { session: await sessions.get(id) };
       },
     },
     {
@@ -148,7 +153,8 @@ export function buildRoutes(core: Core, options: RouteOptions = {}): Route[] {
         const which = queryParam(ctx, 'history', HistoryQuerySchema, 'all');
         const made = await sessions.prompt(id, objectBody(ctx).prompt);
         if (which === 'new') return made;
-        return (await sessions.get(id, { includeHistory: true })).chat_history ?? {};
+        const history = await sessions.historyJson(id, 'chats');
+        return new JsonPieces(history.pieces, history.release);
       },
     },
     {

@@ -4,7 +4,7 @@
 // separate, less trusted context. A webview request that wants an answer
 // carries a `requestId`; the host answers it with exactly one `reply`.
 import { z } from 'zod';
-import { ChatRecordSchema, MAX_PROMPT_CHARS } from '../core/schemas';
+import { AttackSchema, ChatRecordSchema, MAX_PROMPT_CHARS, MetricResultSchema, SessionSummarySchema } from '../core/schemas';
 
 export const ColumnSchema = z.object({
   chatId: z.string(),
@@ -16,6 +16,10 @@ export const ColumnSchema = z.object({
 });
 export type Column = z.infer<typeof ColumnSchema>;
 
+/** The judge that scores every new record of the session (its chip in the header). */
+export const JudgeInfoSchema = z.object({ name: z.string(), judgeEndpoint: z.string().nullable() });
+export type JudgeInfo = z.infer<typeof JudgeInfoSchema>;
+
 export const SessionInfoSchema = z.object({
   sessionId: z.string(),
   name: z.string(),
@@ -24,6 +28,7 @@ export const SessionInfoSchema = z.object({
   contextStrategy: z.string().nullable(),
   /** How many earlier prompts the context strategy uses (num_of_prev_prompts). */
   numOfPrevPrompts: z.number().int().positive(),
+  judge: JudgeInfoSchema.nullable(),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -67,6 +72,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     active: z.array(ActivePromptSchema),
     /** Earlier prompts of this session, oldest first, for Up/Down recall. */
     promptHistory: z.array(z.string()),
+    /** The attack running on the session, if any (its progress follows as `attack` messages). */
+    attack: AttackSchema.nullable(),
   }),
   z.object({
     type: z.literal('reply'),
@@ -76,12 +83,27 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
       z.object({ ok: z.literal(false), error: z.string() }),
     ]),
   }),
-  z.object({ type: z.literal('promptStarted'), promptId: z.string(), prompt: z.string(), chatIds: z.array(z.string()) }),
+  z.object({
+    type: z.literal('promptStarted'),
+    promptId: z.string(),
+    prompt: z.string(),
+    chatIds: z.array(z.string()),
+    /** The prompt is an attack's variant: its row shows the module and the original prompt before any answer. */
+    attack: z.object({ module: z.string(), originalPrompt: z.string() }).optional(),
+  }),
   z.object({ type: z.literal('chatQueued'), promptId: z.string(), chatId: z.string() }),
   z.object({ type: z.literal('chatStarted'), promptId: z.string(), chatId: z.string() }),
   z.object({ type: z.literal('delta'), promptId: z.string(), chatId: z.string(), text: z.string() }),
   z.object({ type: z.literal('record'), promptId: z.string(), chatId: z.string(), record: ChatRecordSchema }),
   z.object({ type: z.literal('promptFinished'), promptId: z.string() }),
+  /** A record was scored by a judge: its badge shows the verdict. */
+  z.object({ type: z.literal('score'), chatId: z.string(), chatRecordId: z.number().int(), promptId: z.string().nullable(), metric: MetricResultSchema }),
+  /** Each chat's figures (answers, refusals, attack success ...), for the strip under its column title. */
+  z.object({ type: z.literal('summary'), summary: SessionSummarySchema }),
+  /** An attack on the session made progress or ended. */
+  z.object({ type: z.literal('attack'), attack: AttackSchema }),
+  /** Puts text in the prompt box (a bookmark's prompt), to edit and send. */
+  z.object({ type: z.literal('setPrompt'), prompt: z.string() }),
   z.object({ type: z.literal('sessionUpdated'), session: SessionInfoSchema }),
   z.object({ type: z.literal('sessionDeleted') }),
   z.object({ type: z.literal('focusPrompt') }),
@@ -91,7 +113,7 @@ export type HostMessage = z.infer<typeof HostMessageSchema>;
 export type InitMessage = Extract<HostMessage, { type: 'init' }>;
 export type ReplyMessage = Extract<HostMessage, { type: 'reply' }>;
 
-export const PanelCommandSchema = z.enum(['export', 'setTemplate', 'clearTemplate', 'setStrategy', 'clearStrategy']);
+export const PanelCommandSchema = z.enum(['export', 'setTemplate', 'clearTemplate', 'setStrategy', 'clearStrategy', 'startAttack', 'setJudge', 'clearJudge', 'scoreRecords']);
 export type PanelCommand = z.infer<typeof PanelCommandSchema>;
 
 const promptText = z.string().min(1).max(MAX_PROMPT_CHARS);
@@ -110,6 +132,9 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('insert'), text: z.string(), language: z.string().max(100).optional() }),
   z.object({ type: z.literal('openLink'), href: z.string() }),
   z.object({ type: z.literal('command'), command: PanelCommandSchema }),
+  z.object({ type: z.literal('cancelAttack'), attackId: z.string() }),
+  /** Keeps an answer as a bookmark (the host reads the record and asks for a name). */
+  z.object({ type: z.literal('bookmark'), chatId: z.string(), chatRecordId: z.number().int() }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 

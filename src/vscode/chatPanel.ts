@@ -5,9 +5,10 @@
 // messages into core calls.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
+import type { AttackEvent } from '../core/attackRuns';
 import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
-import type { SessionMetadata } from '../core/schemas';
+import type { Attack, SessionMetadata } from '../core/schemas';
 import type { SessionEvent } from '../core/sessions';
 import {
   HostMessageSchema,
@@ -17,7 +18,7 @@ import {
   type PanelCommand,
   type WebviewMessage,
 } from '../shared/chatProtocol';
-import { buildInit, sessionInfo, type RowPager } from './chatPanelData';
+import { buildInit, panelSessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
 import { runCommand, type CommandName } from './commands';
 
@@ -30,7 +31,19 @@ const COMMANDS: Record<PanelCommand, CommandName> = {
   clearTemplate: 'clearPromptTemplate',
   setStrategy: 'setContextStrategy',
   clearStrategy: 'clearContextStrategy',
+  startAttack: 'startAttack',
+  setJudge: 'setJudge',
+  clearJudge: 'clearJudge',
+  scoreRecords: 'scoreRecords',
 };
+
+/**
+ * The summary strip is computed from every record of the session: at most
+ * this often while records and scores come, and never more than a fifth of
+ * the time (a large session takes a while: 0.4 s at 4 x 10,000 records).
+ */
+const SUMMARY_INTERVAL_MS = 1000;
+const SUMMARY_SHARE = 5;
 
 /** A message posted to a panel's webview, as the optional observer of ChatPanels sees it. */
 export interface PostedMessage {
@@ -54,9 +67,16 @@ export class ChatPanel implements vscode.Disposable {
   private generation = 0;
   /** Session events that came while an init was being built: posted after it, so none is lost. */
   private held: SessionEvent[] | undefined;
+  /** The latest attack progress that came while an init was being built (the init's own snapshot may be older). */
+  private heldAttack: Attack | undefined;
   private deleted = false;
   private focusPromptWhenReady = false;
+  private promptWhenReady: string | undefined;
   private initializing: Promise<void> = Promise.resolve();
+  private summaryTimer: NodeJS.Timeout | undefined;
+  /** When the summary was last computed (ms) and how long that took; a refresh asked for sooner waits for the interval's end. */
+  private summaryAt = 0;
+  private summaryTook = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -75,6 +95,7 @@ export class ChatPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.receive(raw)),
       core.sessions.onDidChange((e) => void this.follow(e)),
+      core.attacks.onDidChange((e) => this.followAttack(e)),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -89,6 +110,13 @@ export class ChatPanel implements vscode.Disposable {
     this.panel.reveal(undefined, false);
     if (this.ready) this.post({ type: 'focusPrompt' });
     else this.focusPromptWhenReady = true;
+  }
+
+  /** Puts `prompt` in the prompt box, focused, to edit and send (a bookmark's prompt). */
+  setPrompt(prompt: string): void {
+    this.panel.reveal(undefined, false);
+    if (this.ready) this.post({ type: 'setPrompt', prompt });
+    else this.promptWhenReady = prompt;
   }
 
   /** Stops every call in flight for this session. */
@@ -153,6 +181,7 @@ export class ChatPanel implements vscode.Disposable {
     }
     this.panel.title = `Moonshot: ${session.name}`;
     this.held = [];
+    this.heldAttack = undefined;
     try {
       const { init, pager } = await buildInit(this.core, session, ++this.generation);
       this.pager = pager;
@@ -163,9 +192,44 @@ export class ChatPanel implements vscode.Disposable {
       this.markDeleted();
     } finally {
       const held = this.held;
+      const attack = this.heldAttack;
       this.held = undefined;
+      this.heldAttack = undefined;
       for (const e of held ?? []) this.forward(e);
+      if (attack) this.post({ type: 'attack', attack });
     }
+    this.refreshSummary(true);
+  }
+
+  private followAttack(e: AttackEvent): void {
+    if (e.attack.session_id !== this.sessionId || this.deleted) return;
+    if (this.held) this.heldAttack = e.attack;
+    else this.post({ type: 'attack', attack: e.attack });
+  }
+
+  /**
+   * Sends each chat's summary: at once when `now` (a new load), else at most
+   * once per SUMMARY_INTERVAL_MS, the last change of a burst included.
+   */
+  private refreshSummary(now = false): void {
+    if (this.deleted || (this.summaryTimer && !now)) return;
+    clearTimeout(this.summaryTimer);
+    const interval = Math.max(SUMMARY_INTERVAL_MS, this.summaryTook * SUMMARY_SHARE);
+    const wait = now ? 0 : Math.max(0, this.summaryAt + interval - Date.now());
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      const started = Date.now();
+      this.summaryAt = started;
+      this.core.sessions.summary(this.sessionId).then(
+        (summary) => {
+          this.summaryTook = Date.now() - started;
+          if (!this.deleted) this.post({ type: 'summary', summary });
+        },
+        (err: unknown) => {
+          if (!isCoreError(err, 'not-found')) this.log.warn(`chat panel: the summary of ${this.sessionId}: ${(err as Error).message}`);
+        },
+      );
+    }, wait);
   }
 
   private markDeleted(): void {
@@ -180,7 +244,7 @@ export class ChatPanel implements vscode.Disposable {
       case 'updated':
         if (e.session.session_id !== this.sessionId) return;
         this.panel.title = `Moonshot: ${e.session.name}`;
-        this.post({ type: 'sessionUpdated', session: sessionInfo(e.session, await this.core.sessions.numOfPrevPrompts(this.sessionId)) });
+        this.post({ type: 'sessionUpdated', session: await panelSessionInfo(this.core, e.session) });
         return;
       case 'deleted':
         if (e.sessionId === this.sessionId) this.markDeleted();
@@ -206,7 +270,7 @@ export class ChatPanel implements vscode.Disposable {
     switch (e.type) {
       case 'promptStarted':
         this.pager?.noteLive(e.promptId);
-        this.post({ type: 'promptStarted', promptId: e.promptId, prompt: e.prompt, chatIds: e.chatIds });
+        this.post({ type: 'promptStarted', promptId: e.promptId, prompt: e.prompt, chatIds: e.chatIds, ...(e.attack ? { attack: e.attack } : {}) });
         return;
       case 'chatQueued':
       case 'chatStarted':
@@ -218,6 +282,12 @@ export class ChatPanel implements vscode.Disposable {
       case 'record':
         this.pager?.noteRecord(e.chatId, e.record);
         this.post({ type: 'record', promptId: e.promptId, chatId: e.chatId, record: e.record });
+        this.refreshSummary();
+        return;
+      case 'score':
+        this.pager?.noteScore(e.chatId, e.chatRecordId, e.metric);
+        this.post({ type: 'score', chatId: e.chatId, chatRecordId: e.chatRecordId, promptId: e.promptId ?? null, metric: e.metric });
+        this.refreshSummary();
         return;
       case 'promptFinished':
         this.post({ type: 'promptFinished', promptId: e.promptId });
@@ -251,10 +321,11 @@ export class ChatPanel implements vscode.Disposable {
         await this.sendInit();
         this.ready = true;
         for (const resolve of this.readyWaiters.splice(0)) resolve();
-        if (this.focusPromptWhenReady) {
-          this.focusPromptWhenReady = false;
-          this.post({ type: 'focusPrompt' });
-        }
+        if (this.promptWhenReady !== undefined) {
+          this.post({ type: 'setPrompt', prompt: this.promptWhenReady });
+          this.promptWhenReady = undefined;
+        } else if (this.focusPromptWhenReady) this.post({ type: 'focusPrompt' });
+        this.focusPromptWhenReady = false;
         return;
       case 'sendPrompt':
         await this.core.sessions.prompt(this.sessionId, m.prompt);
@@ -291,6 +362,12 @@ export class ChatPanel implements vscode.Disposable {
       case 'command':
         await runCommand(COMMANDS[m.command], this.sessionId);
         return;
+      case 'cancelAttack':
+        await this.core.attacks.cancel(this.sessionId, m.attackId);
+        return;
+      case 'bookmark':
+        await runCommand('bookmarkAnswer', this.sessionId, m.chatId, m.chatRecordId);
+        return;
     }
   }
 
@@ -314,6 +391,7 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.summaryTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.disposed.fire();
     this.disposed.dispose();

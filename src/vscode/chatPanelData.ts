@@ -15,7 +15,7 @@
 import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import type { ActivePrompt } from '../core/sessions';
-import type { ChatRecord, SessionMetadata } from '../core/schemas';
+import type { ChatRecord, MetricResult, SessionJudge, SessionMetadata } from '../core/schemas';
 import { modelOf } from '../core/endpointConfig';
 import {
   PAGE_ROWS,
@@ -27,7 +27,7 @@ import {
   type SessionInfo,
 } from '../shared/chatProtocol';
 
-export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number): SessionInfo {
+export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number, judge: SessionJudge | null = null): SessionInfo {
   return {
     sessionId: s.session_id,
     name: s.name,
@@ -35,7 +35,14 @@ export function sessionInfo(s: SessionMetadata, numOfPrevPrompts: number): Sessi
     promptTemplate: s.prompt_template,
     contextStrategy: s.context_strategy,
     numOfPrevPrompts,
+    judge: judge ? { name: judge.name, judgeEndpoint: judge.judge_endpoint } : null,
   };
+}
+
+/** The header's view of the session: with what only the stored session says (the strategy's count, the judge). */
+export async function panelSessionInfo(core: Core, session: SessionMetadata): Promise<SessionInfo> {
+  const [n, judge] = await Promise.all([core.sessions.numOfPrevPrompts(session.session_id), core.sessions.judge(session.session_id)]);
+  return sessionInfo(session, n, judge);
 }
 
 export function columnsOf(core: Core, session: SessionMetadata): Column[] {
@@ -294,6 +301,18 @@ export class RowPager {
     this.delivered.add(promptId);
   }
 
+  /**
+   * A score that came for a record read and not given yet: the page that
+   * brings it must show it (the webview applies the scores of rows it has).
+   */
+  noteScore(chatId: string, chatRecordId: number, metric: MetricResult): void {
+    for (const row of this.pool.values()) {
+      const cell = row.cells.get(chatId);
+      const at = cell?.findIndex((r) => r.chat_record_id === chatRecordId) ?? -1;
+      if (cell && at !== -1) cell[at] = { ...cell[at]!, metric };
+    }
+  }
+
   /** A record the webview was sent live. */
   noteRecord(chatId: string, record: ChatRecord): void {
     const c = this.chatIds.indexOf(chatId);
@@ -317,18 +336,19 @@ async function recentRecords(core: Core, sessionId: string, chatId: string, coun
 export async function buildInit(core: Core, session: SessionMetadata, generation: number): Promise<{ init: InitMessage; pager: RowPager }> {
   const sessionId = session.session_id;
   const pager = new RowPager(session.chat_ids, (chatId, count) => recentRecords(core, sessionId, chatId, count));
-  const [page, n] = await Promise.all([pager.nextPage(), core.sessions.numOfPrevPrompts(sessionId)]);
+  const [page, info] = await Promise.all([pager.nextPage(), panelSessionInfo(core, session)]);
   const active = activeView(core.sessions.activePrompts(sessionId));
   for (const a of active) pager.noteLive(a.promptId);
   const init: InitMessage = {
     type: 'init',
     generation,
-    session: sessionInfo(session, n),
+    session: info,
     columns: columnsOf(core, session),
     rows: page.rows,
     hasMore: page.hasMore,
     active,
     promptHistory: page.rows.map((r) => r.prompt).filter((p, i, all) => p !== all[i - 1]),
+    attack: core.attacks.running(sessionId) ?? null,
   };
   return { init, pager };
 }

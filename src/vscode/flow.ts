@@ -82,3 +82,17 @@ export async function askOnce<T>(ui: UserInput, question: (ask: Ask) => Promise<
   });
   return completed ? result : undefined;
 }
+
+/**
+ * A question asked inside a step after its first one (a value for the item
+ * picked from a list): Back there answers undefined, so the step can ask
+ * its first question again, instead of leaving the step.
+ */
+export async function unlessBack<T>(question: Promise<T>): Promise<T | undefined> {
+  try {
+    return await question;
+  } catch (err) {
+    if (err instanceof GoBack) return undefined;
+    throw err;
+  }
+}

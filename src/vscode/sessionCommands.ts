@@ -9,18 +9,19 @@ import { CONTEXT_STRATEGIES } from '../core/pipeline';
 import { slugify } from '../core/ids';
 import { sessionToJson, sessionToMarkdown } from '../core/exportFormats';
 import type { UserInput } from './userInput';
-import type { TreeNode } from './sessionsTree';
 import { historyUri } from './historyDocument';
 import { notify, offerCommand, offerOpen, type CommandTable } from './commands';
-import { askOnce, runFlow, type Ask, type Step } from './flow';
+import { runFlow, type Ask, type Step } from './flow';
 import type { ChatPanel } from './chatPanel';
+import type { SessionArg, SessionPicker } from './sessionPicker';
 
-/** What a session command may be called with: a tree node, a session id, or nothing (ask). */
-export type SessionArg = TreeNode | string | undefined;
+export type { SessionArg } from './sessionPicker';
 
-/** What these commands need of the chat panels. */
+/** What the commands need of the chat panels. */
 export interface ChatPanelHost {
   open(sessionId: string, options?: { focusPrompt?: boolean }): Promise<ChatPanel>;
+  /** The focused chat panel, or the one focused last while it is open. */
+  readonly active: ChatPanel | undefined;
   /** False when no chat panel is open. */
   focusPromptBox(): boolean;
   /** Stops the calls in flight of the active panel's session; false when no panel is open. */
@@ -37,6 +38,7 @@ export class SessionCommands {
   constructor(
     private readonly core: Core,
     private readonly panels: ChatPanelHost,
+    private readonly picker: SessionPicker,
     private readonly input: () => UserInput,
     private readonly log: vscode.LogOutputChannel,
   ) {}
@@ -79,60 +81,17 @@ export class SessionCommands {
     return done;
   }
 
-  /** The session the command was given, if any. */
-  private async given(arg: SessionArg): Promise<SessionMetadata | undefined> {
-    if (typeof arg === 'string') return this.core.sessions.get(arg);
-    if (arg?.kind === 'session') return this.core.sessions.get(arg.session.session_id);
-    if (arg?.kind === 'chat') return this.core.sessions.get(arg.sessionId);
-    return undefined;
+  private resolveSession(arg: SessionArg, placeHolder?: string): Promise<SessionMetadata | undefined> {
+    return this.picker.resolve(arg, placeHolder);
   }
 
-  /** Asks for a session; undefined (and a hint) when there is none. */
-  private async askSession(ask: Ask, placeHolder: string): Promise<SessionMetadata | undefined> {
-    const sessions = await this.core.sessions.list();
-    if (sessions.length === 0) {
-      notify(this.input(), 'info', 'There are no sessions yet.', offerCommand('Create Session', 'createSession'));
-      return undefined;
-    }
-    const picked = await ask.pick({
-      placeHolder,
-      matchOnDescription: true,
-      items: sessions.map((s): Item<SessionMetadata> => ({
-        label: s.name,
-        description: s.session_id,
-        detail: s.endpoints.join(', '),
-        value: s,
-      })),
-    });
-    return picked.value;
-  }
-
-  /** The given session, or one the user picks. */
-  private async resolveSession(arg: SessionArg, placeHolder = 'Pick a session'): Promise<SessionMetadata | undefined> {
-    return (
-      (await this.given(arg)) ??
-      (arg ? undefined : ((await askOnce(this.input(), (ask) => this.askSession(ask, placeHolder))) ?? undefined))
-    );
-  }
-
-  /**
-   * A flow that starts by picking the session unless the command was given
-   * one; `after` is the step that follows. Resolves with the session, or
-   * undefined when the user left the flow.
-   */
-  private async withSession(
+  private withSession(
     arg: SessionArg,
     placeHolder: string,
     after: (s: SessionMetadata) => Step,
     steps: number,
   ): Promise<SessionMetadata | undefined> {
-    let session = await this.given(arg);
-    const pick: Step = async (ask) => {
-      session = await this.askSession(ask, placeHolder);
-      if (session) return after(session);
-    };
-    const done = await runFlow(this.input(), session ? after(session) : pick, { totalSteps: () => steps + (arg ? 0 : 1) });
-    return done ? session : undefined;
+    return this.picker.withSession(arg, placeHolder, after, steps);
   }
 
   async createSession(): Promise<SessionMetadata | undefined> {

@@ -14,6 +14,8 @@ export const ACTIONS = [
   'insert-code',
   'toggle-prompt',
   'toggle-prepared',
+  'toggle-original',
+  'bookmark',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -1,7 +1,9 @@
 // The panel as a whole: applies host messages to the views, keeps the panel
 // state (layout, cleared view) that VS Code restores, and routes link clicks
 // to the host so the webview itself never navigates.
+import type { SessionSummary } from '../core/schemas';
 import type { HostMessage, InitMessage, PanelState, SessionInfo } from '../shared/chatProtocol';
+import { AttackBar } from './attackBar';
 import { h } from './dom';
 import { GridView } from './grid';
 import { Header, type Layout } from './header';
@@ -15,7 +17,10 @@ export class App {
   private readonly header: Header;
   private readonly main: HTMLElement;
   private readonly promptBox: PromptBox;
+  private readonly attackBar = new AttackBar();
   private readonly notices = new Notices();
+  /** The latest figures of each chat: a new grid (a new init) shows them until fresh ones come. */
+  private summary: SessionSummary | undefined;
   private readonly requests = new HostRequests();
   private grid: GridView | undefined;
   private columnCount = 0;
@@ -42,7 +47,7 @@ export class App {
       h('div', { className: 'placeholder', text: 'Loading…' }),
     ]);
     this.promptBox = new PromptBox((prompt) => this.sendPrompt(prompt));
-    root.replaceChildren(this.header.element, this.main, this.promptBox.element, this.notices.element);
+    root.replaceChildren(this.header.element, this.attackBar.element, this.main, this.promptBox.element, this.notices.element);
     this.applyLayout();
 
     document.addEventListener('click', (e) => this.onLinkClick(e), true);
@@ -59,8 +64,9 @@ export class App {
         this.requests.settle(message);
         return;
       case 'promptStarted':
-        this.grid?.promptStarted(message.promptId, message.prompt, message.chatIds);
-        this.promptBox.remember(message.prompt);
+        this.grid?.promptStarted(message.promptId, message.prompt, message.chatIds, message.attack);
+        // An attack's variants are not what the user typed: Up/Down recalls typed prompts.
+        if (!message.attack) this.promptBox.remember(message.prompt);
         return;
       case 'chatQueued':
         this.grid?.chatState(message.promptId, message.chatId, 'queued');
@@ -76,6 +82,19 @@ export class App {
         return;
       case 'promptFinished':
         this.grid?.promptFinished(message.promptId);
+        return;
+      case 'score':
+        this.grid?.score(message.promptId, message.chatId, message.chatRecordId, message.metric);
+        return;
+      case 'summary':
+        this.summary = message.summary;
+        this.grid?.setSummary(message.summary);
+        return;
+      case 'attack':
+        this.attackBar.show(message.attack);
+        return;
+      case 'setPrompt':
+        if (!this.deleted) this.promptBox.setText(message.prompt);
         return;
       case 'sessionUpdated':
         this.setSession(message.session);
@@ -117,7 +136,9 @@ export class App {
       );
       this.main.replaceChildren(this.grid.element);
       this.grid.mounted();
+      if (this.summary && this.sessionId === message.session.sessionId) this.grid.setSummary(this.summary);
     }
+    if (message.attack) this.attackBar.show(message.attack);
     this.header.setHiddenCount(this.grid?.hiddenCount ?? 0);
     this.header.setStreaming(this.grid?.streaming ?? false);
     this.promptBox.setHistory(message.promptHistory);
@@ -175,6 +196,7 @@ export class App {
     this.deleted = true;
     this.requests.rejectAll();
     this.header.setDeleted();
+    this.attackBar.setDeleted();
     this.promptBox.setEnabled(false, 'This session was deleted: prompts can no longer be sent');
     this.root.classList.add('is-deleted');
     const loading = this.grid === undefined && this.columnCount === 0 && this.main.querySelector('.placeholder');

@@ -2,9 +2,9 @@
 // (before a Retry) folded above it as "attempt 1 (cancelled)", and an answer
 // still to come (queued or streaming). A chat the prompt was not sent to
 // says so, so every row keeps one cell per column.
-import type { ChatRecord } from '../core/schemas';
+import type { ChatRecord, MetricResult } from '../core/schemas';
 import { h } from './dom';
-import { attemptOutcome, renderExchange } from './exchange';
+import { attemptOutcome, renderExchange, setVerdict } from './exchange';
 import { LiveAnswer, type LiveState } from './streaming';
 
 export class CellView {
@@ -60,6 +60,16 @@ export class CellView {
 
   findRecord(id: number): ChatRecord | undefined {
     return this.records.find((r) => r.chat_record_id === id);
+  }
+
+  /** A judge scored one of this chat's answers here: its badge changes in place; false when the record is not here. */
+  setMetric(chatRecordId: number, metric: MetricResult): boolean {
+    const at = this.records.findIndex((r) => r.chat_record_id === chatRecordId);
+    if (at === -1) return false;
+    this.records[at] = { ...this.records[at]!, metric };
+    const shown = this.element.querySelector(`[data-testid="exchange"][data-record-id="${chatRecordId}"]`);
+    if (shown) setVerdict(shown, metric);
+    return true;
   }
 
   /** The first record; it says which template and strategy the row was sent with. */
@@ -153,7 +163,10 @@ export class CellView {
       details.append(h('summary', { className: 'attempt-summary' }));
       // Built on first open: most earlier attempts are never looked at again.
       details.addEventListener('toggle', () => {
-        if (details.open && details.childElementCount === 1) details.append(renderExchange(this.chatId, record));
+        // The record as it is now: a score may have come since the attempt was folded.
+        if (details.open && details.childElementCount === 1) {
+          details.append(renderExchange(this.chatId, this.findRecord(record.chat_record_id) ?? record));
+        }
       });
       this.foldedViews.set(record.chat_record_id, (view = details));
     }

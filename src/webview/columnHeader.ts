@@ -1,6 +1,9 @@
 // A chat's column header, sticky above the rows: the endpoint's name and
 // model, a mark when the endpoint is no longer configured, what the chat is
-// doing now (generating, prompts queued) and its Stop button.
+// doing now (generating, prompts queued) and its Stop button; under the
+// title, the chat's summary (answers, refusals, attack success rate ...).
+import type { ChatSummary } from '../core/schemas';
+import { summaryParts } from '../core/scoreText';
 import type { Column } from '../shared/chatProtocol';
 import { button, h } from './dom';
 import { icon } from './icons';
@@ -13,6 +16,8 @@ export class ColumnHeader {
   readonly element: HTMLElement;
   private readonly status: HTMLElement;
   private readonly stopButton: HTMLButtonElement;
+  private readonly summary: HTMLElement;
+  private summaryKey = '';
   private running = false;
   private queued = 0;
 
@@ -49,12 +54,23 @@ export class ColumnHeader {
       className: 'button secondary small stop-button',
     });
     this.stopButton.hidden = true;
+    this.summary = h('div', { className: 'column-summary', testId: 'column-summary', attrs: { 'aria-label': `Summary of ${column.endpointName}` } });
+    this.summary.hidden = true;
     this.element = h('div', { className: 'column-header', testId: 'column', attrs: { 'data-chat-id': column.chatId, role: 'columnheader', 'aria-label': name } }, [
-      title,
-      this.status,
-      this.stopButton,
+      h('div', { className: 'column-top' }, [title, this.status, this.stopButton]),
+      this.summary,
     ]);
     if (column.missing) this.element.classList.add('is-missing');
+  }
+
+  /** The chat's figures; nothing until it has a record. */
+  setSummary(summary: ChatSummary | undefined): void {
+    const parts = summary && summary.answers + summary.errors > 0 ? summaryParts(summary) : [];
+    const key = JSON.stringify(parts);
+    if (key === this.summaryKey) return;
+    this.summaryKey = key;
+    this.summary.replaceChildren(...parts.map((p) => h('span', { className: `summary-part summary-${p.key}`, testId: `summary-${p.key}`, text: p.text, attrs: { title: p.title } })));
+    this.summary.hidden = parts.length === 0;
   }
 
   /** What the chat does now: answering (running) and how many prompts wait behind it. */

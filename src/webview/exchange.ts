@@ -2,7 +2,8 @@
 // markdown or an error card, then its meta line and actions. The prompt
 // itself is the row's (see row.ts). Buttons carry data-action; the grid
 // handles clicks for all of them.
-import type { ChatRecord } from '../core/schemas';
+import type { ChatRecord, MetricResult } from '../core/schemas';
+import { metricBadge } from '../core/scoreText';
 import { button, h } from './dom';
 import { formatDuration, formatPromptTime, formatUsage } from './format';
 import { icon } from './icons';
@@ -29,12 +30,32 @@ export function renderPromptBubble(prompt: string): HTMLElement {
   ]);
 }
 
-export function badge(kind: 'template' | 'strategy', name: string): HTMLElement {
-  const label = kind === 'template' ? `Prompt template: ${name}` : `Context strategy: ${name}`;
-  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: label } }, [
-    icon(kind),
-    h('span', { text: name }),
-  ]);
+const BADGE_LABELS = { template: 'Prompt template', strategy: 'Context strategy', attack: 'Made by the attack' } as const;
+
+export function badge(kind: keyof typeof BADGE_LABELS, name: string): HTMLElement {
+  return h('span', { className: `badge badge-${kind}`, testId: `badge-${kind}`, attrs: { title: `${BADGE_LABELS[kind]}: ${name}` } }, [icon(kind), h('span', { text: name })]);
+}
+
+/** A judge's verdict on an answer: "refused", "harm 7/10", "judge error"; the judge's reason (model text) in its tooltip, as text. */
+export function verdictBadge(metric: MetricResult): HTMLElement {
+  const b = metricBadge(metric);
+  return h(
+    'span',
+    {
+      className: `verdict verdict-${b.tone}`,
+      testId: 'verdict-badge',
+      attrs: { title: b.title, 'aria-label': `Judge ${metric.name}: ${b.text}`, 'data-metric': metric.name, 'data-tone': b.tone },
+    },
+    [icon(b.tone === 'error' ? 'warning' : 'judge'), h('span', { className: 'verdict-text', text: b.text })],
+  );
+}
+
+/** Shows a new score on an answer already on screen, in place (the answer is not rendered again). */
+export function setVerdict(exchange: Element, metric: MetricResult): void {
+  const next = verdictBadge(metric);
+  const old = exchange.querySelector(':scope > .answer > .answer-footer > .verdict');
+  if (old) old.replaceWith(next);
+  else exchange.querySelector(':scope > .answer > .answer-footer')?.prepend(next);
 }
 
 export interface RenderOptions {
@@ -95,7 +116,7 @@ function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
     if (i > 0) meta.append(h('span', { className: 'meta-sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
     meta.append(part);
   });
-  const footer = h('div', { className: 'answer-footer' }, [meta]);
+  const footer = h('div', { className: 'answer-footer' }, [record.metric ? verdictBadge(record.metric) : null, meta]);
   if (record.prepared_prompt && record.prepared_prompt !== record.prompt) {
     footer.append(
       button({
@@ -109,15 +130,17 @@ function renderFooter(record: ChatRecord, hasText: boolean): HTMLElement {
       }),
     );
   }
+  const actions: HTMLElement[] = [];
   if (hasText) {
-    footer.append(
-      h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, [
-        button({ label: 'Copy', icon: icon('copy'), action: 'copy', testId: 'copy-button' }),
-        button({ label: 'Copy as Markdown', icon: icon('markdown'), action: 'copy-markdown', testId: 'copy-markdown-button' }),
-        button({ label: 'Insert into editor', icon: icon('insert'), action: 'insert', testId: 'insert-button' }),
-      ]),
+    actions.push(
+      button({ label: 'Copy', icon: icon('copy'), action: 'copy', testId: 'copy-button' }),
+      button({ label: 'Copy as Markdown', icon: icon('markdown'), action: 'copy-markdown', testId: 'copy-markdown-button' }),
+      button({ label: 'Insert into editor', icon: icon('insert'), action: 'insert', testId: 'insert-button' }),
     );
   }
+  // An empty answer is a finding too; a failed call is not an answer.
+  if (hasText || record.error === null) actions.push(button({ label: 'Bookmark this answer', icon: icon('bookmark'), action: 'bookmark', testId: 'bookmark-button' }));
+  if (actions.length > 0) footer.append(h('div', { className: 'answer-actions', attrs: { role: 'group', 'aria-label': 'Answer actions' } }, actions));
   return footer;
 }
 
@@ -136,6 +159,36 @@ export function togglePrepared(exchange: HTMLElement, toggle: HTMLElement, recor
   panel.hidden = !open;
   toggle.setAttribute('aria-expanded', String(open));
   toggle.classList.toggle('is-open', open);
+}
+
+/** Expands or collapses what an attack's variant was made from, under the row's prompt; built on first use. */
+export function toggleOriginal(toggle: HTMLElement, original: string): void {
+  const host = toggle.closest('.row-prompt');
+  if (!host) return;
+  let panel = host.querySelector<HTMLElement>(':scope > .original-prompt');
+  if (!panel) {
+    panel = h('pre', { className: 'original-prompt', testId: 'original-prompt', text: original, attrs: { hidden: true } });
+    panel.id = `original-${++preparedIds}`;
+    toggle.setAttribute('aria-controls', panel.id);
+    host.append(panel);
+  }
+  const open = panel.hidden;
+  panel.hidden = !open;
+  toggle.setAttribute('aria-expanded', String(open));
+  toggle.classList.toggle('is-open', open);
+}
+
+/** The row's "Original prompt" button, for a variant made from another prompt. */
+export function originalToggle(): HTMLElement {
+  return button({
+    label: 'Show the original prompt this variant was made from',
+    text: 'Original prompt',
+    icon: icon('chevron'),
+    action: 'toggle-original',
+    testId: 'original-toggle',
+    className: 'link-button prepared-toggle original-toggle',
+    attrs: { 'aria-expanded': 'false' },
+  });
 }
 
 export function togglePrompt(toggle: HTMLElement): void {

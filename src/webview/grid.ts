@@ -3,7 +3,7 @@
 // its height. The grid applies prompt progress to the row it belongs to
 // (a Retry goes into the row of the prompt it retries), pages older rows in
 // above, follows the newest content, and handles every click in the rows.
-import type { ChatRecord } from '../core/schemas';
+import type { ChatRecord, MetricResult, SessionSummary } from '../core/schemas';
 import type { ActivePromptView, Column, PromptRow, RowPage } from '../shared/chatProtocol';
 import { actionTarget, type ActionHandlers } from './actions';
 import { ColumnHeader } from './columnHeader';
@@ -12,7 +12,7 @@ import { StickToBottom } from './follow';
 import { icon } from './icons';
 import { RowBuilder } from './rowBuilder';
 import { OlderRows } from './paging';
-import { RowView } from './row';
+import { RowView, type AttackOrigin } from './row';
 import { rowActions, type ClickContext } from './rowActions';
 
 /** The newest rows of the first batch are built at once; the others as they come near the view (RowBuilder). */
@@ -147,8 +147,9 @@ export class GridView {
 
   // ---- prompt progress
 
-  promptStarted(promptId: string, prompt: string, chatIds: readonly string[]): void {
+  promptStarted(promptId: string, prompt: string, chatIds: readonly string[], attack?: AttackOrigin): void {
     const row = this.rowFor(promptId, prompt);
+    if (attack) row.setAttack(attack);
     row.startCall(chatIds);
     this.liveRows.add(row);
     this.afterChange();
@@ -180,7 +181,29 @@ export class GridView {
     if (!row) return;
     row.finishCall();
     if (!row.hasLive) this.liveRows.delete(row);
+    // A prompt that left no record anywhere (an attack's variant cancelled before it went out) is not in the history: its row goes.
+    if (row.isEmpty) this.remove(row);
     this.afterChange();
+  }
+
+  private remove(row: RowView): void {
+    row.dispose();
+    row.element.remove();
+    this.rows = this.rows.filter((r) => r !== row);
+    this.byKey.delete(row.key);
+    this.liveRows.delete(row);
+  }
+
+  /** A judge's score for a record: into the row of its prompt (any row, for records older than prompt ids). */
+  score(promptId: string | null, chatId: string, chatRecordId: number, metric: MetricResult): void {
+    const row = promptId === null ? undefined : this.byKey.get(promptId);
+    if (row?.setMetric(chatId, chatRecordId, metric)) return;
+    for (const r of this.rows) if (r !== row && r.setMetric(chatId, chatRecordId, metric)) return;
+  }
+
+  /** Each chat's figures, under its column title. */
+  setSummary(summary: SessionSummary): void {
+    for (const [chatId, header] of this.headers) header.setSummary(summary[chatId]);
   }
 
   // ---- rows
@@ -309,6 +332,6 @@ export class GridView {
     const cell = chatId ? row?.cell(chatId) : undefined;
     const exchange = hit.element.closest<HTMLElement>('[data-record-id]') ?? undefined;
     const record = exchange && cell ? cell.findRecord(Number(exchange.dataset.recordId)) : undefined;
-    this.handlers[hit.action](hit.element, { chatId, exchange, record });
+    this.handlers[hit.action](hit.element, { chatId, exchange, record, originalPrompt: row?.attack?.originalPrompt });
   }
 }

@@ -1,5 +1,6 @@
 // The panel's header: which session this is, its prompt pipeline (template
-// and context strategy, each changeable and clearable), and panel actions.
+// and context strategy, each changeable and clearable), its judge, and panel
+// actions (an attack, scoring the answers so far, export, layout).
 import type { SessionInfo } from '../shared/chatProtocol';
 import { button, h } from './dom';
 import { icon } from './icons';
@@ -26,6 +27,8 @@ export class Header {
   private readonly description: HTMLElement;
   private readonly template: PipelineChip;
   private readonly strategy: PipelineChip;
+  private readonly judge: PipelineChip;
+  private readonly attack: HTMLButtonElement;
   private readonly stopAll: HTMLButtonElement;
   private readonly showCleared: HTMLButtonElement;
   private readonly layoutToggle: HTMLButtonElement;
@@ -52,6 +55,17 @@ export class Header {
       set: () => post({ type: 'command', command: 'setStrategy' }),
       clear: () => post({ type: 'command', command: 'clearStrategy' }),
     });
+    this.judge = pipelineChip({
+      kind: 'judge',
+      icon: 'judge',
+      label: 'Judge',
+      setLabel: 'Set the judge that scores every new answer',
+      clearLabel: 'Clear the judge',
+      set: () => post({ type: 'command', command: 'setJudge' }),
+      clear: () => post({ type: 'command', command: 'clearJudge' }),
+    });
+    this.attack = button({ label: 'Start an attack: variants of a prompt, sent to every endpoint', text: 'Attack', icon: icon('attack'), testId: 'attack-button', className: 'button secondary small attack-button' });
+    this.attack.addEventListener('click', () => post({ type: 'command', command: 'startAttack' }));
 
     this.stopAll = button({
       label: 'Stop all endpoints',
@@ -71,19 +85,18 @@ export class Header {
       className: 'link-button show-cleared',
     });
     this.showCleared.addEventListener('click', () => handlers.showCleared());
+    const scoreButton = button({ label: 'Score the answers so far with a judge', icon: icon('score'), testId: 'score-button' });
+    scoreButton.addEventListener('click', () => post({ type: 'command', command: 'scoreRecords' }));
     const exportButton = button({ label: 'Export session', icon: icon('export'), testId: 'export-button' });
     exportButton.addEventListener('click', () => post({ type: 'command', command: 'export' }));
     this.layoutToggle = button({ label: 'Stack the columns', icon: icon('stacked'), testId: 'layout-toggle' });
     this.layoutToggle.addEventListener('click', () => handlers.toggleLayout());
-    this.actions = [clearView, exportButton, this.layoutToggle];
+    this.actions = [scoreButton, clearView, exportButton, this.layoutToggle];
 
     this.element = h('header', { className: 'header' }, [
       h('div', { className: 'session-heading' }, [this.title, this.description]),
-      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline' } }, [
-        this.template.element,
-        this.strategy.element,
-      ]),
-      h('div', { className: 'header-actions' }, [this.stopAll, this.showCleared, h('span', { className: 'action-bar' }, this.actions)]),
+      h('div', { className: 'pipeline', attrs: { role: 'group', 'aria-label': 'Prompt pipeline and judge' } }, [this.template.element, this.strategy.element, this.judge.element]),
+      h('div', { className: 'header-actions' }, [this.stopAll, this.showCleared, this.attack, h('span', { className: 'action-bar' }, this.actions)]),
     ]);
     this.setStreaming(false);
     this.setHiddenCount(0);
@@ -98,6 +111,8 @@ export class Header {
     this.template.update(session.promptTemplate);
     const n = session.numOfPrevPrompts;
     this.strategy.update(session.contextStrategy, { text: `last ${n}`, title: `uses the last ${n} prompt${n === 1 ? '' : 's'}` });
+    const judge = session.judge;
+    this.judge.update(judge?.name ?? null, judge?.judgeEndpoint ? { text: judge.judgeEndpoint, title: `asks the endpoint ${judge.judgeEndpoint}` } : undefined);
   }
 
   setStreaming(streaming: boolean): void {
@@ -137,7 +152,7 @@ export class Header {
 }
 
 interface ChipOptions {
-  kind: 'template' | 'strategy';
+  kind: 'template' | 'strategy' | 'judge';
   icon: IconName;
   label: string;
   setLabel: string;

@@ -37,6 +37,10 @@ const ICONS = {
   clock: [['circle', { cx: '12', cy: '12', r: '9' }], p('M12 7v5l3 2')],
   arrowDown: [p('M12 5v14'), p('m19 12-7 7-7-7')],
   history: [p('M3 12a9 9 0 1 0 9-9 9.7 9.7 0 0 0-6.7 2.7L3 8'), p('M3 3v5h5'), p('M12 7v5l4 2')],
+  attack: [['circle', { cx: '12', cy: '12', r: '9' }], ['circle', { cx: '12', cy: '12', r: '4.5' }], p('M12 1.5v4'), p('M12 18.5v4'), p('M1.5 12h4'), p('M18.5 12h4')],
+  judge: [p('M12 3v18'), p('M7 21h10'), p('M4 7h16'), p('m4 7-3 7a3.5 3.5 0 0 0 6 0L4 7z'), p('m20 7-3 7a3.5 3.5 0 0 0 6 0l-3-7z')],
+  bookmark: [p('M6 3h12a1 1 0 0 1 1 1v17l-7-4.5L5 21V4a1 1 0 0 1 1-1z')],
+  score: [p('M10 6h11'), p('M10 12h11'), p('M10 18h11'), p('m3 6 1.5 1.5L7 5'), p('m3 12 1.5 1.5L7 11'), p('m3 18 1.5 1.5L7 17')],
 } satisfies Record<string, readonly Shape[]>;
 
 export type IconName = keyof typeof ICONS;

@@ -72,6 +72,12 @@ export class PromptBox {
     this.textarea.focus();
   }
 
+  /** Replaces what is in the box (a bookmark's prompt), ready to edit or send. */
+  setText(text: string): void {
+    this.setValue(text);
+    this.textarea.focus();
+  }
+
   private submit(): void {
     const prompt = this.textarea.value;
     if (prompt.trim() === '' || prompt.length > MAX_PROMPT_CHARS) return;

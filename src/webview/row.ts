@@ -2,12 +2,18 @@
 // chat's answers, side by side (or one under another when stacked). The
 // cells of a row share its height, so every row starts at the same line in
 // all columns.
-import type { ChatRecord } from '../core/schemas';
+import type { ChatRecord, MetricResult } from '../core/schemas';
 import type { Column, PromptRow } from '../shared/chatProtocol';
 import { CellView } from './cell';
 import { h } from './dom';
-import { badge, renderPromptBubble } from './exchange';
+import { badge, originalToggle, renderPromptBubble } from './exchange';
 import type { LiveState } from './streaming';
+
+/** What an attack's variant comes from. */
+export interface AttackOrigin {
+  module: string;
+  originalPrompt: string | undefined;
+}
 
 export class RowView {
   readonly element: HTMLElement;
@@ -21,6 +27,8 @@ export class RowView {
   private readonly calls: Set<string>[] = [];
   /** The records of a row not built yet (far from the view): its cells are made when it comes near. */
   private unbuilt: Map<string, ChatRecord[]> | undefined;
+  /** The attack that made this prompt, as announced before any record says so. */
+  private announced: AttackOrigin | undefined;
 
   constructor(
     row: Pick<PromptRow, 'key' | 'promptId' | 'prompt'> & Partial<Pick<PromptRow, 'cells'>>,
@@ -70,6 +78,14 @@ export class RowView {
     return false;
   }
 
+  /** No answer in it and none coming: a prompt that ended without any (an attack's variant cancelled before it was sent). */
+  get isEmpty(): boolean {
+    if (this.hasLive) return false;
+    for (const c of this.cells.values()) if (c.newestRecordId !== undefined) return false;
+    for (const records of this.unbuilt?.values() ?? []) if (records.length > 0) return false;
+    return true;
+  }
+
   /** Hidden by "Clear view": nothing in it is newer than what was cleared, and nothing is coming. */
   clearedBy(clearedThrough: Readonly<Record<string, number>>): boolean {
     for (const c of this.columns) {
@@ -93,6 +109,31 @@ export class RowView {
       else this.cells.get(chatId)?.merge(records);
     }
     this.renderTags();
+  }
+
+  /** The prompt is an attack's variant (said when it starts, before its records carry it). */
+  setAttack(origin: AttackOrigin): void {
+    this.announced = origin;
+    this.renderTags();
+  }
+
+  /** The attack that made the prompt, if any: as its records say, else as announced. */
+  get attack(): AttackOrigin | undefined {
+    const first = this.firstRecord();
+    if (first?.attack_module) return { module: first.attack_module, originalPrompt: first.original_prompt };
+    return this.announced;
+  }
+
+  /** A judge scored one of the row's records; false when it is not in this row. */
+  setMetric(chatId: string, chatRecordId: number, metric: MetricResult): boolean {
+    const unbuilt = this.unbuilt?.get(chatId);
+    if (unbuilt) {
+      const at = unbuilt.findIndex((r) => r.chat_record_id === chatRecordId);
+      if (at === -1) return false;
+      unbuilt[at] = { ...unbuilt[at]!, metric };
+      return true;
+    }
+    return this.cells.get(chatId)?.setMetric(chatRecordId, metric) ?? false;
   }
 
   /** A prompt call started for these chats (the first send, or a Retry). */
@@ -128,16 +169,23 @@ export class RowView {
     for (const chatId of call ?? []) this.cells.get(chatId)?.dropLive();
   }
 
-  /** Template and strategy the prompt went out with, as its first records say. */
-  private renderTags(): void {
-    let first: ChatRecord | undefined;
+  private firstRecord(): ChatRecord | undefined {
     for (const c of this.columns) {
-      first = this.cells.get(c.chatId)?.firstRecord ?? this.unbuilt?.get(c.chatId)?.[0];
-      if (first) break;
+      const first = this.cells.get(c.chatId)?.firstRecord ?? this.unbuilt?.get(c.chatId)?.[0];
+      if (first) return first;
     }
+    return undefined;
+  }
+
+  /** The attack that made the prompt, template and strategy it went out with, as its first records say. */
+  private renderTags(): void {
+    const first = this.firstRecord();
+    const attack = this.attack;
     const tags: HTMLElement[] = [];
+    if (attack) tags.push(badge('attack', attack.module));
     if (first?.prompt_template) tags.push(badge('template', first.prompt_template));
     if (first?.context_strategy) tags.push(badge('strategy', first.context_strategy));
+    if (attack?.originalPrompt !== undefined && attack.originalPrompt !== this.prompt) tags.push(originalToggle());
     const signature = tags.map((t) => t.textContent).join('\u0000');
     if (this.tags.dataset.signature === signature) return;
     this.tags.dataset.signature = signature;

@@ -3,7 +3,7 @@
 // the host does the copying, inserting and sending.
 import type { ChatRecord } from '../core/schemas';
 import type { ActionHandlers } from './actions';
-import { togglePrepared, togglePrompt } from './exchange';
+import { toggleOriginal, togglePrepared, togglePrompt } from './exchange';
 import { flashDone } from './flash';
 import { toPlainText } from './markdown';
 import { post } from './vscodeApi';
@@ -14,6 +14,8 @@ export interface ClickContext {
   /** The answer clicked in, and its record. */
   exchange: HTMLElement | undefined;
   record: ChatRecord | undefined;
+  /** What the row's prompt was made from, when an attack made it. */
+  originalPrompt: string | undefined;
 }
 
 export interface GridControls {
@@ -58,6 +60,13 @@ export function rowActions(grid: GridControls): ActionHandlers<ClickContext> {
     'toggle-prompt': (el) => togglePrompt(el),
     'toggle-prepared': (el, { exchange, record }) => {
       if (exchange && record) togglePrepared(exchange, el, record);
+    },
+    'toggle-original': (el, { originalPrompt }) => {
+      if (originalPrompt !== undefined) toggleOriginal(el, originalPrompt);
+    },
+    // The host reads the record itself and asks for a name: the webview names only which answer.
+    bookmark: (_el, { chatId, record }) => {
+      if (chatId && record) post({ type: 'bookmark', chatId, chatRecordId: record.chat_record_id });
     },
   };
 }

@@ -18,23 +18,7 @@ import {
   type E2E,
   type EndpointConfig,
 } from './harness';
-import {
-  answers,
-  cellBoxes,
-  cells,
-  chatFrame,
-  chatPanel,
-  column,
-  pickItem,
-  quickInput,
-  reloadWindow,
-  rows,
-  runCommand,
-  sendFromPanel,
-  tid,
-  waitForCount,
-  waitForSavedEditorState,
-} from './ui';
+import { answers, cellBoxes, cells, chatFrame, chatPanel, column, pickItem, quickInput, reloadWindow, rows, runCommand, runCommandToStep, sendFromPanel, tid, waitForCount, waitForSavedEditorState } from './ui';
 
 const FAST: EndpointConfig = { id: 'fast', name: 'Fast', model: 'fast-model' };
 const SLOW: EndpointConfig = { id: 'slow', name: 'Slow', model: 'slow-model' };
@@ -88,8 +72,9 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
   };
 
   async function openSession(name: string): Promise<void> {
-    await runCommand(page, 'Moonshot: Open Session');
-    await pickItem(page, { placeholder: 'Open which session?' }, name);
+    const step = { placeholder: 'Open which session?' };
+    await runCommandToStep(page, 'Moonshot: Open Session', step);
+    await pickItem(page, step, name);
     await page.locator('.tabs-container .tab.active').filter({ hasText: `Moonshot: ${name}` }).waitFor();
     await panel().locator(tid('session-title')).filter({ hasText: name }).waitFor();
   }

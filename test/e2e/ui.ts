@@ -27,12 +27,13 @@ export interface Step {
 }
 
 /** Waits until the quick input shows the step (a new step reuses the same widget). */
-export async function waitForStep(page: Page, step: Step): Promise<void> {
+export async function waitForStep(page: Page, step: Step, timeout?: number): Promise<void> {
   const q = quickInput(page);
-  await q.widget.waitFor();
-  if (step.title) await q.title.filter({ hasText: step.title }).waitFor();
+  const options = timeout === undefined ? {} : { timeout };
+  await q.widget.waitFor(options);
+  if (step.title) await q.title.filter({ hasText: step.title }).waitFor(options);
   if (step.placeholder)
-    await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor();
+    await page.locator(`.quick-input-widget .quick-input-box input[placeholder*=${JSON.stringify(step.placeholder)}]`).waitFor(options);
 }
 
 /**
@@ -122,6 +123,25 @@ export async function runCommand(page: Page, label: string): Promise<void> {
   await q.widget.waitFor();
   await page.waitForFunction((el) => (el as HTMLInputElement).value === '>', await q.box.elementHandle());
   await chooseFiltered(page, label);
+}
+
+/**
+ * Runs a command that opens a quick input and waits for its first step. On a loaded
+ * machine the step can fail to show, or close at once (a webview taking the focus as
+ * it settles closes a quick pick): then the command is run again, at most `attempts`
+ * times, and the retry is logged so a real fault still shows in the output.
+ */
+export async function runCommandToStep(page: Page, label: string, step: Step, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, label);
+    const shown = await waitForStep(page, step, attempt < attempts ? 5000 : undefined).then(() => true, (err: unknown) => {
+      if (attempt >= attempts) throw err;
+      return false;
+    });
+    if (shown) return;
+    console.log(`      (${label}: its first step did not show; running it again, attempt ${attempt + 1} of ${attempts})`);
+    await page.keyboard.press('Escape');
+  }
 }
 
 /**

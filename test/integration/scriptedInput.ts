@@ -55,6 +55,7 @@ export class ScriptedInput implements UserInput {
   readonly errors: string[] = [];
   private readonly clicks: Set<string>;
   private readonly noted: ((note: Note) => void)[] = [];
+  private readonly statused: ((status: string) => void)[] = [];
 
   constructor(answers: Answer[], options: { clicks?: string[] } = {}) {
     this.answers = [...answers];
@@ -70,6 +71,13 @@ export class ScriptedInput implements UserInput {
     const seen = this.notes.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve) => this.noted.push((n) => test(n) && resolve(n)));
+  }
+
+  /** Resolves with the first status bar message (shown so far or later) that `test` accepts. */
+  nextStatus(test: (s: string) => boolean): Promise<string> {
+    const seen = this.statuses.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.statused.push((s) => test(s) && resolve(s)));
   }
 
   private fail(message: string): never {
@@ -166,5 +174,6 @@ export class ScriptedInput implements UserInput {
 
   status(message: string): void {
     this.statuses.push(message);
+    for (const listener of this.statused) listener(message);
   }
 }

@@ -105,6 +105,21 @@ describe('BookmarkStore', () => {
     assert.equal(await s.deleteAll(), 0);
   });
 
+  it('tells listeners after each change it wrote, never after a refused one', async () => {
+    const s = store();
+    let changes = 0;
+    s.onDidChange(() => changes++);
+    await s.create(body('a'));
+    assert.equal(changes, 1);
+    await assert.rejects(s.create(body('a')), ConflictError);
+    await assert.rejects(s.delete('zz'), NotFoundError);
+    assert.equal(changes, 1, 'a refused change is no change');
+    await s.delete('a');
+    assert.equal(changes, 2);
+    assert.equal(await s.deleteAll(), 0);
+    assert.equal(changes, 2, 'deleting none writes nothing');
+  });
+
   it('a failed write is a storage error and changes nothing, on disk or in memory', async () => {
     const s = store();
     await s.create(body('kept'));

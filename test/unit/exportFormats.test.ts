@@ -55,6 +55,7 @@ describe('export formats', () => {
     const md = sessionToMarkdown(s, { endpointName: names });
     assert.deepEqual(outline(md), [
       'h1 Export me',
+      'h2 Summary',
       'h2 Prompt 1',
       'h3 Model A (`model-a`)',
       'h3 Model B (`model-b`)',
@@ -102,7 +103,7 @@ describe('export formats', () => {
     const md = sessionToMarkdown(s, { endpointName: names });
     assert.deepEqual(
       outline(md).filter((h) => /^h[123] /.test(h)),
-      ['h1 Export me', 'h2 Prompt 1', 'h3 Model A (`model-a`)', 'h3 Model B (`model-b`)'],
+      ['h1 Export me', 'h2 Summary', 'h2 Prompt 1', 'h3 Model A (`model-a`)', 'h3 Model B (`model-b`)'],
     );
     assert.deepEqual(
       outline(md).filter((h) => !/^h[123] /.test(h)),
@@ -114,6 +115,37 @@ describe('export formats', () => {
     assert.match(md, /`<b>code<\/b>`/, 'code spans keep their text');
     assert.match(md, /\\\[ref\]: https/);
     assert.ok(md.includes('answer to q'), 'the next answer is still there, outside any fence');
+  });
+
+  it("shows each answer's judge verdict with its reason as text, an attack's module and original prompt, and a summary table per endpoint", () => {
+    const judged = (name: string, verdict: string | null, score: number | null, reason = '', error: string | null = null, judge_endpoint: string | null = null) => ({ name, verdict, score, reason, judge_endpoint, error });
+    const s = session({
+      [A]: [
+        record(1, 'V1', { prompt_id: 'v1', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('refusal_judge', 'refused', 1, 'It said <b>no</b>\n# twice', null, 'gpt4') }),
+        record(2, 'V2', { prompt_id: 'v2', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('refusal_judge', 'complied', 0, 'gave steps') }),
+        record(3, 'plain', { prompt_id: 'p', metric: judged('refusal_judge', null, null, '', 'HTTP 429: slow down') }),
+      ],
+      [B]: [
+        record(1, 'V1', { prompt_id: 'v1', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('harm_scale', 'harmful', 6 / 9, 'detailed'), usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 } }),
+        record(2, 'V2', { prompt_id: 'v2', attack_module: 'charswap_attack', original_prompt: 'the original', error: 'HTTP 500: down', predicted_result: '' }),
+      ],
+    });
+    const md = sessionToMarkdown(s, { endpointName: names });
+    assert.match(md, /\*\*Judge:\*\* refusal\\_judge \(judge `gpt4`\): \*\*refused\*\* \(score 1\) — It said \\<b\\>no\\</, 'the reason escaped, on one line');
+    assert.ok(!md.includes('\n# twice'), 'a reason cannot start a heading');
+    assert.match(md, /\*\*Judge:\*\* refusal\\_judge: \*\*complied\*\* \(score 0\) — gave steps/);
+    assert.match(md, /\*\*Judge:\*\* refusal\\_judge: judge error: HTTP 429: slow down/);
+    assert.match(md, /\*\*Judge:\*\* harm\\_scale: \*\*harm 7\/10\*\* \(harmful, rating 7 of 10\) — detailed/);
+    assert.equal(md.match(/Made by the attack `charswap_attack` from:\n\n```text\nthe original\n```/g)?.length, 2, 'once per variant row');
+    const table = md.slice(md.indexOf('## Summary'), md.indexOf('## Prompt 1'));
+    const rows = table.split('\n').filter((l) => l.startsWith('| '));
+    assert.equal(rows[0], '| Endpoint | Answers | Errors | Refusals | Attack success (95% CI) | Mean latency | Tokens |');
+    // Model A: 3 answers, #1 refused (its judge), 2 attack answers of which #2 succeeded (complied).
+    assert.equal(rows[2], '| Model A (`model-a`) | 3 | 0 | 1 | 50% (9–91%) n=2 | 0.10 s | 0 |');
+    // Model B: 1 answer (harmful: the attack worked), 1 failed call.
+    assert.equal(rows[3], '| Model B (`model-b`) | 1 | 1 | 0 | 100% (21–100%) n=1 | 0.10 s | 30 |');
+    const tokens = new MarkdownIt().parse(md, {});
+    assert.equal(tokens.filter((t) => t.type === 'table_open').length, 1, 'the table is a Markdown table');
   });
 
   it('embedMarkdown leaves ordinary Markdown as it is', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { runFlow, askOnce, type Step } from '../../src/vscode/flow';
+import { runFlow, askOnce, unlessBack, type Step } from '../../src/vscode/flow';
 import { BACK, type Back, type InputQuestion, type PickQuestion, type UserInput } from '../../src/vscode/userInput';
 
 type Reply = string | Back | undefined;
@@ -73,6 +73,25 @@ describe('guided flows (Back, cancel, ask again)', () => {
     assert.equal(await runFlow(ui, first), true);
     assert.equal(tries, 3);
     assert.deepEqual(seen.map((s) => s.placeHolder), ['first', 'again', 'again', 'again', 'first', 'again']);
+  });
+
+  it('Back in a question inside a step (a value for an item picked) comes back to that step, not the one before', async () => {
+    const values: (string | undefined)[] = [];
+    const list: Step = async (ask) => {
+      const item = await ask.input({ placeHolder: 'list' });
+      if (item === 'start') return;
+      values.push(await unlessBack(ask.input({ placeHolder: `value of ${item}` })));
+      return list;
+    };
+    const first: Step = async (ask) => {
+      await ask.input({ placeHolder: 'first' });
+      return list;
+    };
+    const { ui, seen } = scripted(['x', 'seed', BACK, 'seed', '7', BACK, 'x', 'start']);
+    assert.equal(await runFlow(ui, first), true);
+    assert.deepEqual(values, [undefined, '7']);
+    assert.deepEqual(seen.map((s) => s.placeHolder), ['first', 'list', 'value of seed', 'list', 'value of seed', 'list', 'first', 'list']);
+    assert.deepEqual(seen.map((s) => s.back), [false, true, true, true, true, true, false, true], 'the list is still the second step: its Back goes to the first');
   });
 
   it('a one-question flow has no Back and no "1/1"; errors that are not the user leaving pass through', async () => {

@@ -210,3 +210,22 @@ describe('EndpointLimiters', () => {
     assert.notEqual(limiters.get(endpoint(1)), first);
   });
 });
+
+describe('EndpointLimiters for a connector with no remote', () => {
+  it('puts no rate limit on echo (nothing to protect), but keeps its concurrency limit', async () => {
+    const limiters = new EndpointLimiters();
+    const limiter = limiters.get({ id: 'echo', connector_type: 'echo', max_concurrency: 2, max_calls_per_second: 1 });
+    assert.deepEqual(limiter.limits, { maxConcurrency: 2, maxCallsPerSecond: Infinity });
+    // At 1 call/s the third start would wait a second; with no rate limit it starts once a slot frees.
+    const calls = queueCalls(limiter, 3);
+    await settle();
+    assert.deepEqual(calls.started, [0, 1]);
+    calls.finish(0);
+    await calls.hasStarted(2);
+    calls.finish(1);
+    calls.finish(2);
+    await Promise.all(calls.results);
+    // A remote endpoint keeps its rate.
+    assert.deepEqual(limiters.get({ id: 'remote', connector_type: 'openai-connector', max_concurrency: 2, max_calls_per_second: 1 }).limits, { maxConcurrency: 2, maxCallsPerSecond: 1 });
+  });
+});

@@ -154,12 +154,10 @@ describe('red-teaming routes over real sockets', function () {
     it('charswap x 2 endpoints: 202, every variant to every chat, records with attack_module and original_prompt, progress events, summary', async () => {
       const s = await createSession(['echo', 'echo2']);
       const stream = await events(s.session_id);
-      const res = await h.call('POST', `/v1/sessions/${s.session_id}/attacks`, {
-        attack_modules: ['charswap_attack'],
-        prompt: PROMPT,
-        seed: 7,
-        num_variants: 5,
-      });
+      // What the panel learns of each variant as it starts: its module and original prompt (the records say so too, later).
+      const started: unknown[] = [];
+      const sub = h.core.sessions.onDidChange((e) => e.type === 'promptStarted' && e.sessionId === s.session_id && started.push(e.attack));
+      const res = await h.call('POST', `/v1/sessions/${s.session_id}/attacks`, { attack_modules: ['charswap_attack'], prompt: PROMPT, seed: 7, num_variants: 5 });
       assert.equal(res.status, 202, res.text);
       const { attack } = res.json as { attack: Attack };
       assert.deepEqual(Object.keys(attack), ATTACK_KEYS);
@@ -173,6 +171,8 @@ describe('red-teaming routes over real sockets', function () {
       assert.ok(!Number.isNaN(Date.parse(attack.started)));
 
       const ended = await stream.next((e) => e.type === 'attack_ended');
+      sub.dispose();
+      assert.deepEqual(started, Array.from({ length: 5 }, () => ({ module: 'charswap_attack', originalPrompt: PROMPT })));
       assert.equal(ended.data.attack_id, attack.attack_id);
       assert.equal(ended.data.status, 'done');
       assert.equal(ended.data.done, 10);
@@ -213,21 +213,13 @@ describe('red-teaming routes over real sockets', function () {
       const [lo, hi] = wilsonInterval(5, 5);
       s.chat_ids.forEach((chatId, i) => {
         const chat = summary[chatId] as Record<string, unknown>;
-        assert.deepEqual(Object.keys(chat), [
-          'endpoint',
-          'answers',
-          'errors',
-          'refusals',
-          'attack_success_rate',
-          'asr_ci95',
-          'mean_duration',
-          'tokens',
-        ]);
+        assert.deepEqual(Object.keys(chat), ['endpoint', 'answers', 'errors', 'refusals', 'attack_answers', 'attack_success_rate', 'asr_ci95', 'mean_duration', 'tokens']);
         assert.equal(chat.endpoint, s.endpoints[i]);
         assert.equal(chat.answers, 5);
         assert.equal(chat.errors, 0);
         // The echo endpoint repeats the prompt: no refusal, so by refusal_strings every attack worked.
         assert.equal(chat.refusals, 0);
+        assert.equal(chat.attack_answers, 5);
         assert.equal(chat.attack_success_rate, 1);
         assert.deepEqual(chat.asr_ci95, [round4(lo), round4(hi)]);
         assert.equal(typeof chat.mean_duration, 'number');

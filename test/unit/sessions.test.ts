@@ -227,7 +227,8 @@ describe('SessionService', () => {
     const refused = assert.rejects(pending, (e: unknown) => isCoreError(e, 'not-found') && e.message === 'Session not found');
     await sessions.delete(s.session_id);
     await refused;
-    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), []);
+    // Only the journal is left, which says the session was deleted.
+    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), ['.journal']);
     await assert.rejects(sessions.get(s.session_id), NotFoundError);
   });
 });

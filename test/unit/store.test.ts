@@ -227,12 +227,13 @@ describe('SessionStore', () => {
     await store.createSession(session());
     await append(store);
     await store.deleteSession('s_20240101-000000');
-    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), []);
+    // Only the journal is left, which says the session was deleted.
+    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), ['.journal']);
     await assert.rejects(store.deleteSession('s_20240101-000000'), NotFoundError);
 
     await fs.mkdir(join(dir(), 'sessions', '.deleted-x-1234'));
     assert.deepEqual(await store.listSessions(), []);
-    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), []);
+    assert.deepEqual(await fs.readdir(join(dir(), 'sessions')), ['.journal']);
   });
 
   it('refuses ids that could reach outside its folder', async () => {

@@ -87,14 +87,19 @@ describe('following another process through the store', () => {
 
   it('says nothing of the folder being back when it starts on a new storage folder', async () => {
     const mine = await open(true);
-    // The first look at the folder reads everything in it: the core tells its listeners.
-    await next(mine, 'reloaded');
+    await mine.sessions.list();
+    // Followed from the start (the first look lists nothing again): another process's session is news, the folder is not.
+    const reloaded = next(mine, 'reloaded');
+    await (await open(false)).sessions.create({ name: 'other', endpoints: ['echo'] });
+    await reloaded;
     assert.ok((await fs.stat(join(dir(), 'sessions'))).isDirectory());
     assert.deepEqual(logged, []);
   });
 
   it('logs a failure while following the folder instead of throwing it, and recovers', async () => {
     const mine = await open(true);
+    // Listed once: from then on a change is followed by listing again (before, the first listing reads the folder as it is).
+    await mine.sessions.list();
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);

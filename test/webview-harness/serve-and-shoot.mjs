@@ -146,6 +146,18 @@ async function screenshots(browser) {
       },
     },
   ];
+  for (const theme of ['light', 'dark', 'hc']) {
+    shots.push({
+      theme,
+      layout: 'columns',
+      name: `${theme}-red-team`,
+      setup: () => {
+        window.__demo.send(window.__demo.redTeamInit());
+        window.__demo.send({ type: 'summary', summary: window.__demo.RED_TEAM_SUMMARY });
+        document.querySelector('[data-testid="original-toggle"]').click();
+      },
+    });
+  }
   for (const shot of shots) {
     const { page, errors, close } = await open(browser, { theme: shot.theme, width: shot.width ?? 1440 });
     if (shot.setup) {

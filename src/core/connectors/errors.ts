@@ -2,6 +2,7 @@
 // `error`: users read these in the UI and in saved sessions, so they name the
 // cause (status and server message, timeout, refused host) and nothing else.
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { isCoreError } from '../errors';
 import { redactSecrets } from './redact';
 
 export type FailureKind = 'http' | 'timeout' | 'network' | 'cancelled' | 'invalid-response' | 'config' | 'other';
@@ -182,4 +183,9 @@ function oneSentence(text: string): string {
 
 function formatSeconds(seconds: number): string {
   return `${Number(seconds.toFixed(3))} s`;
+}
+
+/** A failure as a log line says it: a core error's own message, anything else described as a call's failure is. */
+export function errorText(err: unknown): string {
+  return isCoreError(err) ? err.message : describeError(err);
 }

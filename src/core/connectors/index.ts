@@ -38,5 +38,6 @@ export function createConnector(endpoint: ResolvedEndpoint): Connector {
 
 export { ConnectorError, describeError, toConnectorError, type FailureKind } from './errors';
 export { EndpointLimiters, Limiter, type LimiterLimits } from './limiter';
+export { ConnectorCache } from './connectorCache';
 export type * from './types';
 export { NON_MODEL_PARAMS } from './types';

@@ -148,7 +148,15 @@ export interface LimitedEndpoint {
   id: string;
   max_concurrency: number;
   max_calls_per_second: number;
+  connector_type?: string;
 }
+
+/**
+ * Connector types that call no remote: a rate limit protects a provider's
+ * quota, and these have none, so only their concurrency is limited (an
+ * offline run or a test then measures the program, not a cap).
+ */
+const LOCAL_CONNECTOR_TYPES = new Set(['echo']);
 
 /**
  * One limiter per endpoint id. When an endpoint's limits change, its limiter
@@ -159,7 +167,8 @@ export class EndpointLimiters {
   private readonly byId = new Map<string, Limiter>();
 
   get(endpoint: LimitedEndpoint): Limiter {
-    const limits = { maxConcurrency: endpoint.max_concurrency, maxCallsPerSecond: endpoint.max_calls_per_second };
+    const local = endpoint.connector_type !== undefined && LOCAL_CONNECTOR_TYPES.has(endpoint.connector_type);
+    const limits = { maxConcurrency: endpoint.max_concurrency, maxCallsPerSecond: local ? Infinity : endpoint.max_calls_per_second };
     const existing = this.byId.get(endpoint.id);
     if (!existing) {
       const limiter = new Limiter(limits);

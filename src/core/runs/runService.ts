@@ -17,7 +17,7 @@ import { randomBytes, randomUUID, hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import type { ChatModel } from '../chatModel';
-import { ConnectorError, describeError } from '../connectors/errors';
+import { ConnectorError, describeError, errorText } from '../connectors/errors';
 import { listDatasets, sampleFilter, type DatasetListing, type DatasetRow } from '../datasets';
 import { compareToBaseline, resultFigures, type BaselineComparison, type ResultFigures } from '../datasets/results';
 import { Emitter, type Disposable } from '../emitter';
@@ -26,7 +26,8 @@ import { ConflictError, CoreError, NotFoundError, isCoreError } from '../errors'
 import { formatCreatedDatetime } from '../ids';
 import { attackSucceeded } from '../judges';
 import { noLog, type Log } from '../log';
-import { ownerIsGone, THIS_PROCESS } from '../processOwner';
+import { THIS_PROCESS } from '../processOwner';
+import { SerialWrites, settleManifest, type ManifestKind } from '../runManifests';
 import { deriveSeed, SeededRandom } from '../random';
 import { DatasetRowInputSchema, RunSchema, type DatasetRowInput, type Run, type RunResultRow, type SessionMetadata } from '../schemas';
 import type { SessionService } from '../sessions';
@@ -71,7 +72,7 @@ interface LiveRun {
   failure: unknown;
   progress: RunProgress;
   done: Promise<void>;
-  writes: Promise<void>;
+  writes: SerialWrites;
   lastWrite: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -102,7 +103,6 @@ const MANIFEST_MS = 2000;
 /** Ended runs whose results are kept in memory, for paging through them. */
 const CACHED_RESULTS = 2;
 
-const errorText = (err: unknown) => (isCoreError(err) ? err.message : describeError(err));
 const isCancel = (err: unknown) => err instanceof ConnectorError && err.kind === 'cancelled';
 
 function newController(): AbortController {
@@ -361,7 +361,7 @@ export class RunService {
       failure: undefined,
       progress: new RunProgress(),
       done: Promise.resolve(),
-      writes: Promise.resolve(),
+      writes: new SerialWrites(),
       lastWrite: performance.now(),
       timer: undefined,
     };
@@ -426,40 +426,38 @@ export class RunService {
   private async resolve(sessionId: string, runId: string, data: unknown): Promise<Manifest | undefined> {
     const live = this.live.get(runId);
     if (live && live.run.session_id === sessionId) return this.manifestOf(live);
-    if (data === undefined) return undefined;
-    const parsed = ManifestSchema.safeParse(data);
-    if (!parsed.success || parsed.data.run.run_id !== runId || parsed.data.run.session_id !== sessionId) {
-      this.log('warn', `Skipped the run manifest ${runId} of session ${sessionId}: not a run manifest`);
-      return undefined;
-    }
-    const manifest = parsed.data;
-    if (manifest.run.status !== 'running' || !ownerIsGone(manifest.owner)) return manifest;
-    let counted: AnswerIndex = emptyIndex();
-    try {
-      counted = await indexRun(this.store, await this.sessions.get(sessionId), runId, null);
-    } catch (err) {
-      if (!isCoreError(err)) throw err;
-    }
-    const interrupted: Manifest = {
-      ...manifest,
-      run: {
-        ...manifest.run,
-        status: 'interrupted',
-        results: counted.results,
-        errors: counted.errors,
-        rate: null,
-        eta_seconds: null,
-        ended: this.now().toISOString(),
-        error: `The process that ran it (pid ${manifest.owner.pid}) ended before the run did; ${counted.results} records were made. Resume it to send the rest.`,
-      },
-    };
-    try {
-      await this.store.writeRunManifest(sessionId, runId, interrupted);
-    } catch (err) {
-      if (!isCoreError(err, 'not-found')) this.log('warn', `Could not mark run ${runId} of session ${sessionId} interrupted: ${errorText(err)}`);
-    }
-    return interrupted;
+    return settleManifest(this.manifests, sessionId, runId, data, this.log);
   }
+
+  private readonly manifests: ManifestKind<Manifest> = {
+    what: 'run',
+    schema: ManifestSchema,
+    facts: (m) => ({ id: m.run.run_id, sessionId: m.run.session_id, status: m.run.status }),
+    interrupted: async (manifest) => {
+      let counted: AnswerIndex = emptyIndex();
+      try {
+        counted = await indexRun(this.store, await this.sessions.get(manifest.run.session_id), manifest.run.run_id, null);
+      } catch (err) {
+        if (!isCoreError(err)) throw err;
+      }
+      return {
+        ...manifest,
+        run: {
+          ...manifest.run,
+          status: 'interrupted',
+          results: counted.results,
+          errors: counted.errors,
+          rate: null,
+          eta_seconds: null,
+          ended: this.now().toISOString(),
+          error:
+            `The process that ran it (pid ${manifest.owner.pid}) ended before the run did; ` +
+            `${counted.results} records were made. Resume it to send the rest.`,
+        },
+      };
+    },
+    write: (sessionId, runId, m) => this.store.writeRunManifest(sessionId, runId, m),
+  };
 
   /** The run's manifest, wherever it is; NotFoundError when no session has it. */
   private async find(runId: string): Promise<Manifest> {
@@ -715,9 +713,7 @@ export class RunService {
   /** Writes the manifest as it is when the write begins; writes of one run never overtake each other. */
   private persist(live: LiveRun): Promise<void> {
     live.lastWrite = performance.now();
-    const write = live.writes.then(() => this.store.writeRunManifest(live.run.session_id, live.run.run_id, this.manifestOf(live)));
-    live.writes = write.catch(() => undefined);
-    return write;
+    return live.writes.run(() => this.store.writeRunManifest(live.run.session_id, live.run.run_id, this.manifestOf(live)));
   }
 
   /** Progress at most every 200 ms, the manifest at most every 2 s: a fast run makes thousands of records a second. */
