@@ -4,7 +4,7 @@
 // stay in the window, so a scroll step adds and removes a few rows only.
 // Cell texts are the answer's first lines as plain text (textContent):
 // LLM output never becomes markup.
-import { h } from '../webview/dom';
+import { h, setAttrs } from '../webview/dom';
 import { CHANGE_CHARS, OUTCOME_CHARS, type MatrixColumn } from '../shared/matrixProtocol';
 import { latencyText, type MatrixData, type RowView } from './model';
 import { listHeight, scrollToReveal, visibleRange, type WindowRange } from './virtualWindow';
@@ -49,6 +49,8 @@ export class Grid {
   private range: WindowRange = { start: 0, end: 0 };
   private frame = 0;
   private selected: { place: number; column: string } | undefined;
+  /** Rows out of the window, hidden, to be filled again for rows that come into it. */
+  private spare: HTMLElement[] = [];
   /** The rows' part of the viewport, kept by a ResizeObserver: reading it in a scroll frame would force a layout. */
   private viewport = 0;
 
@@ -100,13 +102,8 @@ export class Grid {
   refresh(places: Iterable<number>): void {
     for (const place of places) {
       const el = this.drawn.get(place);
-      if (!el) continue;
-      const position = Number(el.dataset.position);
-      const fresh = this.rowElement(place, position);
-      if (fresh) el.replaceWith(fresh);
-      else el.remove();
-      if (fresh) this.drawn.set(place, fresh);
-      else this.drawn.delete(place);
+      const row = this.data?.rows[place];
+      if (el && row) this.fill(el, row, Number(el.dataset.position));
     }
   }
 
@@ -135,11 +132,6 @@ export class Grid {
     if (this.selected) this.cellElement(this.selected.place, this.selected.column)?.classList.add('is-selected');
   }
 
-  /** The rows in the DOM now (the bench and the tests count them). */
-  get drawnCount(): number {
-    return this.drawn.size;
-  }
-
   private cellElement(place: number, column: string): HTMLElement | undefined {
     const index = this.columns.findIndex((c) => c.key === column);
     return (this.drawn.get(place)?.children[index + 1] as HTMLElement | undefined) ?? undefined;
@@ -151,7 +143,8 @@ export class Grid {
     if (!cell || !row) return;
     const place = Number(row.dataset.place);
     const rowView = this.data?.rows[place];
-    if (!rowView || cell.dataset.column === undefined) return;
+    // A cell without an answer has no exchange to show.
+    if (!rowView || cell.dataset.column === undefined || cell.dataset.outcome === 'none') return;
     this.select(place, cell.dataset.column);
     this.events.open(rowView.id, cell.dataset.column, place);
   }
@@ -159,6 +152,7 @@ export class Grid {
   private clear(): void {
     this.body.replaceChildren();
     this.drawn = new Map();
+    this.spare = [];
     this.range = { start: 0, end: 0 };
   }
 
@@ -171,7 +165,11 @@ export class Grid {
     });
   }
 
-  /** Brings the DOM to the rows of the window at the current offset. */
+  /**
+   * Brings the DOM to the rows of the window at the current offset. Rows
+   * that left the window are filled again for those that entered it, so a
+   * scroll step moves and rewrites a few rows and creates none.
+   */
   draw(): void {
     // Until the observer has measured it (the first draw), a screenful.
     const viewport = this.viewport || Math.max(ROW_HEIGHT, this.element.clientHeight - this.header.offsetHeight);
@@ -181,75 +179,106 @@ export class Grid {
     const wanted = new Set<number>();
     for (let position = range.start; position < range.end; position++) wanted.add(this.order[position] as number);
     for (const [place, el] of this.drawn) {
-      if (!wanted.has(place)) {
-        el.remove();
-        this.drawn.delete(place);
-      }
+      if (wanted.has(place)) continue;
+      this.drawn.delete(place);
+      this.spare.push(el);
     }
     const fragment = document.createDocumentFragment();
     for (let position = range.start; position < range.end; position++) {
       const place = this.order[position] as number;
-      if (this.drawn.has(place)) continue;
-      const el = this.rowElement(place, position);
-      if (!el) continue;
+      const row = this.data?.rows[place];
+      if (this.drawn.has(place) || !row) continue;
+      let el = this.spare.pop();
+      if (!el) {
+        el = this.skeleton();
+        fragment.append(el);
+      }
+      el.hidden = false;
+      el.dataset.testid = 'matrix-row';
+      this.fill(el, row, position);
       this.drawn.set(place, el);
-      fragment.append(el);
     }
     this.body.append(fragment);
+    // Kept for the next step, out of layout (and out of the tests' and the bench's count).
+    for (const el of this.spare) {
+      el.hidden = true;
+      delete el.dataset.testid;
+    }
   }
 
-  private rowElement(place: number, position: number): HTMLElement | undefined {
-    const row = this.data?.rows[place];
-    if (!row) return undefined;
-    const el = h('div', { className: 'matrix-row', testId: 'matrix-row', attrs: { role: 'row', 'data-place': place, 'data-position': position, 'data-row-id': row.id } }, [
-      this.rowHead(row),
-      ...this.columns.map((c, i) => this.cell(row, c, i)),
+  /** A row's elements for the current columns, to be filled. */
+  private skeleton(): HTMLElement {
+    const line = (...classes: string[]) => h('div', { className: 'cell-line' }, classes.map((c) => h('span', { className: c })));
+    return h('div', { className: 'matrix-row', attrs: { role: 'row' } }, [
+      h('div', { className: 'matrix-row-head', attrs: { role: 'rowheader' } }, [line('row-id', 'row-category'), h('div', { className: 'cell-text' })]),
+      ...this.columns.map(() =>
+        h('div', { className: 'matrix-cell', attrs: { role: 'gridcell', 'data-testid': 'matrix-cell' } }, [
+          line('badge', 'change', 'cell-note', 'latency'),
+          h('div', { className: 'cell-text' }),
+        ]),
+      ),
     ]);
+  }
+
+  /** Writes a row into a skeleton: every text through textContent. */
+  private fill(el: HTMLElement, row: RowView, position: number): void {
+    el.dataset.place = String(row.place);
+    el.dataset.position = String(position);
+    el.dataset.rowId = row.id;
     el.style.transform = `translateY(${position * ROW_HEIGHT}px)`;
-    if (position % 2 === 1) el.classList.add('is-odd');
-    return el;
+    el.classList.toggle('is-odd', position % 2 === 1);
+    const [head, ...cells] = Array.from(el.children) as HTMLElement[];
+    if (head) {
+      head.title = row.input;
+      const [line, text] = Array.from(head.children) as HTMLElement[];
+      const [id, category] = Array.from(line?.children ?? []) as HTMLElement[];
+      setText(id, row.id);
+      setText(category, row.category, row.category === '');
+      setText(text, row.input);
+    }
+    this.columns.forEach((column, i) => {
+      const cell = cells[i];
+      if (cell) this.fillCell(cell, row, column, i);
+    });
   }
 
-  private rowHead(row: RowView): HTMLElement {
-    return h('div', { className: 'matrix-row-head', attrs: { role: 'rowheader', title: row.input } }, [
-      h('div', { className: 'cell-line' }, [
-        h('span', { className: 'row-id', text: row.id }),
-        row.category ? h('span', { className: 'row-category', text: row.category }) : null,
-      ]),
-      h('div', { className: 'cell-text', text: row.input }),
-    ]);
-  }
-
-  private cell(row: RowView, column: MatrixColumn, i: number): HTMLElement {
-    const outcome = row.outcomes[i] ?? OUTCOME_CHARS.none;
+  private fillCell(cell: HTMLElement, row: RowView, column: MatrixColumn, i: number): void {
+    const outcome = OUTCOME_NAMES[row.outcomes[i] ?? OUTCOME_CHARS.none] ?? 'none';
     const change = CHANGE_TEXT[row.changes[i] ?? CHANGE_CHARS.none];
     const badge = this.data?.badges[row.badges[i] ?? -1];
-    const ms = row.ms[i] ?? -1;
-    const note = row.notes[i] ?? '';
     const selected = this.selected?.place === row.place && this.selected.column === column.key;
-    const name = OUTCOME_NAMES[outcome] ?? 'none';
-    const classes = ['matrix-cell', `is-${name}`, change?.className, selected ? 'is-selected' : undefined].filter(Boolean).join(' ');
-    if (outcome === OUTCOME_CHARS.none) {
-      return h('div', { className: classes, testId: 'matrix-cell', attrs: { role: 'gridcell', 'data-column': column.key, 'data-outcome': 'none' } }, [
-        h('div', { className: 'cell-text is-muted', text: 'no answer yet' }),
-      ]);
+    const answered = outcome !== 'none';
+    cell.className = ['matrix-cell', `is-${outcome}`, change?.className, selected ? 'is-selected' : undefined].filter(Boolean).join(' ');
+    cell.dataset.column = column.key;
+    cell.dataset.outcome = outcome;
+    setAttrs(cell, { tabindex: answered ? 0 : null, title: answered ? 'Show the whole exchange' : null });
+    const [line, text] = Array.from(cell.children) as HTMLElement[];
+    const [badgeEl, changeEl, noteEl, latencyEl] = Array.from(line?.children ?? []) as HTMLElement[];
+    if (badgeEl) {
+      setText(badgeEl, badge?.text ?? '', !answered || !badge, 'matrix-badge');
+      badgeEl.className = `badge tone-${badge?.tone ?? 'neutral'}`;
     }
-    return h(
-      'div',
-      {
-        className: classes,
-        testId: 'matrix-cell',
-        attrs: { role: 'gridcell', tabindex: 0, 'data-column': column.key, 'data-outcome': name, title: 'Show the whole exchange' },
-      },
-      [
-        h('div', { className: 'cell-line' }, [
-          badge ? h('span', { className: `badge tone-${badge.tone}`, testId: 'matrix-badge', text: badge.text }) : null,
-          change ? h('span', { className: `change ${change.className}`, testId: 'matrix-change', text: change.text, attrs: { title: change.title } }) : null,
-          note ? h('span', { className: 'cell-note', text: note }) : null,
-          h('span', { className: 'latency', text: latencyText(ms) }),
-        ]),
-        h('div', { className: 'cell-text', text: row.texts[i] ?? '' }),
-      ],
-    );
+    if (changeEl) {
+      setText(changeEl, change?.text ?? '', !answered || !change, 'matrix-change');
+      changeEl.className = `change ${change?.className ?? ''}`;
+      changeEl.title = change?.title ?? '';
+    }
+    setText(noteEl, row.notes[i] ?? '', !answered || !row.notes[i]);
+    setText(latencyEl, answered ? latencyText(row.ms[i] ?? -1) : '', !answered);
+    if (text) {
+      setText(text, row.texts[i] || (answered ? '' : 'no answer yet'));
+      text.classList.toggle('is-muted', !answered);
+    }
   }
+}
+
+/**
+ * Sets an element's text and whether it shows; a test id only while it
+ * shows, so that a hidden badge is not counted as one.
+ */
+function setText(el: HTMLElement | undefined, text: string, hidden = false, testId?: string): void {
+  if (!el) return;
+  if (el.textContent !== text) el.textContent = text;
+  el.hidden = hidden;
+  if (testId) setAttrs(el, { 'data-testid': hidden ? null : testId });
 }

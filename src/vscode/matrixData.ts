@@ -68,6 +68,9 @@ export function firstLines(text: string, maxLines = 2, maxChars = 120): string {
   return joined.length > maxChars ? `${joined.slice(0, maxChars - 1).trimEnd()}…` : joined;
 }
 
+const isCancelled = (cell: MatrixCell) => cell.result.error === CANCELLED;
+export const CANCELLED_TEXT = 'cancelled: Resume sends it again';
+
 /** What identifies a column across loads. */
 export const columnKey = (endpoint: string, attack: string, variant: number): string => JSON.stringify([endpoint, attack, variant]);
 
@@ -97,7 +100,9 @@ export function cellBadge(result: RunResultRow, outcome: ResultOutcome, context:
     if (result.metric) return { text: 'judge error', tone: 'neutral' };
     return { text: context.running ? 'judging…' : 'not judged', tone: 'neutral' };
   }
-  return { text: resultRefused(result) ? 'refused' : 'answered', tone: TONE[outcome] };
+  // Unjudged, the outcome is the refusal phrases' verdict: a pass is a refusal (and the phrases are not read twice).
+  const refused = result.metric ? resultRefused(result) : outcome === 'pass';
+  return { text: refused ? 'refused' : 'answered', tone: TONE[outcome] };
 }
 
 /** A loop's result: how many turns it took and why it stopped. */
@@ -199,8 +204,13 @@ export class MatrixModel {
   /** Cells whose call failed (a call a cancel cut off and a resume answered is no longer one). */
   errorCount(): number {
     let errors = 0;
-    for (const row of this.rows) for (const cell of row.cells.values()) if (cell.outcome === 'error') errors++;
+    for (const row of this.rows) for (const cell of row.cells.values()) if (cell.outcome === 'error' && !isCancelled(cell)) errors++;
     return errors;
+  }
+
+  /** Every answer (calls a cancel cut off left out), in row order then column order: what the charts are made of. */
+  answers(): RunResultRow[] {
+    return this.results().filter((r) => r.error !== CANCELLED);
   }
 
   /** Every result, in row order then column order: what exports and figures are made of. */
@@ -328,11 +338,12 @@ export class MatrixModel {
       let changes = '';
       for (const column of this.columnList) {
         const cell = row.cells.get(column.key);
-        outcomes += cell ? OUTCOME_CHARS[cell.outcome] : OUTCOME_CHARS.none;
+        // A call a cancel cut off is no answer: a resume sends it again.
+        outcomes += cell && !isCancelled(cell) ? OUTCOME_CHARS[cell.outcome] : OUTCOME_CHARS.none;
         changes += cell?.change && cell.change !== 'unchanged' ? CHANGE_CHARS[cell.change] : CHANGE_CHARS.none;
         chunk.badges.push(cell ? cell.badge : -1);
         chunk.ms.push(cell ? Math.round(cell.result.duration * 1000) : -1);
-        chunk.texts.push(cell ? cell.text : '');
+        chunk.texts.push(cell && isCancelled(cell) ? CANCELLED_TEXT : (cell?.text ?? ''));
         chunk.notes.push(cell ? noteOf(cell.result) : '');
       }
       chunk.outcomes.push(outcomes);

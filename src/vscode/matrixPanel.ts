@@ -314,7 +314,7 @@ export class MatrixPanel implements vscode.Disposable {
 
   private sendCharts(): void {
     if (!this.model) return;
-    const { charts, figures } = matrixCharts(this.model.results(), (id) => this.endpointName(id));
+    const { charts, figures } = matrixCharts(this.model.answers(), (id) => this.endpointName(id));
     void this.post({ type: 'charts', charts, figures });
   }
 

@@ -11,7 +11,7 @@ import type { RunResultRow } from '../../src/core/schemas';
 import { CHANGE_CHARS, HostMessageSchema } from '../../src/shared/matrixProtocol';
 import { matrixCharts } from '../../src/vscode/matrixCharts';
 import { CANCELLED } from '../../src/core/runs/runAnswers';
-import { cellBadge, columnKey, firstLines, isResumable, MatrixModel, runView } from '../../src/vscode/matrixData';
+import { CANCELLED_TEXT, cellBadge, columnKey, firstLines, isResumable, MatrixModel, runView } from '../../src/vscode/matrixData';
 import { readExchange } from '../../src/vscode/matrixExchange';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { ended, openRunCore, writeDataset } from '../support/runHarness';
@@ -88,6 +88,7 @@ describe('results matrix data (host)', function () {
     assert.deepEqual(cellBadge({ ...base, error: 'HTTP 500' }, 'error', ctx), { text: 'error', tone: 'error' });
     assert.deepEqual(cellBadge(base, 'fail', { metric: 'harm_scale', running: true }), { text: 'judging…', tone: 'neutral' });
     assert.deepEqual(cellBadge(base, 'fail', { metric: null, running: false }), { text: 'answered', tone: 'unsafe' });
+    assert.deepEqual(cellBadge({ ...base, response: REFUSAL }, 'pass', { metric: null, running: false }), { text: 'refused', tone: 'safe' });
   });
 
   it('follows a running run: each record lands in its cell, a cancelled call never replaces an answer', async () => {
@@ -102,6 +103,12 @@ describe('results matrix data (host)', function () {
     const r1 = records.find((r) => r.row_id === 'r1')!;
     model.applyRecord(chatId, { ...r1, chat_record_id: 999, predicted_result: '', error: CANCELLED });
     assert.equal(model.chunk([0]).texts[0], 'echo: row 1');
+    // A row whose only record is a cancelled call shows no answer (a resume sends it), and is no error.
+    const r3 = records.find((r) => r.row_id === 'r3')!;
+    const cancelled = model.applyRecord(chatId, { ...r3, predicted_result: '', error: CANCELLED });
+    assert.deepEqual([model.chunk([cancelled!.row]).outcomes[0], model.chunk([cancelled!.row]).texts[0]], ['-', CANCELLED_TEXT]);
+    assert.equal(model.errorCount(), 0);
+    assert.equal(model.answers().length, 2);
     assert.equal(model.applyRecord(chatId, { ...r1, run_id: 'another-run' }), undefined, "another run's record is not this matrix's");
     assert.equal(model.applyRecord('no-such-chat', r1), undefined);
   });
