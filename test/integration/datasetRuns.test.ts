@@ -2,8 +2,8 @@
 // session, or one the user has; only rows not yet answered), the results
 // matrix it opens (its webview loads and gets every row), Cancel Run and
 // Resume Run, the exports (CSV, JSONL, the Markdown report), Compare Run
-// with a baseline file, and (phase 2) a run the restart interrupted,
-// offered for Resume, and its matrix brought back by the serializer.
+// with a baseline file, and (phase 2) a run that phase 1 cut short,
+// offered for Resume after the restart, and its matrix brought back by the serializer.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { MoonshotSessionsApi } from '../../src/extension';
@@ -92,8 +92,6 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
   let api: MoonshotSessionsApi;
   let fake: FakeOpenAI;
   const run = commandRunner(() => api);
-  /** Endpoints phase 1 leaves configured, so that its last run is still going when VS Code stops. */
-  let left: unknown[] | undefined;
 
   before(async () => {
     api = await vscode.extensions.getExtension<MoonshotSessionsApi>(EXTENSION_ID)!.activate();
@@ -103,7 +101,7 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
   });
 
   after(async () => {
-    await setting('endpoints', left);
+    await setting('endpoints', undefined);
     await api.core.endpoints.setSources(readEndpointSources());
     await fake.close();
   });
@@ -245,27 +243,34 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
       }
     });
 
-    it('leaves a run going (and its matrix open) for phase 2', async () => {
+    it('leaves a run cut short (and its matrix open) for phase 2', async () => {
       await writeText('it-stuck.jsonl', datasetText(3));
-      // A server of its own that never answers and is never closed: the calls hang until VS Code stops.
-      const silent = await startFakeOpenAI();
-      silent.setBehaviour('*', { kind: 'hang' });
-      left = [{ id: 'stuck', name: 'stuck', connector_type: 'openai-connector', uri: silent.url, model: 'hang', max_concurrency: 1, params: { max_attempts: 1 } }];
-      await setting('endpoints', [...(vscode.workspace.getConfiguration('moonshotSessions').get<unknown[]>('endpoints') ?? []), ...left]);
+      await setting('endpoints', [
+        ...(vscode.workspace.getConfiguration('moonshotSessions').get<unknown[]>('endpoints') ?? []),
+        { id: 'stuck', name: 'stuck', connector_type: 'openai-connector', uri: fake.url, model: 'hang', max_concurrency: 1, params: { max_attempts: 1 } },
+      ]);
       await api.core.endpoints.setSources(readEndpointSources());
       const stuck = await api.core.sessions.create({ name: 'Stuck run', endpoints: ['stuck'] });
+      const sent = new Promise<void>((resolve) => fake.events.on('request', (r: { model: string }) => r.model === 'hang' && resolve()));
       const started = await run<Run>('runDataset', [{ pick: 'it-stuck.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Every row' }], stuck.session_id);
       await api.matrices.get(started.run_id)?.whenReady();
-      assert.equal((await api.core.runs.get(started.run_id)).status, 'running');
+      // Stopped as a window closing stops it (deactivate cancels the runs going): the call in flight is cut off, no row is done.
+      await sent;
+      const cancelled = await run<Run>('cancelRun', [], started.run_id);
+      assert.deepEqual([cancelled.status, cancelled.rows_done], ['cancelled', 0]);
+      // What an activation offers to resume (a notification with Resume): this run, once.
+      const offered = await api.runCommands.offerResumes();
+      assert.ok(offered.some((r) => r.run_id === started.run_id), `offered: ${offered.map((r) => r.run_id).join(', ')}`);
+      assert.deepEqual(await api.runCommands.offerResumes(), [], 'a run is offered once');
       await vscode.workspace.fs.writeFile(leftRunFile(), Buffer.from(started.run_id));
     });
   } else {
-    it('after the restart, the run it cut short is offered for Resume, its matrix comes back, and Resume finishes it', async () => {
+    it('after the restart, the run phase 1 cut short is not offered again, its matrix comes back, and Resume finishes it', async () => {
       const runId = Buffer.from(await vscode.workspace.fs.readFile(leftRunFile())).toString('utf8');
       const offered = await api.resumeOffers;
-      assert.ok(offered.some((r) => r.run_id === runId), `offered: ${offered.map((r) => `${r.run_id} ${r.status}`).join(', ')}`);
+      assert.ok(!offered.some((r) => r.run_id === runId), 'phase 1 offered it already: an offer is made once');
       const before = await api.core.runs.get(runId);
-      assert.ok(['interrupted', 'cancelled'].includes(before.status), before.status);
+      assert.deepEqual([before.status, before.rows_done], ['cancelled', 0]);
       // The endpoint answers now.
       await setting('endpoints', [
         { id: 'stuck', name: 'stuck', connector_type: 'openai-connector', uri: fake.url, model: 'unstuck', params: { max_attempts: 1 } },
