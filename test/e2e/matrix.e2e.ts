@@ -100,8 +100,8 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     const m = matrix(page);
     await m.locator(tid('run-title')).filter({ hasText: 'Results: questions' }).waitFor();
     await m.locator(tid('run-status')).filter({ hasText: 'running' }).waitFor();
-    // The progress notification says how far it is, with its own Cancel.
-    await notification(page, /Moonshot: run of questions/).waitFor();
+    // The progress notification says how far it is (rows of all, rate, time left), with its own Cancel.
+    await notification(page, /Moonshot: run of questions: [1-9]\d* of 40 rows · [\d.]+ rows\/s · ETA/).waitFor({ timeout: 30_000 });
     await m.locator(`${tid('matrix-cell')}[data-outcome="fail"]`).first().waitFor();
     await m.locator(tid('run-cancel')).click();
     await m.locator(tid('run-status')).filter({ hasText: 'cancelled' }).waitFor();
@@ -115,14 +115,23 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     await shoot('cancelled');
   });
 
-  it('resumes from the matrix: only the rows without an answer are sent, and every row ends with both answers', async () => {
+  it("resumes from the matrix, is cancelled again from the progress notification's Cancel, and resumed to the end", async () => {
     const m = matrix(page);
+    const before = Number(/^(\d+) of/.exec(await m.locator(tid('run-progress')).innerText())?.[1]);
+    await m.locator(tid('run-resume')).click();
+    await m.locator(tid('run-status')).filter({ hasText: 'running' }).waitFor();
+    const toast = notification(page, /Moonshot: run of questions/);
+    await toast.filter({ hasText: new RegExp(`(${before + 1}|${before + 2}|${before + 3}) of 40 rows`) }).waitFor({ timeout: 30_000 });
+    await toast.getByRole('button', { name: 'Cancel' }).click();
+    await m.locator(tid('run-status')).filter({ hasText: 'cancelled' }).waitFor();
+    const again = Number(/^(\d+) of/.exec(await m.locator(tid('run-progress')).innerText())?.[1]);
+    assert.ok(again > before && again < ROWS, `cancelled again at ${again} (first at ${before})`);
     await m.locator(tid('run-resume')).click();
     await m.locator(tid('run-status')).filter({ hasText: 'done' }).waitFor({ timeout: 60_000 });
     await m.locator(tid('matrix-shown')).filter({ hasText: `${ROWS} of ${ROWS} rows` }).waitFor();
     const completed = e2e.fake.requests.filter((r) => r.path.endsWith('/chat/completions') && r.outcome === 'completed').length;
-    // Every row answered once by each endpoint; only a call the cancel cut off (one per endpoint at most) went again.
-    assert.ok(completed >= 2 * ROWS && completed <= 2 * ROWS + 2, `${completed} answers for ${ROWS} rows x 2 endpoints`);
+    // Every row answered once by each endpoint; only calls the two cancels cut off (one per endpoint each at most) went again.
+    assert.ok(completed >= 2 * ROWS && completed <= 2 * ROWS + 4, `${completed} answers for ${ROWS} rows x 2 endpoints`);
     const shown = await shownRows();
     assert.ok(shown.length > 5 && shown.length < ROWS, `only the rows in view are in the DOM (${shown.length})`);
     assert.deepEqual(shown[0], ['q1', 'fail', 'pass'], 'q1 asks about locks: Steady answers it (fail), Careful refuses (pass)');
