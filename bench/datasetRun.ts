@@ -22,9 +22,9 @@ export interface DatasetRunRow {
   ok: boolean;
 }
 
-const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({ id, name: id, connector_type: 'echo', max_calls_per_second: 100_000, max_concurrency: 64 }));
+export const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({ id, name: id, connector_type: 'echo', max_calls_per_second: 100_000, max_concurrency: 64 }));
 
-function dataset(dir: string, rows: number): string {
+export function dataset(dir: string, rows: number): string {
   const file = join(dir, `rows-${rows}.jsonl`);
   const lines: string[] = [];
   for (let i = 0; i < rows; i++) lines.push(JSON.stringify({ id: `r${i}`, input: `Row ${i}: a prompt of a typical length, asking the model something it may or may not answer.` }));
@@ -32,7 +32,7 @@ function dataset(dir: string, rows: number): string {
   return file;
 }
 
-async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
+export async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
   const core = await openCore({ storageDir: join(dir, `store-${Math.random().toString(36).slice(2)}`), endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
   try {
     return await fn(core);

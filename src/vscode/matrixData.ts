@@ -71,6 +71,19 @@ export function firstLines(text: string, maxLines = 2, maxChars = 120): string {
 const isCancelled = (cell: MatrixCell) => cell.result.error === CANCELLED;
 export const CANCELLED_TEXT = 'cancelled: Resume sends it again';
 
+/** How many of `results` (in row order) belong to their first `rows` rows. */
+export function resultsOfFirstRows(results: readonly RunResultRow[], rows: number): number {
+  let seen = 0;
+  let last: string | undefined;
+  for (let i = 0; i < results.length; i++) {
+    const id = (results[i] as RunResultRow).row_id;
+    if (id === last) continue;
+    if (++seen > rows) return i;
+    last = id;
+  }
+  return results.length;
+}
+
 /** What identifies a column across loads. */
 export const columnKey = (endpoint: string, attack: string, variant: number): string => JSON.stringify([endpoint, attack, variant]);
 

@@ -25,7 +25,7 @@ import {
   type HostMessage,
   type WebviewMessage,
 } from '../shared/matrixProtocol';
-import { MatrixModel, runView } from './matrixData';
+import { MatrixModel, resultsOfFirstRows, runView } from './matrixData';
 import { matrixCharts } from './matrixCharts';
 import { readExchange } from './matrixExchange';
 import { runCommand } from './commands';
@@ -178,10 +178,29 @@ export class MatrixPanel implements vscode.Disposable {
     this.held = [];
     let held: SessionEvent[];
     let model: MatrixModel;
+    let generation: number | undefined;
     try {
       const results = await this.core.runs.results(this.runId);
       model = new MatrixModel(run, (id) => this.endpointName(id));
-      model.load(results);
+      // The first screen before the rest: 10,000 rows take a moment to build. Only when the first rows
+      // make every column (no attack variants) and nothing is compared (a baseline compares them all).
+      const cut = run.attack_modules.length === 0 && !this.baselineSource ? resultsOfFirstRows(results, FIRST_CHUNK_ROWS) : results.length;
+      if (cut < results.length) {
+        model.load(results.slice(0, cut));
+        this.model = model;
+        generation = ++this.generation;
+        await this.post({
+          type: 'init',
+          generation,
+          run: this.view(run),
+          columns: [...model.columns],
+          total: model.rowCount,
+          badges: [...model.badges],
+          chunk: model.chunk(range(0, model.rowCount)),
+          baseline: null,
+        });
+        model.load(results.slice(cut));
+      } else model.load(results);
     } finally {
       held = this.held;
       this.held = undefined;
@@ -200,19 +219,26 @@ export class MatrixPanel implements vscode.Disposable {
         this.baselineSource = null;
       }
     }
-    const generation = ++this.generation;
     const total = model.rowCount;
-    await this.post({
-      type: 'init',
-      generation,
-      run: this.view(run),
-      columns: [...model.columns],
-      total,
-      badges: [...model.badges],
-      chunk: model.chunk(range(0, Math.min(total, FIRST_CHUNK_ROWS))),
-      baseline,
-    });
-    for (let from = FIRST_CHUNK_ROWS; from < total; from += CHUNK_ROWS) {
+    const early = generation !== undefined;
+    if (generation === undefined) {
+      generation = ++this.generation;
+      await this.post({
+        type: 'init',
+        generation,
+        run: this.view(run),
+        columns: [...model.columns],
+        total,
+        badges: [...model.badges],
+        chunk: model.chunk(range(0, Math.min(total, FIRST_CHUNK_ROWS))),
+        baseline,
+      });
+    } else {
+      // The header's errors, of every row now.
+      void this.post({ type: 'run', run: this.view(run) });
+    }
+    // After a first screen sent early, its rows again too: a record may have come for them meanwhile.
+    for (let from = early ? 0 : FIRST_CHUNK_ROWS; from < total; from += CHUNK_ROWS) {
       if (generation !== this.generation || !this.model) return;
       await this.post({
         type: 'rows',

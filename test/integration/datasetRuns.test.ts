@@ -176,6 +176,25 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
       assert.deepEqual([...new Set(results.map((r) => r.row_id))], ['d9', 'd10']);
     });
 
+    it("a large run's matrix gets its first screen first, then every row, in rows messages of the same load", async () => {
+      await writeText('it-large.jsonl', datasetText(450));
+      const large = await api.core.sessions.create({ name: 'Large run', endpoints: ['echo'] });
+      const started = await api.core.runs.start({ session_id: large.session_id }, { datasetFile: vscode.Uri.joinPath(workspaceFolder(), 'it-large.jsonl').fsPath });
+      await api.core.drain();
+      const watch = matrixMessages(api, started.run_id);
+      try {
+        await run('openRunResults', [], started.run_id);
+        const init = (await watch.next((m) => m.type === 'init')) as Extract<HostMessage, { type: 'init' }>;
+        assert.deepEqual([init.total, init.chunk.ids.length], [200, 200], 'the first screen, before the rest is built');
+        await watch.next((m) => m.type === 'rows' && m.total === 450);
+        const outcomes = outcomesOf(watch.messages);
+        assert.equal(outcomes.size, 450);
+        assert.ok([...outcomes.values()].every((o) => o === 'f'), 'every echo answer is in (and no refusal)');
+      } finally {
+        watch.dispose();
+      }
+    });
+
     it('Cancel Run stops a run half way; Resume Run sends only the rows without an answer', async () => {
       await writeText('it-slow.jsonl', datasetText(12));
       const slow = await api.core.sessions.create({ name: 'Slow run', endpoints: ['slowpoke'] });

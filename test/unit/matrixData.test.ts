@@ -11,7 +11,7 @@ import type { RunResultRow } from '../../src/core/schemas';
 import { CHANGE_CHARS, HostMessageSchema } from '../../src/shared/matrixProtocol';
 import { matrixCharts } from '../../src/vscode/matrixCharts';
 import { CANCELLED } from '../../src/core/runs/runAnswers';
-import { CANCELLED_TEXT, cellBadge, columnKey, firstLines, isResumable, MatrixModel, runView } from '../../src/vscode/matrixData';
+import { CANCELLED_TEXT, cellBadge, columnKey, resultsOfFirstRows, firstLines, isResumable, MatrixModel, runView } from '../../src/vscode/matrixData';
 import { readExchange } from '../../src/vscode/matrixExchange';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { ended, openRunCore, writeDataset } from '../support/runHarness';
@@ -71,6 +71,11 @@ describe('results matrix data (host)', function () {
     });
     assert.ok(init.success, JSON.stringify(init.error?.issues));
     assert.equal(isResumable(run), false);
+  });
+
+  it('finds where the results of the first rows end', async () => {
+    const { results } = await runOf([{ id: 'ech', model: 'echo-m' }, { id: 'mix', model: 'mixed' }], 4);
+    assert.deepEqual([0, 1, 3, 4, 9].map((n) => resultsOfFirstRows(results, n)), [0, 2, 6, 8, 8]);
   });
 
   it('cuts answers to their first lines without Markdown marks, and long ones with an ellipsis', () => {
