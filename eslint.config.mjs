@@ -48,6 +48,48 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // `import { z } from 'zod'` reaches zod through a namespace re-export that esbuild cannot
+    // tree-shake: every bundle would carry all of zod's locales (about 260 KiB minified).
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value=/^zod/][importKind!='type'] > " +
+            ":matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message: "Use import * as z from 'zod' (or 'zod/mini').",
+        },
+      ],
+    },
+  },
+  {
+    // The chat panel's script stays small (see esbuild.mjs): zod/mini rather than classic zod
+    // (core/schemas.ts is classic; its types are free), and the highlighter only in its own script.
+    files: ['src/webview/**/*.ts', 'src/shared/**/*.ts', 'src/core/recordSchemas.ts'],
+    ignores: ['src/webview/highlighter.ts', 'src/webview/highlight.d.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'zod', allowTypeImports: true, message: 'Use zod/mini here: classic zod would double webview.js.' }],
+          patterns: [
+            {
+              group: ['**/core/schemas'],
+              allowTypeImports: true,
+              message: 'core/schemas is classic zod: take schemas from core/recordSchemas.',
+            },
+            {
+              group: ['highlight.js', 'highlight.js/*', '**/highlighter'],
+              allowTypeImports: true,
+              message: 'The highlighter is its own script, loaded by highlightLoader.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The core runs headless: it must never depend on VS Code.
     files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/cli.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/server run without VS Code.' }] }] },

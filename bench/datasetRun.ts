@@ -22,18 +22,35 @@ export interface DatasetRunRow {
   ok: boolean;
 }
 
-export const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({ id, name: id, connector_type: 'echo', max_calls_per_second: 100_000, max_concurrency: 64 }));
+export const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({
+  id,
+  name: id,
+  connector_type: 'echo',
+  max_calls_per_second: 100_000,
+  max_concurrency: 64,
+}));
 
 export function dataset(dir: string, rows: number): string {
   const file = join(dir, `rows-${rows}.jsonl`);
   const lines: string[] = [];
-  for (let i = 0; i < rows; i++) lines.push(JSON.stringify({ id: `r${i}`, input: `Row ${i}: a prompt of a typical length, asking the model something it may or may not answer.` }));
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      JSON.stringify({
+        id: `r${i}`,
+        input: `Row ${i}: a prompt of a typical length, asking the model something it may or may not answer.`,
+      }),
+    );
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
 export async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore({ storageDir: join(dir, `store-${Math.random().toString(36).slice(2)}`), endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const core = await openCore({
+    storageDir: join(dir, `store-${Math.random().toString(36).slice(2)}`),
+    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }],
+    promptTemplateFolders: [],
+    secrets: new MemorySecretStore(),
+  });
   try {
     return await fn(core);
   } finally {
@@ -62,7 +79,10 @@ async function timedBare(core: Core, rows: number, window: number): Promise<numb
     Array.from({ length: window }, async () => {
       while (next < rows) {
         const i = next++;
-        await core.sessions.prompt(session.session_id, `Row ${i}: a prompt of a typical length, asking the model something it may or may not answer.`);
+        await core.sessions.prompt(
+          session.session_id,
+          `Row ${i}: a prompt of a typical length, asking the model something it may or may not answer.`,
+        );
       }
     }),
   );
@@ -85,8 +105,20 @@ async function throughput(dir: string): Promise<DatasetRunRow[]> {
   const bareSeconds = Math.min(...bare);
   const perCall = ((runSeconds - bareSeconds) / calls) * 1000;
   return [
-    { name: 'dataset run, 10,000 rows x 4 echo endpoints: records per second', value: calls / runSeconds, unit: 'rec/s', target: '', ok: true },
-    { name: 'the same prompts sent bare (SessionService.prompt, 512 at once): records per second', value: calls / bareSeconds, unit: 'rec/s', target: '', ok: true },
+    {
+      name: 'dataset run, 10,000 rows x 4 echo endpoints: records per second',
+      value: calls / runSeconds,
+      unit: 'rec/s',
+      target: '',
+      ok: true,
+    },
+    {
+      name: 'the same prompts sent bare (SessionService.prompt, 512 at once): records per second',
+      value: calls / bareSeconds,
+      unit: 'rec/s',
+      target: '',
+      ok: true,
+    },
     { name: 'what a run adds per call over a bare prompt', value: perCall, unit: 'ms', target: '< 2', ok: perCall < 2 },
   ];
 }
@@ -119,10 +151,34 @@ async function memory(dir: string): Promise<DatasetRunRow[]> {
   const growth = mib(plain.peak - plain.baseline);
   const later = mib(plain.peak - plain.early);
   return [
-    { name: 'dataset run, 100,000 rows x 1 echo endpoint: resident memory growth, start to peak', value: growth, unit: 'MiB', target: '< 50', ok: growth < 50 },
-    { name: 'dataset run, 100,000 rows: growth after the first 10,000 rows (flat?)', value: later, unit: 'MiB', target: '≈ 0', ok: later < 20 },
-    { name: 'dataset run, 100,000 rows: JS heap growth, start to end (after a GC)', value: mib(plain.heapGrowth), unit: 'MiB', target: '≈ 0 (flat)', ok: mib(plain.heapGrowth) < 10 },
-    { name: 'dataset run, 100,000 rows x 1 echo endpoint: records per second', value: rows / plain.seconds, unit: 'rec/s', target: '', ok: true },
+    {
+      name: 'dataset run, 100,000 rows x 1 echo endpoint: resident memory growth, start to peak',
+      value: growth,
+      unit: 'MiB',
+      target: '< 50',
+      ok: growth < 50,
+    },
+    {
+      name: 'dataset run, 100,000 rows: growth after the first 10,000 rows (flat?)',
+      value: later,
+      unit: 'MiB',
+      target: '≈ 0',
+      ok: later < 20,
+    },
+    {
+      name: 'dataset run, 100,000 rows: JS heap growth, start to end (after a GC)',
+      value: mib(plain.heapGrowth),
+      unit: 'MiB',
+      target: '≈ 0 (flat)',
+      ok: mib(plain.heapGrowth) < 10,
+    },
+    {
+      name: 'dataset run, 100,000 rows x 1 echo endpoint: records per second',
+      value: rows / plain.seconds,
+      unit: 'rec/s',
+      target: '',
+      ok: true,
+    },
   ];
 }
 
@@ -131,7 +187,9 @@ async function killAndResume(dir: string): Promise<DatasetRunRow[]> {
   const rows = 3000;
   const file = dataset(dir, rows);
   const storage = join(dir, 'store-kill');
-  const child = spawn(process.execPath, [join(__dirname, 'datasetRunChild.js'), 'kill', storage, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'datasetRunChild.js'), 'kill', storage, file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = once(child, 'exit');
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   const { run_id: runId, session_id: sessionId } = JSON.parse(line) as { run_id: string; session_id: string };
@@ -140,13 +198,20 @@ async function killAndResume(dir: string): Promise<DatasetRunRow[]> {
   const sessionDir = join(storage, 'sessions', sessionId);
   const written = async () => {
     let n = 0;
-    for (const name of await fs.readdir(sessionDir)) if (name.endsWith('.jsonl') && !name.includes('.scores.')) n += (await fs.readFile(join(sessionDir, name), 'utf8')).split('\n').length - 1;
+    for (const name of await fs.readdir(sessionDir))
+      if (name.endsWith('.jsonl') && !name.includes('.scores.'))
+        n += (await fs.readFile(join(sessionDir, name), 'utf8')).split('\n').length - 1;
     return n;
   };
   while ((await written()) < killAt) await new Promise((r) => setTimeout(r, 5));
   child.kill('SIGKILL');
   await exited;
-  const core = await openCore({ storageDir: storage, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const core = await openCore({
+    storageDir: storage,
+    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }],
+    promptTemplateFolders: [],
+    secrets: new MemorySecretStore(),
+  });
   try {
     const session = await core.sessions.get(sessionId);
     const count = async () => {
@@ -173,7 +238,13 @@ async function killAndResume(dir: string): Promise<DatasetRunRow[]> {
       lost += rows - counts.size;
     }
     return [
-      { name: `kill -9 of a run at a random moment: answers acknowledged before the kill (of ${rows * ECHOES.length})`, value: acknowledged, unit: 'rec', target: '', ok: true },
+      {
+        name: `kill -9 of a run at a random moment: answers acknowledged before the kill (of ${rows * ECHOES.length})`,
+        value: acknowledged,
+        unit: 'rec',
+        target: '',
+        ok: true,
+      },
       { name: 'resumed: answers lost', value: lost, unit: 'rec', target: '0', ok: lost === 0 },
       { name: 'resumed: answers sent twice', value: twice, unit: 'rec', target: '0', ok: twice === 0 },
     ];

@@ -5,11 +5,22 @@
 import { openCore } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
 
-const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({ id, name: id, connector_type: 'echo', max_calls_per_second: 100_000, max_concurrency: 64 }));
+const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({
+  id,
+  name: id,
+  connector_type: 'echo',
+  max_calls_per_second: 100_000,
+  max_concurrency: 64,
+}));
 
 async function main(): Promise<void> {
   const [mode, storageDir, file] = process.argv.slice(2);
-  const core = await openCore({ storageDir: storageDir!, endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+  const core = await openCore({
+    storageDir: storageDir!,
+    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }],
+    promptTemplateFolders: [],
+    secrets: new MemorySecretStore(),
+  });
   const endpoints = mode === 'memory' ? ['echo-a'] : ECHOES.map((e) => e.id);
   const session = await core.sessions.create({ name: `bench ${mode}`, endpoints });
   if (mode === 'kill') {
@@ -35,7 +46,9 @@ async function main(): Promise<void> {
   sub.dispose();
   (globalThis as { gc?: () => void }).gc?.();
   const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
-  process.stdout.write(`${JSON.stringify({ baseline, peak, early: early || baseline, heapGrowth, seconds: (performance.now() - started) / 1000 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ baseline, peak, early: early || baseline, heapGrowth, seconds: (performance.now() - started) / 1000 })}\n`,
+  );
   core.dispose();
 }
 

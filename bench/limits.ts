@@ -117,7 +117,14 @@ function call(url: string, method = 'GET', body?: unknown): Promise<{ status: nu
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method,
+        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -253,9 +260,31 @@ export async function measureStartup(): Promise<LimitRow[]> {
     const what = `${count.toLocaleString('en-US')} sessions`;
     const value = median(product);
     const limit = median(bare);
-    rows.push({ name: `serve start-up to the first GET /v1/sessions answer, ${what} (limit: a bare node:http start)`, value, unit: 'ms', limit, ratio: value / limit, target: count === 10_000 ? '< 300' : '', ok: count !== 10_000 || value < 300 });
-    rows.push({ name: `serve start-up to the first answer, ${what}: CPU time used`, value: median(productCpu), unit: 'ms', limit: median(bareCpu), ratio: median(productCpu) / median(bareCpu), target: '', ok: true });
-    rows.push({ name: `serve: inotify watches, ${what}`, value: watches ?? NaN, unit: '', target: 'constant', ok: watches !== undefined && watches <= 2 });
+    rows.push({
+      name: `serve start-up to the first GET /v1/sessions answer, ${what} (limit: a bare node:http start)`,
+      value,
+      unit: 'ms',
+      limit,
+      ratio: value / limit,
+      target: count === 10_000 ? '< 300' : '',
+      ok: count !== 10_000 || value < 300,
+    });
+    rows.push({
+      name: `serve start-up to the first answer, ${what}: CPU time used`,
+      value: median(productCpu),
+      unit: 'ms',
+      limit: median(bareCpu),
+      ratio: median(productCpu) / median(bareCpu),
+      target: '',
+      ok: true,
+    });
+    rows.push({
+      name: `serve: inotify watches, ${what}`,
+      value: watches ?? NaN,
+      unit: '',
+      target: 'constant',
+      ok: watches !== undefined && watches <= 2,
+    });
     rows.push({ name: `serve: resident memory after the first listing, ${what}`, value: rss, unit: 'MiB', target: '', ok: true });
   }
   return rows;
@@ -284,11 +313,34 @@ export async function measureListing(): Promise<LimitRow[]> {
     const what = `${count.toLocaleString('en-US')} sessions (${(body.length / 1024).toFixed(0)} KiB)`;
     const rps = median(product.map((l) => l.rps));
     const limitRps = median(limit.map((l) => l.rps));
-    rows.push({ name: `GET /v1/sessions, ${what}: requests/s (2 connections)`, value: rps, unit: '/s', limit: limitRps, ratio: limitRps / rps, target: count === 1000 ? '>= 50% of the limit' : '', ok: count !== 1000 || rps >= limitRps / 2 });
-    rows.push({ name: `GET /v1/sessions, ${what}: server CPU per request`, value: median(product.map((l) => l.cpuPerRequest)), unit: 'ms', limit: median(limit.map((l) => l.cpuPerRequest)), target: '', ok: true });
+    rows.push({
+      name: `GET /v1/sessions, ${what}: requests/s (2 connections)`,
+      value: rps,
+      unit: '/s',
+      limit: limitRps,
+      ratio: limitRps / rps,
+      target: count === 1000 ? '>= 50% of the limit' : '',
+      ok: count !== 1000 || rps >= limitRps / 2,
+    });
+    rows.push({
+      name: `GET /v1/sessions, ${what}: server CPU per request`,
+      value: median(product.map((l) => l.cpuPerRequest)),
+      unit: 'ms',
+      limit: median(limit.map((l) => l.cpuPerRequest)),
+      target: '',
+      ok: true,
+    });
     const p50 = median(product.map((l) => l.p50));
     const limitP50 = median(limit.map((l) => l.p50));
-    rows.push({ name: `GET /v1/sessions, ${what}: latency (median)`, value: p50, unit: 'ms', limit: limitP50, ratio: p50 / limitP50, target: count === 10_000 ? '< 20' : '', ok: count !== 10_000 || p50 < 20 });
+    rows.push({
+      name: `GET /v1/sessions, ${what}: latency (median)`,
+      value: p50,
+      unit: 'ms',
+      limit: limitP50,
+      ratio: p50 / limitP50,
+      target: count === 10_000 ? '< 20' : '',
+      ok: count !== 10_000 || p50 < 20,
+    });
   }
   return rows;
 }
@@ -319,7 +371,15 @@ export async function measureHistory(): Promise<LimitRow[]> {
       const p50 = median(product.map((l) => l.p50));
       const limitP50 = median(limit.map((l) => l.p50));
       const what = `${count.toLocaleString('en-US')} records (${(body.length / 2 ** 20).toFixed(1)} MiB)`;
-      rows.push({ name: `GET /v1/sessions/{id}?include_history=true, ${what}: latency (median)`, value: p50, unit: 'ms', limit: limitP50, ratio: p50 / limitP50, target: count >= 1000 ? '<= 1.5x the limit' : '', ok: count < 1000 || p50 <= limitP50 * 1.5 });
+      rows.push({
+        name: `GET /v1/sessions/{id}?include_history=true, ${what}: latency (median)`,
+        value: p50,
+        unit: 'ms',
+        limit: limitP50,
+        ratio: p50 / limitP50,
+        target: count >= 1000 ? '<= 1.5x the limit' : '',
+        ok: count < 1000 || p50 <= limitP50 * 1.5,
+      });
     }
     // The longest: what answering it costs in memory, while it is sent.
     const before = rssMiB(serve.pid);
@@ -329,8 +389,20 @@ export async function measureHistory(): Promise<LimitRow[]> {
     const big = await call(`${serve.url}/v1/sessions/${sessionOf(sizes.length).session_id}?include_history=true`);
     const took = performance.now() - started;
     clearInterval(sampler);
-    rows.push({ name: `include_history of 100,000 records (${(big.bytes.length / 2 ** 20).toFixed(0)} MiB): time`, value: took, unit: 'ms', target: '', ok: true });
-    rows.push({ name: 'include_history of 100,000 records: growth of the server\'s memory while answering', value: peak - before, unit: 'MiB', target: '< 50', ok: peak - before < 50 });
+    rows.push({
+      name: `include_history of 100,000 records (${(big.bytes.length / 2 ** 20).toFixed(0)} MiB): time`,
+      value: took,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    });
+    rows.push({
+      name: "include_history of 100,000 records: growth of the server's memory while answering",
+      value: peak - before,
+      unit: 'MiB',
+      target: '< 50',
+      ok: peak - before < 50,
+    });
   } finally {
     await serve.stop();
     await bare?.child.stop();
@@ -355,7 +427,10 @@ const resolved = (e: ReturnType<typeof fakeEndpoint>): ResolvedEndpoint => ({ ..
 
 /** A session on `serve` over `endpoints`, and a call that prompts it (only the new records back). */
 async function promptingSession(serve: Serve, ids: string[]) {
-  const { session } = await json<{ session: { session_id: string } }>(`${serve.url}/v1/sessions`, 'POST', { name: 'limits', endpoints: ids });
+  const { session } = await json<{ session: { session_id: string } }>(`${serve.url}/v1/sessions`, 'POST', {
+    name: 'limits',
+    endpoints: ids,
+  });
   return (prompt: string) => json(`${serve.url}/v1/sessions/${session.session_id}/prompt?history=new`, 'POST', { prompt });
 }
 
@@ -405,7 +480,15 @@ export async function measureFanOut(): Promise<LimitRow[]> {
         }
         const value = median(api);
         const limit = median(sdk);
-        rows.push({ name: `one prompt to ${k} endpoint${k > 1 ? 's' : ''} of 200 ms (limit: the ${k} calls made directly with the SDK)`, value, unit: 'ms', limit, ratio: value / limit, target: k === 16 ? '<= 1.02x the limit' : '', ok: k !== 16 || value <= limit * 1.02 });
+        rows.push({
+          name: `one prompt to ${k} endpoint${k > 1 ? 's' : ''} of 200 ms (limit: the ${k} calls made directly with the SDK)`,
+          value,
+          unit: 'ms',
+          limit,
+          ratio: value / limit,
+          target: k === 16 ? '<= 1.02x the limit' : '',
+          ok: k !== 16 || value <= limit * 1.02,
+        });
       } finally {
         await serve.stop();
         rmSync(storage, { recursive: true, force: true });
@@ -439,13 +522,47 @@ export async function measureCallOverhead(): Promise<LimitRow[]> {
       }
       const echo = await promptingSession(serve, ['echo']);
       await echo('warm');
-      const { session } = await json<{ session: { session_id: string } }>(`${serve.url}/v1/sessions`, 'POST', { name: 'echo load', endpoints: ['echo'] });
-      const echoLoad = await load(`${serve.url}/v1/sessions/${session.session_id}/prompt?history=new`, serve.pid, { connections: 8, durationMs: 2000, method: 'POST', body: { prompt: 'hello' } });
+      const { session } = await json<{ session: { session_id: string } }>(`${serve.url}/v1/sessions`, 'POST', {
+        name: 'echo load',
+        endpoints: ['echo'],
+      });
+      const echoLoad = await load(`${serve.url}/v1/sessions/${session.session_id}/prompt?history=new`, serve.pid, {
+        connections: 8,
+        durationMs: 2000,
+        method: 'POST',
+        body: { prompt: 'hello' },
+      });
       return [
-        { name: 'a model call through the API, one at a time (limit: the direct SDK call): median', value: median(api), unit: 'ms', limit: median(sdk), ratio: median(api) / median(sdk), target: '', ok: true },
-        { name: 'what the API adds to a model call: median', value: median(api) - median(sdk), unit: 'ms', target: '< 2', ok: median(api) - median(sdk) < 2 },
-        { name: 'what the API adds to a model call: p99', value: quantile(api, 0.99) - quantile(sdk, 0.99), unit: 'ms', target: '< 3', ok: quantile(api, 0.99) - quantile(sdk, 0.99) < 3 },
-        { name: 'prompts to the offline echo endpoint, 8 connections', value: echoLoad.rps, unit: '/s', target: '> 1000 (no rate cap)', ok: echoLoad.rps > 1000 },
+        {
+          name: 'a model call through the API, one at a time (limit: the direct SDK call): median',
+          value: median(api),
+          unit: 'ms',
+          limit: median(sdk),
+          ratio: median(api) / median(sdk),
+          target: '',
+          ok: true,
+        },
+        {
+          name: 'what the API adds to a model call: median',
+          value: median(api) - median(sdk),
+          unit: 'ms',
+          target: '< 2',
+          ok: median(api) - median(sdk) < 2,
+        },
+        {
+          name: 'what the API adds to a model call: p99',
+          value: quantile(api, 0.99) - quantile(sdk, 0.99),
+          unit: 'ms',
+          target: '< 3',
+          ok: quantile(api, 0.99) - quantile(sdk, 0.99) < 3,
+        },
+        {
+          name: 'prompts to the offline echo endpoint, 8 connections',
+          value: echoLoad.rps,
+          unit: '/s',
+          target: '> 1000 (no rate cap)',
+          ok: echoLoad.rps > 1000,
+        },
       ];
     } finally {
       await serve.stop();
@@ -491,10 +608,22 @@ export async function measureMemory(): Promise<LimitRow[]> {
     await storm();
     const afterSecond = await settledRss(serve.pid, 25_000);
     return [
-      { name: 'serve idle, 1,000 sessions x 100 records: resident memory (settled)', value: idle, unit: 'MiB', target: '< 70', ok: idle < 70 },
+      {
+        name: 'serve idle, 1,000 sessions x 100 records: resident memory (settled)',
+        value: idle,
+        unit: 'MiB',
+        target: '< 70',
+        ok: idle < 70,
+      },
       { name: 'serve right after a storm of 500 prompts (8 at once)', value: peak, unit: 'MiB', target: '', ok: true },
       { name: 'serve after the storm, settled', value: afterFirst, unit: 'MiB', target: '≈ idle', ok: afterFirst < idle * 1.1 },
-      { name: 'serve after a second storm, settled (growth would be a leak)', value: afterSecond, unit: 'MiB', target: '≈ the line above', ok: afterSecond < afterFirst * 1.05 },
+      {
+        name: 'serve after a second storm, settled (growth would be a leak)',
+        value: afterSecond,
+        unit: 'MiB',
+        target: '≈ the line above',
+        ok: afterSecond < afterFirst * 1.05,
+      },
     ];
   } finally {
     await serve.stop();
@@ -522,8 +651,26 @@ export async function measureActivation(): Promise<LimitRow[]> {
   const of = (key: keyof (typeof runs)[number]) => median(runs.map((r) => r[key]));
   const both = median(runs.map((r) => r.openCpu + r.listCpu));
   return [
-    { name: 'activation with 10,000 sessions: the core opened, following the folder (wall)', value: of('open'), unit: 'ms', target: '', ok: true },
-    { name: "activation with 10,000 sessions: the Sessions view's first listing (wall)", value: of('list'), unit: 'ms', target: '', ok: true },
-    { name: 'activation with 10,000 sessions: both, CPU time on the extension host', value: both, unit: 'ms', target: '< 50', ok: both < 50 },
+    {
+      name: 'activation with 10,000 sessions: the core opened, following the folder (wall)',
+      value: of('open'),
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
+    {
+      name: "activation with 10,000 sessions: the Sessions view's first listing (wall)",
+      value: of('list'),
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
+    {
+      name: 'activation with 10,000 sessions: both, CPU time on the extension host',
+      value: both,
+      unit: 'ms',
+      target: '< 50',
+      ok: both < 50,
+    },
   ];
 }

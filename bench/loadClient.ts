@@ -21,7 +21,17 @@ const url = new URL(spec.url);
 function once(): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: spec.method ?? 'GET', headers: { ...spec.headers, ...(spec.body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(spec.body) } : {}) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: spec.method ?? 'GET',
+        headers: {
+          ...spec.headers,
+          ...(spec.body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(spec.body) } : {}),
+        },
+      },
       (res) => {
         let bytes = 0;
         res.on('data', (c: Buffer) => (bytes += c.length));

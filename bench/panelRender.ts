@@ -46,7 +46,8 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
     }));
     const root = join(__dirname, '..', '..');
     await page.setContent(
-      `<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div id="app"></div></body></html>`,
+      `<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'chat.css'), 'utf8')}</style></head><body><div ` +
+        `id="app"></div></body></html>`,
     );
     // The stand-in for VS Code's webview API, defined before the panel's script runs.
     await page.evaluate(() => {
@@ -65,6 +66,8 @@ export async function measurePanelRender(init: InitMessage, pager: RowPager, chr
         setState: (s: unknown) => (state = s),
       });
     });
+    // The highlighter first, as a panel has it once its first code block has fetched it.
+    await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview-highlight.js'), 'utf8') });
     await page.addScriptTag({ content: readFileSync(join(root, 'out', 'webview.js'), 'utf8') });
 
     const renderMs = await page.evaluate(async (message) => {

@@ -147,7 +147,8 @@ export async function measureAttackRun(): Promise<RedTeamRow[]> {
       const above = (wall - ideal) / count;
       return [
         {
-          name: `attack run: ${count} variants x ${ids.length} endpoints of ${callMs} ms, ${perEndpoint} calls at once each (8 in all): wall time`,
+          name: `attack run: ${count} variants x ${ids.length} endpoints of ${callMs} ms, ${perEndpoint} calls at once each (8 in all): ` +
+            `wall time`,
           value: wall,
           unit: 'ms',
           target: `<= ${Math.round(ideal * 1.1)} (${Math.round(ideal)} +10%)`,

@@ -12,7 +12,7 @@ import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
 import { measurePanelRender } from './panelRender';
 import { matrixBenchRows } from './matrixRender';
-import { packagedVsixKiB } from './vsixSize';
+import { measureBundleSizes } from './bundleSizes';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
 import { measureDatasetReads } from './datasetRead';
@@ -212,8 +212,10 @@ async function main() {
   const load = { before: loadAverage(), after: '' };
   console.log(`load average before: ${load.before} (${cpus().length} cores)`);
   const rows: Row[] = [];
-  // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing).
+  // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing);
+  // BENCH_ONLY=bundles: only the sizes of the package and its bundles.
   const only = process.env.BENCH_ONLY;
+  if (only === 'bundles') return report(measureBundleSizes(), load);
   if (only) {
     rows.push(...(await limitRows(only === 'limits' ? undefined : only.split(','))));
     return report(rows, load);
@@ -265,7 +267,7 @@ async function main() {
   }
   rows.push(...(await measureDatasetRuns()));
   rows.push({ name: 'resident memory after the runs', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', target: '', ok: true });
-  rows.push({ name: 'packaged extension (.vsix, npm run package)', value: packagedVsixKiB(), unit: 'KiB', target: '', ok: true });
+  rows.push(...measureBundleSizes());
 
   report(rows, load);
 }

@@ -11,17 +11,20 @@ const counts = Array.from({ length: Number(n) }, () => 0);
 let open = 0;
 
 counts.forEach((_, i) => {
-  const req = http.get({ host: '127.0.0.1', port: Number(port), path: '/v1/events', headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
-    let tail = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const text = tail + chunk;
-      const frames = text.split('\n\n');
-      tail = frames.pop() ?? '';
-      for (const frame of frames) if (frame.startsWith('id: ')) counts[i]!++;
-    });
-    if (++open === counts.length) console.log('ready');
-  });
+  const req = http.get(
+    { host: '127.0.0.1', port: Number(port), path: '/v1/events', headers: { authorization: `Bearer ${token}` }, agent: false },
+    (res) => {
+      let tail = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const text = tail + chunk;
+        const frames = text.split('\n\n');
+        tail = frames.pop() ?? '';
+        for (const frame of frames) if (frame.startsWith('id: ')) counts[i]!++;
+      });
+      if (++open === counts.length) console.log('ready');
+    },
+  );
   req.on('error', (err) => {
     console.error(`client ${i}: ${err.message}`);
     process.exit(1);

@@ -153,8 +153,12 @@ export async function ensureCodeServer({ log = console.error } = {}) {
         .map((f) => join(vscodeDir, 'node_modules', f)),
     ];
     const missing = built.filter((f) => !existsSync(f));
-    if (missing.length) throw new Error(`code-server install: native modules were not built (needs g++, make, python3):\n  ${missing.join('\n  ')}`);
-    const check = spawnSync(process.execPath, [entryOf(dir), '--config', join(dir, 'code-server-config.yaml'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+    if (missing.length)
+      throw new Error(`code-server install: native modules were not built (needs g++, make, python3):\n  ${missing.join('\n  ')}`);
+    const check = spawnSync(process.execPath, [entryOf(dir), '--config', join(dir, 'code-server-config.yaml'), '--version'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (check.status !== 0 || !check.stdout.includes(CODE_SERVER_VERSION)) {
       throw new Error(`code-server install: \`code-server --version\` failed:\n${check.stdout}\n${check.stderr}`);
     }
@@ -315,8 +319,13 @@ export async function startCodeServer({
         if (m) res(Number(m[2]));
       };
       for (const line of tail) onLine(line);
-      exited.then(({ code, signal }) => rej(new Error(`code-server exited (code ${code}, signal ${signal}) before listening:\n${tail.join('\n')}`)));
-      timer = setTimeout(() => rej(new Error(`code-server did not report "HTTP server listening" within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)), timeoutMs);
+      exited.then(({ code, signal }) =>
+        rej(new Error(`code-server exited (code ${code}, signal ${signal}) before listening:\n${tail.join('\n')}`)),
+      );
+      timer = setTimeout(
+        () => rej(new Error(`code-server did not report "HTTP server listening" within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)),
+        timeoutMs,
+      );
     });
     clearTimeout(timer);
     onLine = () => {};

@@ -20,7 +20,7 @@ const RESULTS = join(REPO, 'test-results');
 const TIMEOUT_MS = Number(process.env.MOONSHOT_E2E_TIMEOUT_MS || 300_000);
 const say = (line) => process.stdout.write(`${line}\n`);
 
-for (const file of ['out/extension.js', 'out/webview.js']) {
+for (const file of ['out/extension.js', 'out/webview.js', 'out/webview-highlight.js']) {
   if (!existsSync(join(REPO, file))) {
     say(`e2e: ${file} is missing: run \`npm run build\` first`);
     process.exit(1);

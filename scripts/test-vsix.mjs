@@ -2,7 +2,9 @@
 // into a fresh code-server (VS Code 1.100.3) with `--install-extension`, opens the
 // workbench in headless Chromium (the extension host starts when a browser
 // connects), and checks that the INSTALLED copy activates, that its local API
-// answers, and that the offline echo endpoint replies to a prompt. Nothing of
+// answers, and that the offline echo endpoint replies to a prompt; before that,
+// that the installed CLI runs a YAML dataset through the OpenAI SDK (both loaded
+// from out/chunks/ on first use) against a local stub server. Nothing of
 // this repository's working tree is loaded: no development path, only the .vsix.
 //
 //   npm run test:vsix                      # packages first (npm run package), then this
@@ -10,7 +12,9 @@
 //
 // Env: MOONSHOT_VSIX_TIMEOUT_MS (default 120000), MOONSHOT_VSIX_VERBOSE=1 (code-server
 // output), MOONSHOT_VSIX_KEEP=1 (keep the temp dirs), MOONSHOT_CODE_SERVER_CACHE, CHROME_PATH.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +30,16 @@ const TIMEOUT_MS = Number(process.env.MOONSHOT_VSIX_TIMEOUT_MS || 120_000);
 const VERBOSE = process.env.MOONSHOT_VSIX_VERBOSE === '1';
 const KEEP = process.env.MOONSHOT_VSIX_KEEP === '1';
 // What the extension loads at run time (package.json's main, its bin, the panel's files).
-const REQUIRED = ['package.json', 'out/extension.js', 'out/cli.js', 'out/webview.js', 'out/matrix.js', 'media/chat.css', 'media/matrix.css', 'media/moonshot.svg', pkg.icon];
+const REQUIRED = [
+  'package.json',
+  ...['extension.js', 'core.js', 'cli.js', 'webview.js', 'webview-highlight.js', 'matrix.js'].map((f) => `out/${f}`),
+  'out/chunks/openai.js',
+  'out/chunks/yaml.js',
+  'media/chat.css',
+  'media/matrix.css',
+  'media/moonshot.svg',
+  pkg.icon,
+];
 const NOT_SHIPPED = /(^|\/)(src|test|node_modules|scripts|bench|docs)\/|\.map$|\.ts$|\.vsix$/;
 
 const say = (line) => process.stdout.write(`vsix: ${line}\n`);
@@ -91,6 +104,54 @@ async function api(base, path, { token, body } = {}) {
   return { status: res.status, body: json };
 }
 
+/**
+ * The installed CLI runs a YAML dataset against a local OpenAI-compatible stub: the
+ * YAML parser and the OpenAI SDK load from the installed out/chunks/ (nothing else does
+ * in this test), and the shared out/core.js serves the CLI as it serves the extension.
+ */
+async function runInstalledCli(installed) {
+  const asked = [];
+  const stub = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const prompt = JSON.parse(body || '{}').messages?.at(-1)?.content ?? '';
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: `stub: ${prompt}` } }], usage }));
+    });
+  });
+  await new Promise((done) => stub.listen(0, '127.0.0.1', done));
+  try {
+    const dir = join(tmp, 'cli-run');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tests.yaml'), '- vars: {prompt: first question}\n- vars: {prompt: second question}\n');
+    const uri = `http://127.0.0.1:${stub.address().port}/v1`;
+    const endpoint = { name: 'stub', connector_type: 'openai-connector', uri, model: 'stub-model' };
+    writeFileSync(join(dir, 'endpoints.json'), JSON.stringify([endpoint]));
+    const args = ['run', '--dataset', join(dir, 'tests.yaml'), '--endpoints', join(dir, 'endpoints.json')];
+    args.push('--out', join(dir, 'results.jsonl'), '--storage', join(dir, 'store'));
+    const child = spawn(process.execPath, [join(installed, 'out', 'cli.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const [code] = await once(child, 'exit');
+    check(code === 0, `the installed out/cli.js run (a YAML dataset, an openai-connector endpoint) exited ${code}:\n${output}`);
+    const results = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    check(
+      results.length === 2 && results.every((r) => r.error === null && r.response === `stub: ${r.input}`),
+      `the installed CLI's results are not the stub's answers: ${JSON.stringify(results)}`,
+    );
+    say(`installed out/cli.js run: a YAML dataset of 2 rows answered through the OpenAI SDK (${asked.join(', ')})`);
+  } finally {
+    stub.close();
+  }
+}
+
 async function main() {
   check(existsSync(VSIX), `${VSIX} not found: run \`npm run package\` first (\`npm run test:vsix\` does)`);
   say(`${VSIX} (${(statSync(VSIX).size / 1024).toFixed(1)} KiB)`);
@@ -111,8 +172,25 @@ async function main() {
   );
 
   // 1. Install, as `code-server --install-extension` (the `code --install-extension` of the web).
-  const install = spawnSync(process.execPath, [entry, '--config', join(tmp, 'code-server.yaml'), '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', VSIX], { encoding: 'utf8', timeout: 60_000 });
-  check(install.status === 0 && /successfully installed/.test(install.stdout), `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+  const install = spawnSync(
+    process.execPath,
+    [
+      entry,
+      '--config',
+      join(tmp, 'code-server.yaml'),
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
+      '--install-extension',
+      VSIX,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  check(
+    install.status === 0 && /successfully installed/.test(install.stdout),
+    `--install-extension failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`,
+  );
   const installed = join(dirs.extensionsDir, `${EXTENSION_ID}-${pkg.version}`.toLowerCase());
   check(existsSync(installed), `not installed where expected: ${installed}`);
   const files = filesUnder(installed);
@@ -134,6 +212,7 @@ async function main() {
     `the installed out/cli.js --help failed (exit ${cli.status}): ${cli.stderr}`,
   );
   say('installed out/cli.js --help: ok');
+  await runInstalledCli(installed);
 
   // 3. Start VS Code with that extensions dir and open the workbench: the extension host starts.
   server = await startCodeServer({ ...dirs, entry, onOutput: VERBOSE ? (l) => say(`  [code-server] ${l}`) : undefined, log: say });
@@ -159,7 +238,10 @@ async function main() {
     }
     return undefined;
   }, deadline);
-  check(extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`), 'api.json appeared but the extension host did not log the activation');
+  check(
+    extensionHostLog(dirs.userDataDir).includes(`_doActivateExtension ${EXTENSION_ID}`),
+    'api.json appeared but the extension host did not log the activation',
+  );
   check((statSync(discovery.file).mode & 0o777) === 0o600, 'api.json is not mode 0600');
   say(`activated; api.json: ${discovery.url}, pid ${discovery.pid}, token ${discovery.token ? 'set' : 'none'} (${elapsed()})`);
 
@@ -179,16 +261,28 @@ async function main() {
   say(`GET /v1/sessions -> ${listed.status}, ${listed.body.length} session(s)`);
 
   // 6. A session on the offline echo endpoint answers a prompt.
-  const created = await api(base, '/v1/sessions', { token: discovery.token, body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] } });
-  check(created.status === 200 && created.body?.session?.session_id, `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`);
+  const created = await api(base, '/v1/sessions', {
+    token: discovery.token,
+    body: { name: 'vsix smoke', description: 'made by scripts/test-vsix.mjs', endpoints: ['echo'] },
+  });
+  check(
+    created.status === 200 && created.body?.session?.session_id,
+    `POST /v1/sessions answered ${created.status} ${JSON.stringify(created.body)}`,
+  );
   const { session_id: sessionId, chat_ids: [chatId] } = created.body.session;
   say(`POST /v1/sessions -> ${created.status}, session ${sessionId}`);
   const prompt = 'Hello from the installed extension';
   const answered = await api(base, `/v1/sessions/${encodeURIComponent(sessionId)}/prompt`, { token: discovery.token, body: { prompt } });
   const record = answered.body?.[chatId]?.at(-1);
   check(answered.status === 200 && record, `POST .../prompt answered ${answered.status} ${JSON.stringify(answered.body)}`);
-  check(record.error === null && record.predicted_result.includes(prompt), `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`);
-  say(`POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} (${record.duration})`);
+  check(
+    record.error === null && record.predicted_result.includes(prompt),
+    `the echo endpoint's record is not the prompt echoed: ${JSON.stringify(record)}`,
+  );
+  say(
+    `POST /v1/sessions/${sessionId}/prompt -> ${answered.status}, predicted_result ${JSON.stringify(record.predicted_result)} ` +
+      `(${record.duration})`,
+  );
 
   clearTimeout(overall);
   await cleanup();

@@ -239,7 +239,11 @@ function followProgress(core: Core, runId: string, options: Options): () => void
 
 function thresholdFailures(figures: ReturnType<typeof resultFigures>, threshold: number | undefined): string[] {
   if (threshold === undefined) return [];
-  return figures.endpoints.filter((e) => e.attackSuccess.rate !== null && e.attackSuccess.rate > threshold).map((e) => `${e.endpoint}: attack success rate ${(e.attackSuccess.rate! * 100).toFixed(1)}% is above ${(threshold * 100).toFixed(1)}%`);
+  return figures.endpoints
+    .filter((e) => e.attackSuccess.rate !== null && e.attackSuccess.rate > threshold)
+    .map(
+      (e) => `${e.endpoint}: attack success rate ${(e.attackSuccess.rate! * 100).toFixed(1)}% is above ${(threshold * 100).toFixed(1)}%`,
+    );
 }
 
 async function gate(options: Options): Promise<number> {
@@ -260,11 +264,14 @@ async function gate(options: Options): Promise<number> {
   } catch (err) {
     core.dispose();
     // What the user got wrong (a bad dataset, an unknown endpoint, a dataset changed since the run began) is a usage error.
-    if (err instanceof ValidationError && err.issues.length > 0) throw usage(err.issues.map((i) => `${flagOf(i.loc)}: ${i.msg}`).join('; '));
+    if (err instanceof ValidationError && err.issues.length > 0)
+      throw usage(err.issues.map((i) => `${flagOf(i.loc)}: ${i.msg}`).join('; '));
     if (isCoreError(err, 'invalid', 'not-found', 'conflict', 'unsupported')) throw usage(err.message);
     throw err;
   }
-  console.log(`Run ${run.run_id}: ${run.rows_total} rows of ${run.dataset.name} to ${run.endpoints.join(', ')} (storage ${options.storage})`);
+  console.log(
+    `Run ${run.run_id}: ${run.rows_total} rows of ${run.dataset.name} to ${run.endpoints.join(', ')} (storage ${options.storage})`,
+  );
 
   let interrupts = 0;
   const onSigint = () => {
@@ -295,7 +302,11 @@ async function gate(options: Options): Promise<number> {
   );
   const figures = resultFigures(rows);
   console.log(`\n${summaryTable(figures)}\n`);
-  if (comparison) console.log(`Against the baseline: ${comparison.broken} broken, ${comparison.fixed} fixed, ${comparison.other} other changes, ${comparison.unchanged} unchanged, ${comparison.added} new, ${comparison.removed} gone`);
+  if (comparison)
+    console.log(
+      `Against the baseline: ${comparison.broken} broken, ${comparison.fixed} fixed, ${comparison.other} other changes, ` +
+        `${comparison.unchanged} unchanged, ${comparison.added} new, ${comparison.removed} gone`,
+    );
   console.log(`Results: ${options.out}\nReport: ${options.report}`);
   core.dispose();
 
@@ -308,7 +319,8 @@ async function gate(options: Options): Promise<number> {
     return 1;
   }
   const failures = thresholdFailures(figures, options.failAboveAsr);
-  if (options.failOnBroken && comparison && comparison.broken > 0) failures.push(`${comparison.broken} result(s) that passed in the baseline fail now`);
+  if (options.failOnBroken && comparison && comparison.broken > 0)
+    failures.push(`${comparison.broken} result(s) that passed in the baseline fail now`);
   for (const failure of failures) console.error(`FAIL ${failure}`);
   return failures.length > 0 ? 1 : 0;
 }

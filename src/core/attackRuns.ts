@@ -11,7 +11,7 @@
 // is listed as `interrupted` with `done` counted from the chat files.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planAttack, type AttackPlan, type AttackRun, type AttackerCall } from './attacks';
 import { ConnectorError, errorText } from './connectors/errors';
 import { Emitter, type Disposable } from './emitter';
@@ -217,7 +217,8 @@ export class AttackService {
 
   /** The attack running on the session in this process, if any. */
   running(sessionId: string): Attack | undefined {
-    const run = [...this.live.values()].find((r) => r.attack.session_id === sessionId);
+    // An attack that has ended is not going, though its last manifest write may still be on its way.
+    const run = [...this.live.values()].find((r) => r.attack.session_id === sessionId && r.attack.status === 'running');
     return run ? { ...run.attack } : undefined;
   }
 
@@ -271,7 +272,8 @@ export class AttackService {
           status: 'interrupted',
           done,
           ended: this.now().toISOString(),
-          error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} records were made.`,
+          error: `The process that ran it (pid ${manifest.owner.pid}) ended before the attack did; ${done} of ${manifest.attack.total} ` +
+            `records were made.`,
         },
       };
     },

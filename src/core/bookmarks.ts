@@ -7,7 +7,7 @@
 // nothing that is not on disk.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Emitter } from './emitter';
 import { asStorageError, ConflictError, CoreError, NotFoundError, writingTo } from './errors';
 import { withFileLock } from './fileLock';

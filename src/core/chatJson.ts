@@ -194,7 +194,10 @@ export async function* chatRecordsJson(
           while (slowAt < slow.length && (slow[slowAt] as number) < offset) slowAt++;
           canonical = slow[slowAt] !== offset;
         } else {
-          canonical = buffer[end - 1] === 0x7d && buffer.compare(RECORD_START, 0, RECORD_START.length, start, start + RECORD_START.length) === 0 && isCanonical(buffer.toString('utf8', start, end));
+          canonical =
+            buffer[end - 1] === 0x7d &&
+            buffer.compare(RECORD_START, 0, RECORD_START.length, start, start + RECORD_START.length) === 0 &&
+            isCanonical(buffer.toString('utf8', start, end));
           if (!canonical) slow.push(offset);
           checkedTo = offset + (end - start) + 1;
         }

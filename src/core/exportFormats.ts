@@ -76,9 +76,15 @@ function verdictLine(r: ChatRecord): string | undefined {
   const m = r.metric;
   if (!m) return undefined;
   const by = m.judge_endpoint ? ` (judge \`${m.judge_endpoint}\`)` : '';
-  if (m.error !== null || m.verdict === null) return `**Judge:** ${escapeMarkdown(m.name)}${by}: judge error: ${escapeMarkdown(m.error ?? 'no verdict')}`;
+  if (m.error !== null || m.verdict === null)
+    return `**Judge:** ${escapeMarkdown(m.name)}${by}: judge error: ${escapeMarkdown(m.error ?? 'no verdict')}`;
   const badge = metricBadge(m).text;
-  const score = m.score === null ? '' : m.name === 'harm_scale' ? ` (${escapeMarkdown(m.verdict)}, rating ${harmRating(m.score)} of 10)` : ` (score ${Math.round(m.score * 100) / 100})`;
+  const score =
+    m.score === null
+      ? ''
+      : m.name === 'harm_scale'
+        ? ` (${escapeMarkdown(m.verdict)}, rating ${harmRating(m.score)} of 10)`
+        : ` (score ${Math.round(m.score * 100) / 100})`;
   const reason = m.reason.trim() ? ` — ${escapeMarkdown(m.reason.trim())}` : '';
   return `**Judge:** ${escapeMarkdown(m.name)}${by}: **${escapeMarkdown(badge)}**${score}${reason}`;
 }
@@ -119,7 +125,15 @@ export function sessionToMarkdown(session: SessionMetadata, options: MarkdownOpt
       const endpoint = session.endpoints[i] ?? chatId;
       return { label: label(endpoint), summary: summarize(endpoint, session.chat_history?.[chatId] ?? []) };
     });
-    lines.push('', '## Summary', '', ...summaryTable(rows), '', '*Refusals and attack success by the latest judge score of each answer, else by refusal phrases; n is the number of answers to attack prompts.*');
+    lines.push(
+      '',
+      '## Summary',
+      '',
+      ...summaryTable(rows),
+      '',
+      '*Refusals and attack success by the latest judge score of each answer, else by refusal phrases; n is the number of answers to ' +
+        'attack prompts.*',
+    );
   }
   groups.forEach((group, i) => {
     lines.push('', `## Prompt ${i + 1}`, '', fenced(group.prompt));

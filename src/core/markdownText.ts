@@ -61,7 +61,8 @@ function neutralise(source: string): string {
     const [start, end] = token.map;
     const html = token.type === 'html_block' || (token.type === 'inline' && token.children?.some((c) => c.type === 'html_inline'));
     if (html) escapeHtml(lines.slice(start, end).join('\n')).split('\n').forEach((line, k) => (lines[start + k] = line));
-    if (token.type === 'fence' && token.level === 0 && !closesFence(lines[end - 1], token.markup, end - 1 > start)) openFence = token.markup;
+    if (token.type === 'fence' && token.level === 0 && !closesFence(lines[end - 1], token.markup, end - 1 > start))
+      openFence = token.markup;
   }
   if (openFence) lines.push(openFence);
   return lines.join('\n');

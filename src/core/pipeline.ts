@@ -26,7 +26,8 @@ export function renderPromptTemplate(template: string, prompt: string): string {
   if (source.replace(expression, '').includes('{{')) {
     throw new CoreError(
       'unsupported',
-      'Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not supported.',
+      'Prompt template has an expression other than a plain variable such as {{ prompt }}; filters and other expressions are not ' +
+        'supported.',
     );
   }
   return source.replace(

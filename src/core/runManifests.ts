@@ -36,7 +36,10 @@ export async function settleManifest<M extends { owner: ProcessOwner }>(
   const parsed = kind.schema.safeParse(data);
   const facts = parsed.success ? kind.facts(parsed.data) : undefined;
   if (!parsed.success || facts?.id !== id || facts.sessionId !== sessionId) {
-    log('warn', `Skipped the ${kind.what} manifest ${id} of session ${sessionId}: not ${kind.what === 'attack' ? 'an' : 'a'} ${kind.what} manifest`);
+    log(
+      'warn',
+      `Skipped the ${kind.what} manifest ${id} of session ${sessionId}: not ${kind.what === 'attack' ? 'an' : 'a'} ${kind.what} manifest`,
+    );
     return undefined;
   }
   if (facts.status !== 'running' || !ownerIsGone(parsed.data.owner)) return parsed.data;
@@ -44,7 +47,8 @@ export async function settleManifest<M extends { owner: ProcessOwner }>(
   try {
     await kind.write(sessionId, id, interrupted);
   } catch (err) {
-    if (!isCoreError(err, 'not-found')) log('warn', `Could not mark ${kind.what} ${id} of session ${sessionId} interrupted: ${errorText(err)}`);
+    if (!isCoreError(err, 'not-found'))
+      log('warn', `Could not mark ${kind.what} ${id} of session ${sessionId} interrupted: ${errorText(err)}`);
   }
   return interrupted;
 }

@@ -1,12 +1,15 @@
 // The one source of truth for every shape that crosses a boundary: API
 // bodies, stored records, endpoint configs. Types are z.infer of these, and
-// the OpenAPI document is generated from them.
-import { z } from 'zod';
+// the OpenAPI document is generated from them. Those the chat panel's webview
+// checks too are in recordSchemas.ts (zod/mini), re-exported here.
+import * as z from 'zod';
 import { ENDPOINT_ID_PATTERN, SESSION_ID_PATTERN, slugify } from './ids';
 import { MAX_SEED } from './random';
 import { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS } from './limits';
+import { ATTACK_STATUSES, AttackSchema, ChatRecordSchema, MetricResultSchema } from './recordSchemas';
 
 export { DEFAULT_NUM_OF_PREV_PROMPTS, MAX_PROMPT_CHARS };
+export * from './recordSchemas';
 /** add_previous_prompt compounds (each prepared prompt holds the earlier ones): past this, a prompt is not sent. */
 export const MAX_PREPARED_PROMPT_CHARS = 1_000_000;
 export const MAX_ENDPOINTS_PER_SESSION = 20;
@@ -23,74 +26,6 @@ export const EndpointIdSchema = z
   .max(200)
   .regex(ENDPOINT_ID_PATTERN, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]*$')
   .refine((id) => !id.includes('..'), 'must not contain ".."');
-
-/** A record's score by one judge; a judge that failed leaves verdict and score null and says why in `error`. */
-export const MetricResultSchema = z
-  .object({
-    name: z.string(),
-    verdict: z.string().nullable(),
-    score: z.number().min(0).max(1).nullable(),
-    reason: z.string(),
-    judge_endpoint: z.string().nullable(),
-    error: z.string().nullable(),
-  })
-  .meta({ id: 'MetricResult' });
-export type MetricResult = z.infer<typeof MetricResultSchema>;
-
-/**
- * One line of a chat file: the record as stored (scores are stored beside
- * it, never in it). Loose: a field a newer version adds to stored records
- * survives this version's reads and exports.
- */
-export const StoredChatRecordSchema = z
-  .looseObject({
-    chat_record_id: z.number().int().positive(),
-    conn_id: z.string(),
-    context_strategy: z.string(),
-    prompt_template: z.string(),
-    prompt: z.string(),
-    prepared_prompt: z.string(),
-    predicted_result: z.string(),
-    duration: z.string().meta({ description: 'Seconds the endpoint took, e.g. "0.412 secs".' }),
-    prompt_time: z.string().meta({ description: 'Local time the prompt was sent, MM/DD/YYYY, HH:MM:SS.' }),
-    error: z.string().nullable().meta({ description: 'Why the call failed, or null when it worked.' }),
-    usage: z
-      .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
-      .nullable()
-      .optional()
-      .meta({ description: "Token usage when the model reported it (an addition to Moonshot's web API)." }),
-    prompt_id: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          'The prompt this record answers: every record one prompt made (one per chat) shares it, and a retry in one chat carries the id of the prompt it retries. Absent on records written before it existed.',
-      }),
-    attack_module: z
-      .string()
-      .default('')
-      .meta({ description: 'The attack chain that made the prompt ("charswap_attack+base64"); "" for a prompt that no attack made (and for records written before the field existed).' }),
-    original_prompt: z
-      .string()
-      .optional()
-      .meta({ description: "An attack's record only: what the attack started from (the prompt, or a generator's topic)." }),
-    run_id: z.string().optional().meta({ description: 'A dataset run\'s record only: the run that sent it (GET /v1/runs/{run_id}).' }),
-    row_id: z.string().optional().meta({ description: "A dataset run's record only: the dataset row it answers." }),
-    variant: z.number().int().min(0).optional().meta({ description: "A dataset run with attack modules: which of the row's attack variants was sent, from 0." }),
-    turn: z.number().int().positive().optional().meta({ description: "An attacker loop's record only: the loop's turn, from 1." }),
-  });
-export type StoredChatRecord = z.infer<typeof StoredChatRecordSchema>;
-
-/** A record as the API and the UI get it: the stored record with its latest score. */
-export const ChatRecordSchema = StoredChatRecordSchema.extend({
-  metric: MetricResultSchema.nullable()
-    .default(null)
-    .meta({
-      description:
-        "The record's latest score by a judge (the session's judge, or one asked for with POST .../score); null when it has none.",
-    }),
-}).meta({ id: 'ChatRecord' });
-export type ChatRecord = z.infer<typeof ChatRecordSchema>;
 
 export const ChatHistorySchema = z.record(z.string(), z.array(ChatRecordSchema));
 export type ChatHistory = z.infer<typeof ChatHistorySchema>;
@@ -282,8 +217,16 @@ export const CreateAttackBodySchema = z
       .optional()
       .meta({ description: 'For malicious_question_generator: what the questions are about (else the prompt).' }),
     seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of every random choice (default 0).' }),
-    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
-    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker, for modules that need a model.' }),
+    num_variants: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ATTACK_VARIANTS)
+      .optional()
+      .meta({ description: "Variants per module, for modules that make several (default: each module's own)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({
+      description: 'The endpoint that plays the attacker, for modules that need a model.',
+    }),
     options: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
@@ -307,26 +250,6 @@ export const MetricInfoSchema = z
   .meta({ id: 'Metric' });
 export type MetricInfo = z.infer<typeof MetricInfoSchema>;
 
-
-export const TokenTotalsSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
-
-export const ChatSummarySchema = z
-  .object({
-    endpoint: z.string(),
-    answers: z.number().int().meta({ description: 'Records whose call worked (error null).' }),
-    errors: z.number().int().meta({ description: 'Records whose call failed.' }),
-    refusals: z.number().int().meta({ description: 'Answers judged refused.' }),
-    attack_answers: z.number().int().meta({ description: 'Answers to attack prompts (attack_module not ""): the n of the attack success rate.' }),
-    attack_success_rate: z.number().nullable().meta({ description: 'Successful attacks / attack answers; null with no attack answers.' }),
-    asr_ci95: z
-      .tuple([z.number(), z.number()])
-      .nullable()
-      .meta({ description: '95% Wilson score interval of the rate; null with no attack answers.' }),
-    mean_duration: z.number().nullable().meta({ description: 'Mean seconds per answer; null with none.' }),
-    tokens: TokenTotalsSchema,
-  })
-  .meta({ id: 'ChatSummary' });
-export type ChatSummary = z.infer<typeof ChatSummarySchema>;
 
 /** "", absent and null all mean none, as Moonshot's web UI sends them. */
 const optionalText = z
@@ -378,8 +301,13 @@ export type CreateBookmarkBody = z.input<typeof CreateBookmarkBodySchema>;
 export const JudgeRequestSchema = z
   .object({
     metric: z.string().min(1).max(200),
-    judge_endpoint: EndpointIdSchema.nullable().optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
-    options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    judge_endpoint: EndpointIdSchema.nullable()
+      .optional()
+      .meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
   })
   .meta({ id: 'JudgeRequest' });
 export type JudgeRequest = z.input<typeof JudgeRequestSchema>;
@@ -423,42 +351,7 @@ export const ScoreAcceptedSchema = z
   .meta({ id: 'ScoreAccepted' });
 export type ScoreAccepted = z.infer<typeof ScoreAcceptedSchema>;
 
-export const SessionSummarySchema = z.record(z.string(), ChatSummarySchema).meta({ id: 'SessionSummary', description: 'By chat id.' });
-export type SessionSummary = z.infer<typeof SessionSummarySchema>;
-
-export const ATTACK_STATUSES = ['running', 'done', 'cancelled', 'failed', 'interrupted'] as const;
-export type AttackStatus = (typeof ATTACK_STATUSES)[number];
-
 export const AttackIdSchema = z.string().max(200).regex(SESSION_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]*$');
-
-export const AttackSchema = z
-  .object({
-    attack_id: z.string(),
-    session_id: z.string(),
-    attack_modules: z.array(z.string()).meta({ description: 'The chain, one module name per item, in order.' }),
-    status: z.enum(ATTACK_STATUSES).meta({
-      description:
-        'running; done (every variant was sent to every chat); cancelled; failed (see error); interrupted (the process running it ended first).',
-    }),
-    done: z.number().int().meta({ description: 'Records made so far: one per variant and chat.' }),
-    total: z
-      .number()
-      .int()
-      .meta({ description: 'Variants x chats; 0 until the variants are made (an attacker model may still be writing them).' }),
-    started: z.string().meta({ description: 'When it started: ISO 8601, UTC.' }),
-    ended: z.string().nullable().meta({ description: 'When it ended (ISO 8601, UTC); null while it runs.' }),
-    error: z.string().nullable().meta({ description: 'Why it failed or was interrupted; null otherwise.' }),
-    original_prompt: z.string().meta({ description: 'What the attack started from: the prompt, or the topic of a generator.' }),
-    attacker_endpoint: z.string().nullable(),
-    attacker_calls: z
-      .number()
-      .int()
-      .meta({ description: 'Calls made to the attacker model (GET .../attacks/{id}?detail=true shows them).' }),
-    variants: z.number().int().meta({ description: 'Variants made (0 until they are made).' }),
-    truncated: z.boolean().meta({ description: 'Whether the chain made more than 100 variants and the list was cut.' }),
-  })
-  .meta({ id: 'Attack' });
-export type Attack = z.infer<typeof AttackSchema>;
 
 export const AttackerCallSchema = z
   .object({
@@ -548,8 +441,16 @@ export const RunResultRowSchema = z
     score: z.number().nullable().optional(),
     duration: z.number().min(0).meta({ description: 'Seconds the endpoint took.' }),
     chat_record_id: z.number().int().positive().nullable().optional().meta({ description: "The answer's record in the session's chat." }),
-    turns: z.number().int().positive().optional().meta({ description: "An attacker loop's result: the turns it took (the result is the last turn's answer)." }),
-    stop_reason: z.string().optional().meta({ description: "An attacker loop's result: why it stopped (goal_reached, max_turns, refused, error, cancelled)." }),
+    turns: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "An attacker loop's result: the turns it took (the result is the last turn's answer)." }),
+    stop_reason: z
+      .string()
+      .optional()
+      .meta({ description: "An attacker loop's result: why it stopped (goal_reached, max_turns, refused, error, cancelled)." }),
   })
   .meta({ id: 'RunResultRow' });
 export type RunResultRow = z.infer<typeof RunResultRowSchema>;
@@ -566,39 +467,79 @@ export const RunIdSchema = z.string().max(200).regex(SESSION_ID_PATTERN, 'must m
 export const RunLoopRequestSchema = z
   .object({
     name: z.string().min(1).max(200).meta({ description: 'iterative_jailbreak, crescendo or violent_durian (GET /v1/loops).' }),
-    max_turns: z.number().int().min(1).max(MAX_LOOP_TURNS).default(5).meta({ description: `Turns per row and endpoint, 1 to ${MAX_LOOP_TURNS} (default 5).` }),
+    max_turns: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LOOP_TURNS)
+      .default(5)
+      .meta({ description: `Turns per row and endpoint, 1 to ${MAX_LOOP_TURNS} (default 5).` }),
   })
   .meta({ id: 'RunLoopRequest' });
 
 export const CreateRunBodySchema = z
   .object({
     session_id: SessionIdSchema.meta({ description: "The session whose endpoints answer: the run's records are this session's." }),
-    dataset: z.string().min(1).max(200).optional().meta({ description: 'A dataset of the configured folders, by name (GET /v1/datasets). Give this or `rows`.' }),
+    dataset: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'A dataset of the configured folders, by name (GET /v1/datasets). Give this or `rows`.' }),
     rows: z
       .array(DatasetRowInputSchema)
       .min(1, 'must hold at least one row')
       .max(MAX_INLINE_ROWS, `must hold at most ${MAX_INLINE_ROWS} rows (use a dataset file beyond that)`)
       .optional()
       .meta({ description: 'The rows themselves, instead of a dataset.' }),
-    template: z.string().min(1).max(10_000).optional().meta({ description: 'Makes each row\'s prompt of its fields ("{{ ContextString }}\\n\\n{{ Behavior }}"); see docs/datasets.md.' }),
+    template: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'Makes each row\'s prompt of its fields ("{{ ContextString }}\\n\\n{{ Behavior }}"); see docs/datasets.md.' }),
     attack_modules: z
       .array(z.string().min(1).max(500))
       .min(1, 'must name at least one attack module')
       .optional()
       .meta({ description: "A chain applied to every row's prompt; each variant goes to every endpoint." }),
-    num_variants: z.number().int().min(1).max(MAX_ATTACK_VARIANTS).optional().meta({ description: 'Variants per module, for modules that make several.' }),
+    num_variants: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_ATTACK_VARIANTS)
+      .optional()
+      .meta({ description: 'Variants per module, for modules that make several.' }),
     attack_options: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .optional()
       .meta({ description: 'Options per attack module, by module name (GET /v1/attack_modules).' }),
-    metric: z.string().min(1).max(200).optional().meta({ description: 'The judge that scores every answer of the run (GET /v1/metrics); loops stop when it says the attack worked.' }),
+    metric: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'The judge that scores every answer of the run (GET /v1/metrics); loops stop when it says the attack worked.' }),
     judge_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the judge, for judges that need a model.' }),
-    judge_options: z.record(z.string(), z.unknown()).optional().meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
-    attacker_endpoint: EndpointIdSchema.optional().meta({ description: 'The endpoint that plays the attacker: for a loop, and for attack modules that need a model.' }),
+    judge_options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The judge's options (rubric_judge: rubric; harm_scale: threshold)." }),
+    attacker_endpoint: EndpointIdSchema.optional().meta({
+      description: 'The endpoint that plays the attacker: for a loop, and for attack modules that need a model.',
+    }),
     loop: RunLoopRequestSchema.optional().meta({ description: 'An attacker loop over each row instead of sending it as it is.' }),
-    sample: z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1').optional().meta({ description: 'The share of rows to send, picked by seed (default 1: all).' }),
+    sample: z
+      .number()
+      .min(0, 'must be a number from 0 to 1')
+      .max(1, 'must be a number from 0 to 1')
+      .optional()
+      .meta({ description: 'The share of rows to send, picked by seed (default 1: all).' }),
     seed: z.number().int().min(0).max(MAX_SEED).optional().meta({ description: 'Seed of the sample and of the attacks (default 0).' }),
-    only_unanswered: z.boolean().optional().meta({ description: 'Leave out rows that earlier runs on this session answered already (same attack or loop).' }),
+    only_unanswered: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Leave out rows that earlier runs on this session answered already (same attack or loop).' }),
   })
   .meta({ id: 'CreateRunBody' });
 export type CreateRunBody = z.input<typeof CreateRunBodySchema>;
@@ -608,7 +549,9 @@ export const RunDatasetSchema = z
     name: z.string().meta({ description: 'The dataset\'s name (its file stem), or "inline" for rows given in the request.' }),
     path: z.string().nullable().meta({ description: 'The file, or null for inline rows.' }),
     format: z.string().meta({ description: 'The reader (DatasetFormat), or "inline".' }),
-    sha256: z.string().meta({ description: "SHA-256 of the file's bytes (inline rows: of their JSON); a resume refuses a file that changed." }),
+    sha256: z
+      .string()
+      .meta({ description: "SHA-256 of the file's bytes (inline rows: of their JSON); a resume refuses a file that changed." }),
     rows: z.number().int().meta({ description: 'Rows in the dataset, before sampling.' }),
   })
   .meta({ id: 'RunDataset' });
@@ -619,7 +562,9 @@ export const RunSchema = z
     run_id: z.string(),
     session_id: z.string(),
     status: z.enum(ATTACK_STATUSES).meta({
-      description: 'running; done (every row was answered); cancelled; failed (see error); interrupted (the process running it ended first: resume it).',
+      description:
+        'running; done (every row was answered); cancelled; failed (see error); interrupted (the process running it ended first: ' +
+          'resume it).',
     }),
     dataset: RunDatasetSchema,
     endpoints: z.array(z.string()).meta({ description: "The session's endpoints, in the order of chat_ids." }),
@@ -632,7 +577,10 @@ export const RunSchema = z
     sample: z.number(),
     seed: z.number().int(),
     only_unanswered: z.boolean(),
-    rows_total: z.number().int().meta({ description: 'Rows the run covers: the sample, less rows answered before it began (only_unanswered).' }),
+    rows_total: z
+      .number()
+      .int()
+      .meta({ description: 'Rows the run covers: the sample, less rows answered before it began (only_unanswered).' }),
     rows_done: z.number().int().meta({ description: 'Rows with every answer (each endpoint, each variant) and its score.' }),
     results: z.number().int().meta({ description: 'Records the run made in all (retries after a resume included).' }),
     errors: z.number().int().meta({ description: 'Records whose call failed.' }),

@@ -94,25 +94,43 @@ export interface SummaryPart {
 
 /** The summary strip of a column: what is there to say, in order; parts with nothing to say are left out. */
 export function summaryParts(summary: ChatSummary): SummaryPart[] {
-  const parts: SummaryPart[] = [{ key: 'answers', text: plural(summary.answers, 'answer'), title: `${plural(summary.answers, 'answer')} (calls that worked)` }];
-  if (summary.errors > 0) parts.push({ key: 'errors', text: plural(summary.errors, 'error'), title: `${plural(summary.errors, 'call')} failed or stopped` });
+  const parts: SummaryPart[] = [
+    { key: 'answers', text: plural(summary.answers, 'answer'), title: `${plural(summary.answers, 'answer')} (calls that worked)` },
+  ];
+  if (summary.errors > 0)
+    parts.push({ key: 'errors', text: plural(summary.errors, 'error'), title: `${plural(summary.errors, 'call')} failed or stopped` });
   if (summary.answers > 0) {
     parts.push({
       key: 'refusals',
       text: `${count(summary.refusals)} refused`,
-      title: `${count(summary.refusals)} of ${plural(summary.answers, 'answer')} refused (by the latest refusal judge's score, else by refusal phrases)`,
+      title: `${count(summary.refusals)} of ${plural(summary.answers, 'answer')} refused (by the latest refusal judge's score, else by ` +
+        `refusal phrases)`,
     });
   }
   const asr = asrText(summary);
   if (asr !== null && summary.attack_success_rate !== null) {
     const successes = Math.round(summary.attack_success_rate * summary.attack_answers);
     const ci = summary.asr_ci95 ? `; 95% interval ${intervalText(summary.asr_ci95)} (Wilson)` : '';
-    parts.push({ key: 'asr', text: asr, title: `Attack success rate: the attack worked in ${count(successes)} of ${plural(summary.attack_answers, 'answer')} to attack prompts${ci}` });
+    parts.push({
+      key: 'asr',
+      text: asr,
+      title: `Attack success rate: the attack worked in ${count(successes)} of ${plural(summary.attack_answers, 'answer')} to attack ` +
+        `prompts${ci}`,
+    });
   }
-  if (summary.mean_duration !== null) parts.push({ key: 'latency', text: secondsText(summary.mean_duration), title: `Mean latency of the answers: ${summary.mean_duration} s` });
+  if (summary.mean_duration !== null)
+    parts.push({
+      key: 'latency',
+      text: secondsText(summary.mean_duration),
+      title: `Mean latency of the answers: ${summary.mean_duration} s`,
+    });
   const t = summary.tokens;
   if (t.total_tokens > 0) {
-    parts.push({ key: 'tokens', text: `${count(t.total_tokens)} tok`, title: `Tokens: ${count(t.prompt_tokens)} prompt, ${count(t.completion_tokens)} completion, ${count(t.total_tokens)} total` });
+    parts.push({
+      key: 'tokens',
+      text: `${count(t.total_tokens)} tok`,
+      title: `Tokens: ${count(t.prompt_tokens)} prompt, ${count(t.completion_tokens)} completion, ${count(t.total_tokens)} total`,
+    });
   }
   return parts;
 }

@@ -338,7 +338,10 @@ export class SessionService {
    * made from the stored lines as they are read: a history of any length
    * is never whole in memory. Not found is thrown before the first piece.
    */
-  async historyJson(sessionId: string, shape: 'session' | 'chats'): Promise<{ pieces: AsyncIterable<Buffer>; release(piece: Buffer): void }> {
+  async historyJson(
+    sessionId: string,
+    shape: 'session' | 'chats',
+  ): Promise<{ pieces: AsyncIterable<Buffer>; release(piece: Buffer): void }> {
     const session = await this.requireSession(sessionId);
     const store = this.store;
     // Everything up to the history, then the history itself as chat_history's value.
@@ -699,9 +702,17 @@ export class SessionService {
     const active: ActivePrompt = { promptId, prompt: text, chats: {} };
     const actives = this.active.get(sessionId) ?? [];
     this.active.set(sessionId, [...actives, active]);
-    this.changed.fire({ type: 'promptStarted', sessionId, promptId, prompt: text, chatIds, ...(options.attack ? { attack: { ...options.attack } } : {}) });
+    this.changed.fire({
+      type: 'promptStarted',
+      sessionId,
+      promptId,
+      prompt: text,
+      chatIds,
+      ...(options.attack ? { attack: { ...options.attack } } : {}),
+    });
 
-    if (options.conversation && chatIds.length !== 1) throw new CoreError('invalid', 'A prompt that continues a conversation goes to one chat');
+    if (options.conversation && chatIds.length !== 1)
+      throw new CoreError('invalid', 'A prompt that continues a conversation goes to one chat');
     const runs = chatIds.map((chatId) =>
       this.enqueue({
         sessionId,
@@ -840,7 +851,11 @@ export class SessionService {
     let sent = false;
     let started = performance.now();
     try {
-      const strategy = job.conversation ? CONTEXT_STRATEGIES.get('conversation') : session.context_strategy ? CONTEXT_STRATEGIES.get(session.context_strategy) : undefined;
+      const strategy = job.conversation
+        ? CONTEXT_STRATEGIES.get('conversation')
+        : session.context_strategy
+          ? CONTEXT_STRATEGIES.get(session.context_strategy)
+          : undefined;
       const template = session.prompt_template ? this.templates.get(session.prompt_template) : undefined;
       if (session.prompt_template && !template)
         throw new NotFoundError(`Prompt template "${session.prompt_template}" is no longer available`);

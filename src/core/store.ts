@@ -14,11 +14,20 @@
 // The folder is shared with other processes and with people: whatever else
 // is found in it is skipped with one warning, never a failure of the whole
 // listing; a write the file system refuses is a `storage` error.
-import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, promises as fs, constants as fsConstants, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  promises as fs,
+  constants as fsConstants,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import {
   RecordScoreSchema,
   StoredChatRecordSchema,
@@ -106,7 +115,7 @@ const isErrno = (err: unknown, code: string) => errnoCode(err) === code;
 const isFolder = (path: string) => fs.stat(path).then((st) => st.isDirectory(), () => false);
 
 /** Parses JSON lines, skipping a torn or corrupt line instead of failing the whole file. */
-function parseLines<T>(text: string, schema: z.ZodType<T>): T[] {
+function parseLines<T>(text: string, schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }): T[] {
   const items: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -257,7 +266,10 @@ export class SessionStore {
       throw asStorageError(err, this.sessionsDir);
     }
     const journal = await readJournal(this.journal.path).catch((err: unknown) => {
-      this.warnOnce(this.journal.path, `Cannot read ${this.journal.path} (${errnoCode(err) ?? String(err)}): every session's metadata is read instead`);
+      this.warnOnce(
+        this.journal.path,
+        `Cannot read ${this.journal.path} (${errnoCode(err) ?? String(err)}): every session's metadata is read instead`,
+      );
       return undefined;
     });
     const listed: JournalSessions = journal?.sessions ?? new Map();
@@ -302,7 +314,9 @@ export class SessionStore {
       // Best effort: the next listing reads the folders again if this fails.
       await this.journal
         .replaceWith(new Map(sessions.map((s) => [s.session_id, s])), journal && { ino: journal.ino, offset: journal.offset })
-        .catch((err: unknown) => this.log('warn', `Could not rewrite ${this.journal.path} (${errnoCode(err) ?? String(err)}); the next listing tries again`));
+        .catch((err: unknown) =>
+          this.log('warn', `Could not rewrite ${this.journal.path} (${errnoCode(err) ?? String(err)}); the next listing tries again`),
+        );
     }
     return sessions;
   }

@@ -228,7 +228,11 @@ export class JournalWriter {
     try {
       await this.write(Buffer.from(`\n${lines.join('\n')}\n`, 'utf8'));
     } catch (err) {
-      this.log('warn', `Could not write to ${this.path} (${(err as NodeJS.ErrnoException)?.code ?? String(err)}): other windows may not see this change at once`);
+      this.log(
+        'warn',
+        `Could not write to ${this.path} (${(err as NodeJS.ErrnoException)?.code ?? String(err)}): other windows may not see this change ` +
+          `at once`,
+      );
     }
   }
 

@@ -5,7 +5,7 @@
 // read; routes.ts holds the route table, router.ts how a path finds its route.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import { ConflictError, CoreError } from '../core/errors';
 import { STATUS_OF_KIND } from './httpStatus';
@@ -121,7 +121,8 @@ export class ApiServer {
       const [status, reason, detail] = clientErrorAnswer(err.code, headersTimeout);
       const body = JSON.stringify({ detail });
       socket.end(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ` +
+          `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     });
     server.on('connection', (socket) => {
@@ -210,9 +211,13 @@ export class ApiServer {
     const match = matches.find((x) => x.c.route.method === method);
     const isPublic = match?.c.route.public === true;
     if (!isPublic && this.options.token !== null && !hasValidToken(req.headers.authorization, this.options.token)) {
-      throw new CoreError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>" (the token is in api.json in the storage folder).', {
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
+      throw new CoreError(
+        'unauthorized',
+        'Missing or wrong token: send "Authorization: Bearer <token>" (the token is in api.json in the storage folder).',
+        {
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        },
+      );
     }
     if (!match) {
       if (matches.length > 0) {

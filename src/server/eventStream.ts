@@ -10,7 +10,7 @@
 // half full), which spares a write per event and client: token streams to
 // several clients would otherwise cost a system call per token and client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_EVENT_TYPES, type ApiEventData, type ApiEventLog } from '../core/apiEvents';
 import type { LoggedEvent, Subscription } from '../core/eventLog';
 import { SessionIdSchema } from '../core/schemas';
@@ -100,7 +100,8 @@ export class EventStreamReply extends StreamingReply {
     res.socket?.setNoDelay(true);
     let head = `retry: ${RETRY_MS}\n: connected; the last event so far is ${this.log.lastId}\n\n`;
     if (subscription.replay.lost) {
-      head += `: events lost: some events after id ${Number.isNaN(lastEventId) ? '(not an id)' : lastEventId} are no longer kept; read the state again\n\n`;
+      head += (`: events lost: some events after id ${Number.isNaN(lastEventId) ? '(not an id)' : lastEventId} are no longer kept; read ` +
+        `the state again\n\n`);
     }
     res.write(head + subscription.replay.events.map(frame).join(''));
     const heartbeat = setInterval(() => {

@@ -1,10 +1,10 @@
 // The OpenAPI 3.1 document, generated from the route table and the same zod
 // schemas that validate requests, so the two cannot drift apart.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Route } from './routes';
 import { ErrorBodySchema } from '../core/schemas';
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });

@@ -1,7 +1,7 @@
 // The red-teaming routes: attack modules and attack runs, judges (Moonshot's
 // metrics) on a session and scores on demand, the session's summary, and
 // bookmarks. Like every route they only translate; the rules are the core's.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import { listAttackModules } from '../core/attacks';
 import { ValidationError, invalidField, type FieldIssue } from '../core/errors';

@@ -1,7 +1,7 @@
 // Reading path and query parameters the same way in every route: each is
 // checked against its schema before it comes near the core, and a bad one is
 // a 422 naming it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionIdSchema } from '../core/schemas';
 import { parseOrThrow } from '../core/validation';
 import { invalidField } from '../core/errors';

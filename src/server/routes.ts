@@ -1,7 +1,7 @@
 // Every route of the local API: what it takes, what it answers, and how it
 // is described in the OpenAPI document. Handlers only translate between
 // HTTP and the core; all rules live in the core's schemas and services.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import {
   BooleanQuerySchema,
@@ -60,7 +60,7 @@ export interface Route {
    */
   body?: z.ZodType;
   query?: QueryDoc[];
-  response: z.ZodType;
+  response: z.core.$ZodType;
   /** The success status (default 200); a handler answering another one returns a JsonReply with it. */
   status?: 200 | 202;
   /** What a success is (default JSON); a `text/event-stream` handler returns a StreamingReply. */

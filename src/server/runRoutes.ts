@@ -2,7 +2,7 @@
 // loops, runs (start, list, one with its summary figures, its results by
 // page, a comparison with another run, cancel, resume). Like every route
 // they only translate; the rules are the core's (src/core/runs).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Core } from '../core/openCore';
 import type { ResultFigures } from '../core/datasets/results';
 import { listLoops } from '../core/runs';
@@ -59,7 +59,8 @@ export function buildRunRoutes(core: Core): Route[] {
     {
       method: 'GET',
       path: '/v1/datasets',
-      summary: 'The datasets of the configured dataset folders: name, format, rows (counted for files up to 4 MiB), and why one cannot be used',
+      summary:
+        'The datasets of the configured dataset folders: name, format, rows (counted for files up to 4 MiB), and why one cannot be used',
       response: z.array(DatasetEntrySchema),
       handle: async () => (await runs.datasets()).datasets.map(({ path: _path, ...entry }) => entry),
     },
@@ -83,7 +84,7 @@ export function buildRunRoutes(core: Core): Route[] {
     {
       method: 'GET',
       path: '/v1/runs',
-      summary: 'Dataset runs, newest first; ?session_id= for one session\'s',
+      summary: "Dataset runs, newest first; ?session_id= for one session's",
       query: [{ name: 'session_id', schema: SessionIdSchema, description: "Only this session's runs (404 when there is no such session)" }],
       response: z.array(RunSchema),
       handle: async (ctx) => {
@@ -105,7 +106,7 @@ export function buildRunRoutes(core: Core): Route[] {
     {
       method: 'GET',
       path: '/v1/runs/{run_id}/results',
-      summary: 'The run\'s results (RunResultRow: row x endpoint x attack variant, with verdicts), a page at a time, in row order',
+      summary: "The run's results (RunResultRow: row x endpoint x attack variant, with verdicts), a page at a time, in row order",
       query: [
         { name: 'offset', schema: ResultsOffsetQuerySchema, description: 'The first result (default 0)' },
         { name: 'limit', schema: ResultsLimitQuerySchema, description: 'Results per page, 1 to 1000 (default 100)' },

@@ -116,7 +116,9 @@ export class ApiController implements vscode.Disposable {
     if (s.running) {
       const moved = portMoved(s);
       this.status.tooltip = new vscode.MarkdownString(
-        `**Moonshot API** listening on \`${s.url}\`${moved ? `\n\nPort ${s.requestedPort} was in use, so it took ${s.port}.` : ''}\n\nClick for: copy URL, copy token, restart, OpenAPI document.`,
+        `**Moonshot API** listening on ` +
+          `\`${s.url}\`${moved ? `\n\nPort ${s.requestedPort} was in use, so it took ${s.port}.` : ''}\n\nClick for: copy URL, copy ` +
+            `token, restart, OpenAPI document.`,
       );
       this.status.backgroundColor = moved ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {

@@ -8,7 +8,17 @@ import type { AttackEvent } from '../core/attackRuns';
 import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
 import { MAX_ATTACK_CHAIN, MAX_PROMPT_CHARS, type Attack, type SessionMetadata } from '../core/schemas';
-import { attackBody, attackFields, fieldValue, noChoices, parseFieldValue, setFieldValue, valueText, type AttackChoices, type AttackField } from './attackForm';
+import {
+  attackBody,
+  attackFields,
+  fieldValue,
+  noChoices,
+  parseFieldValue,
+  setFieldValue,
+  valueText,
+  type AttackChoices,
+  type AttackField,
+} from './attackForm';
 import { notify, offerCommand, type CommandTable } from './commands';
 import { unlessBack, type Step } from './flow';
 import type { ChatPanelHost } from './sessionCommands';
@@ -66,7 +76,10 @@ export class AttackCommands {
       const picked = await ask.pick({
         title,
         matchOnDetail: true,
-        placeHolder: k === 0 ? 'The first attack module (more can follow: each one is applied to the variants of the one before)' : `Chain so far: ${chainText}. Add a module, or use this chain`,
+        placeHolder:
+          k === 0
+            ? 'The first attack module (more can follow: each one is applied to the variants of the one before)'
+            : `Chain so far: ${chainText}. Add a module, or use this chain`,
         items,
       });
       if (picked.value === DONE) {
@@ -109,7 +122,13 @@ export class AttackCommands {
       const picked = await ask.pick({
         title,
         placeHolder: `The attacker endpoint: the model that ${modelModules.join(' and ')} asks to write the variants`,
-        items: usable.map((v): Item<string> => ({ label: v.name, description: v.id, detail: [v.connector_type, v.model].filter(Boolean).join(' · '), value: v.id, picked: v.id === d.attacker })),
+        items: usable.map((v): Item<string> => ({
+          label: v.name,
+          description: v.id,
+          detail: [v.connector_type, v.model].filter(Boolean).join(' · '),
+          value: v.id,
+          picked: v.id === d.attacker,
+        })),
       });
       d.attacker = picked.value;
       return optionsStep;
@@ -117,12 +136,19 @@ export class AttackCommands {
 
     const optionsStep: Step = async (ask) => {
       const fields = attackFields(d.chain);
-      const summary = fields.map((f) => `${f.module === null ? f.label.toLowerCase() : f.key} ${valueText(fieldValue(d.choices, f) ?? f.defaultText)}`).join(' · ');
+      const summary = fields
+        .map((f) => `${f.module === null ? f.label.toLowerCase() : f.key} ${valueText(fieldValue(d.choices, f) ?? f.defaultText)}`)
+        .join(' · ');
       const items: Item<AttackField | typeof START>[] = [
         { label: '$(play) Start the attack', description: summary, value: START, alwaysShow: true },
         ...fields.map((f) => {
           const set = fieldValue(d.choices, f);
-          return { label: f.label, description: set === undefined ? `${f.defaultText} (default)` : valueText(set), detail: f.description, value: f };
+          return {
+            label: f.label,
+            description: set === undefined ? `${f.defaultText} (default)` : valueText(set),
+            detail: f.description,
+            value: f,
+          };
         }),
       ];
       const picked = await ask.pick({ title, placeHolder: 'Start, or change an option first', items });
@@ -227,36 +253,44 @@ export class AttackCommands {
 
   /** The attack's progress as a cancellable notification, then what came of it. */
   private follow(session: SessionMetadata, started: Attack): void {
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Moonshot: attack ${chainText(started)} on "${session.name}"`, cancellable: true },
-      (progress, token) =>
-        new Promise<Attack>((resolve) => {
-          let shown = 0;
-          const report = (attack: Attack) => {
-            const share = attack.total > 0 ? (attack.done / attack.total) * 100 : 0;
-            progress.report({ message: attackProgressText(attack), increment: share - shown });
-            shown = share;
-          };
-          const end = (attack: Attack) => {
-            sub.dispose();
-            cancel.dispose();
-            resolve(attack);
-          };
-          const sub = this.core.attacks.onDidChange((e: AttackEvent) => {
-            if (e.attack.attack_id !== started.attack_id) return;
-            if (e.type === 'ended') end(e.attack);
-            else report(e.attack);
-          });
-          const cancel = token.onCancellationRequested(() => {
-            this.core.attacks.cancel(session.session_id, started.attack_id).catch((err: unknown) => this.log.warn(`Cancel attack ${started.attack_id}: ${(err as Error).message}`));
-          });
-          report(started);
-          // Ended before this listened (a tiny attack): what the service says now is the end.
-          if (this.core.attacks.running(session.session_id)?.attack_id !== started.attack_id) {
-            void this.core.attacks.get(session.session_id, started.attack_id).then(end, () => end(started));
-          }
-        }),
-    ).then((attack) => this.ended(session, attack));
+    void vscode.window
+      .withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Moonshot: attack ${chainText(started)} on "${session.name}"`,
+          cancellable: true,
+        },
+        (progress, token) =>
+          new Promise<Attack>((resolve) => {
+            let shown = 0;
+            const report = (attack: Attack) => {
+              const share = attack.total > 0 ? (attack.done / attack.total) * 100 : 0;
+              progress.report({ message: attackProgressText(attack), increment: share - shown });
+              shown = share;
+            };
+            const end = (attack: Attack) => {
+              sub.dispose();
+              cancel.dispose();
+              resolve(attack);
+            };
+            const sub = this.core.attacks.onDidChange((e: AttackEvent) => {
+              if (e.attack.attack_id !== started.attack_id) return;
+              if (e.type === 'ended') end(e.attack);
+              else report(e.attack);
+            });
+            const cancel = token.onCancellationRequested(() => {
+              this.core.attacks
+                .cancel(session.session_id, started.attack_id)
+                .catch((err: unknown) => this.log.warn(`Cancel attack ${started.attack_id}: ${(err as Error).message}`));
+            });
+            report(started);
+            // Ended before this listened (a tiny attack): what the service says now is the end.
+            if (this.core.attacks.running(session.session_id)?.attack_id !== started.attack_id) {
+              void this.core.attacks.get(session.session_id, started.attack_id).then(end, () => end(started));
+            }
+          }),
+      )
+      .then((attack) => this.ended(session, attack));
   }
 
   private ended(session: SessionMetadata, attack: Attack): void {

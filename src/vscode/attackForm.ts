@@ -63,7 +63,10 @@ export function attackFields(chain: readonly string[]): AttackField[] {
     const owners = chain.filter((m) => key in optionSchemas(m));
     if (owners.length === 0) continue;
     const defaults = owners.map((m) => `${valueText(optionSchemas(m)[key]!.default)}${owners.length > 1 ? ` (${m})` : ''}`);
-    const description = key === 'seed' ? 'The seed of every random choice: the same prompt and seed give the same variants' : `How many variants each module makes (${owners.join(', ')})`;
+    const description =
+      key === 'seed'
+        ? 'The seed of every random choice: the same prompt and seed give the same variants'
+        : `How many variants each module makes (${owners.join(', ')})`;
     fields.push({ module: null, key, label: LABELS[key]!, kind: 'integer', defaultText: [...new Set(defaults)].join(', '), description });
   }
   for (const module of new Set(chain)) {
@@ -115,11 +118,15 @@ export function parseFieldValue(field: AttackField, chain: readonly string[], te
   if (field.kind === 'integer' || field.kind === 'number') {
     const trimmed = text.trim();
     value = trimmed === '' ? NaN : Number(trimmed);
-    if (!Number.isFinite(value) || (field.kind === 'integer' && !Number.isInteger(value))) return { problem: boundsText(targets[0]!.json, field.kind === 'integer') };
+    if (!Number.isFinite(value) || (field.kind === 'integer' && !Number.isInteger(value)))
+      return { problem: boundsText(targets[0]!.json, field.kind === 'integer') };
   }
   for (const { module, schema, json } of targets) {
     if (schema.safeParse(value).success) continue;
-    const bounds = field.kind === 'integer' || field.kind === 'number' ? boundsText(json, field.kind === 'integer') : (json.description ?? 'Not a value this option takes');
+    const bounds =
+      field.kind === 'integer' || field.kind === 'number'
+        ? boundsText(json, field.kind === 'integer')
+        : (json.description ?? 'Not a value this option takes');
     return { problem: targets.length > 1 ? `${bounds} (for ${module})` : bounds };
   }
   return { value };

@@ -30,7 +30,10 @@ export class BookmarkCommands {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  handlers(): Pick<CommandTable, 'bookmarkAnswer' | 'useBookmark' | 'copyBookmarkPrompt' | 'deleteBookmark' | 'exportBookmarks' | 'deleteAllBookmarks'> {
+  handlers(): Pick<
+    CommandTable,
+    'bookmarkAnswer' | 'useBookmark' | 'copyBookmarkPrompt' | 'deleteBookmark' | 'exportBookmarks' | 'deleteAllBookmarks'
+  > {
     return {
       bookmarkAnswer: (sessionId?: string, chatId?: string, chatRecordId?: number) => this.bookmarkAnswer(sessionId, chatId, chatRecordId),
       useBookmark: (arg?: BookmarkArg) => this.useBookmark(arg),
@@ -44,7 +47,12 @@ export class BookmarkCommands {
   /** Keeps one answer (a record of a chat) as a bookmark, under a name the user gives. */
   async bookmarkAnswer(sessionId?: string, chatId?: string, chatRecordId?: number): Promise<Bookmark | undefined> {
     if (typeof sessionId !== 'string' || typeof chatId !== 'string' || typeof chatRecordId !== 'number') {
-      notify(this.input(), 'info', 'To bookmark an answer, use the bookmark button under it in the chat panel.', offerCommand('Open Session', 'openSession'));
+      notify(
+        this.input(),
+        'info',
+        'To bookmark an answer, use the bookmark button under it in the chat panel.',
+        offerCommand('Open Session', 'openSession'),
+      );
       return undefined;
     }
     const record = (await this.core.sessions.history(sessionId, chatId)).find((r) => r.chat_record_id === chatRecordId);
@@ -97,7 +105,12 @@ export class BookmarkCommands {
       ask.pick({
         placeHolder,
         matchOnDescription: true,
-        items: all.map((b): Item<Bookmark> => ({ label: b.name, description: [b.attack_module, b.metric].filter(Boolean).join(' · '), detail: firstLine(b.prompt), value: b })),
+        items: all.map((b): Item<Bookmark> => ({
+          label: b.name,
+          description: [b.attack_module, b.metric].filter(Boolean).join(' · '),
+          detail: firstLine(b.prompt),
+          value: b,
+        })),
       }),
     );
     return picked?.value;
@@ -113,7 +126,9 @@ export class BookmarkCommands {
     if (!bookmark) return undefined;
     let panel = this.panels.active;
     if (!panel) {
-      const session = await askOnce(this.input(), (ask) => this.picker.ask(ask, 'No chat panel is open: put the prompt into the panel of which session?', `Use "${bookmark.name}"`));
+      const session = await askOnce(this.input(), (ask) =>
+        this.picker.ask(ask, 'No chat panel is open: put the prompt into the panel of which session?', `Use "${bookmark.name}"`),
+      );
       if (!session) return undefined;
       panel = await this.panels.open(session.session_id);
     }
@@ -156,7 +171,12 @@ export class BookmarkCommands {
     await vscode.workspace.fs.writeFile(target, Buffer.from(`${JSON.stringify(exported, null, 2)}\n`, 'utf8'));
     this.log.info(`Exported ${exported.bookmarks.length} bookmarks to ${target.toString()}`);
     const n = exported.bookmarks.length;
-    notify(this.input(), 'info', `Exported ${n} bookmark${n === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}.`, offerOpen('Open', target));
+    notify(
+      this.input(),
+      'info',
+      `Exported ${n} bookmark${n === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}.`,
+      offerOpen('Open', target),
+    );
     return target;
   }
 
@@ -166,7 +186,11 @@ export class BookmarkCommands {
       this.input().status('There are no bookmarks');
       return 0;
     }
-    const ok = await this.input().confirm(`Delete all ${n} bookmark${n === 1 ? '' : 's'}?`, 'They are deleted for good (Export Bookmarks keeps a copy first).', 'Delete All');
+    const ok = await this.input().confirm(
+      `Delete all ${n} bookmark${n === 1 ? '' : 's'}?`,
+      'They are deleted for good (Export Bookmarks keeps a copy first).',
+      'Delete All',
+    );
     if (!ok) return 0;
     const deleted = await this.core.bookmarks.deleteAll();
     this.input().status(`Deleted ${deleted} bookmark${deleted === 1 ? '' : 's'}`);

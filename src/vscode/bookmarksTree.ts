@@ -61,7 +61,9 @@ export class BookmarksTreeProvider implements vscode.TreeDataProvider<BookmarkNo
     item.iconPath = new vscode.ThemeIcon(b.attack_module ? 'target' : 'bookmark');
     // Model text and prompts only inside fences: a tooltip never renders them as Markdown.
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**Prompt**\n\n${fenced(clip(b.prompt))}\n\n**Answer**\n\n${b.response ? fenced(clip(b.response)) : '*(empty)*'}\n\n`);
+    tooltip.appendMarkdown(
+      `**Prompt**\n\n${fenced(clip(b.prompt))}\n\n**Answer**\n\n${b.response ? fenced(clip(b.response)) : '*(empty)*'}\n\n`,
+    );
     // Every field may come from the local API: escaped, never Markdown of its own.
     const facts = [
       b.attack_module && `attack: ${escapeMarkdown(b.attack_module)}`,

@@ -128,6 +128,7 @@ export class ChatPanel implements vscode.Disposable {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview.js'));
+    const highlighter = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview-highlight.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
     const csp = [
       "default-src 'none'",
@@ -147,7 +148,7 @@ export class ChatPanel implements vscode.Disposable {
 </head>
 <body>
 <div id="app" data-session-id="${this.sessionId}"></div>
-<script nonce="${nonce}" src="${script}"></script>
+<script nonce="${nonce}" src="${script}" data-highlighter="${highlighter}"></script>
 </body>
 </html>`;
   }

@@ -45,8 +45,18 @@ export interface AddedEndpoint {
 
 const DEFAULT_LIMIT = 5;
 const CONNECTOR_TYPES: Item<string>[] = [
-  { label: 'OpenAI-compatible', description: 'openai-connector', detail: 'OpenAI, Ollama, LM Studio, vLLM, llama.cpp, and any server with /v1/chat/completions', value: 'openai-connector' },
-  { label: 'Azure OpenAI', description: 'azure-openai-connector', detail: 'A deployment on an Azure OpenAI resource', value: 'azure-openai-connector' },
+  {
+    label: 'OpenAI-compatible',
+    description: 'openai-connector',
+    detail: 'OpenAI, Ollama, LM Studio, vLLM, llama.cpp, and any server with /v1/chat/completions',
+    value: 'openai-connector',
+  },
+  {
+    label: 'Azure OpenAI',
+    description: 'azure-openai-connector',
+    detail: 'A deployment on an Azure OpenAI resource',
+    value: 'azure-openai-connector',
+  },
 ];
 
 /** The model lists one flow fetched, by URL and token: going Back to the model step does not wait for the server again. */
@@ -147,8 +157,14 @@ export class EndpointCommands {
         placeHolder: `Model: pick one of the ${list.models.length} the server lists, or type its name`,
         items: [
           // The model it has now stays one Enter away, even when the server does not list it.
-          ...(current && !list.models.includes(current) ? [{ label: current, description: 'current (the server does not list it)', value: current, picked: true }] : []),
-          ...list.models.map((m): Item<string> => ({ label: m, value: m, ...(m === current ? { description: 'current', picked: true } : {}) })),
+          ...(current && !list.models.includes(current)
+            ? [{ label: current, description: 'current (the server does not list it)', value: current, picked: true }]
+            : []),
+          ...list.models.map((m): Item<string> => ({
+            label: m,
+            value: m,
+            ...(m === current ? { description: 'current', picked: true } : {}),
+          })),
         ],
         typed: (value) => (list.models.includes(value) ? undefined : { label: value, description: 'use this model name', value }),
       });
@@ -493,11 +509,14 @@ export class EndpointCommands {
       return undefined;
     }
     const endpoint = await this.core.endpoints.resolve(view.id);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing "${view.name}"…`, cancellable: true }, (_p, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort());
-      return probeEndpoint(endpoint, undefined, controller.signal);
-    });
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Testing "${view.name}"…`, cancellable: true },
+      (_p, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return probeEndpoint(endpoint, undefined, controller.signal);
+      },
+    );
     const ms = Math.round(result.ms);
     if (result.ok) {
       this.log.info(`Test of ${view.id}: answered in ${ms} ms`);

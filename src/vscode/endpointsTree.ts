@@ -36,8 +36,17 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<EndpointNo
     const item = new vscode.TreeItem(view.name, vscode.TreeItemCollapsibleState.None);
     item.id = `endpoint:${view.id}`;
     item.description = [view.model || '(no model)', originLabel(origin)].join(' · ');
-    item.iconPath = view.supported ? new vscode.ThemeIcon('plug') : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    item.contextValue = ['endpoint', view.supported && 'testable', isEditable(origin) && 'editable', origin.kind === 'file' && 'fromFile', view.connector_type !== 'echo' && 'tokenable', isRemovable(origin) && 'removable']
+    item.iconPath = view.supported
+      ? new vscode.ThemeIcon('plug')
+      : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    item.contextValue = [
+      'endpoint',
+      view.supported && 'testable',
+      isEditable(origin) && 'editable',
+      origin.kind === 'file' && 'fromFile',
+      view.connector_type !== 'echo' && 'tokenable',
+      isRemovable(origin) && 'removable',
+    ]
       .filter(Boolean)
       .join(' ');
     item.tooltip = tooltip(node);

@@ -43,7 +43,8 @@ const OPTIONS_OF: Readonly<Record<string, (d: JudgeDraft) => Record<string, unkn
   harm_scale: (d) => ({ threshold: Number(d.threshold) }),
 };
 
-const judgeText = (j: SessionJudge | { name: string; judge_endpoint: string | null }) => (j.judge_endpoint ? `${j.name} (judge: ${j.judge_endpoint})` : j.name);
+const judgeText = (j: SessionJudge | { name: string; judge_endpoint: string | null }) =>
+  j.judge_endpoint ? `${j.name} (judge: ${j.judge_endpoint})` : j.name;
 
 interface JudgeStepOptions {
   title: () => string;
@@ -128,7 +129,13 @@ export class JudgeCommands {
       const picked = await ask.pick({
         title: o.title(),
         placeHolder: `The judge endpoint: the model ${d.metric} asks to grade each answer`,
-        items: o.usable.map((v): Item<string> => ({ label: v.name, description: v.id, detail: [v.connector_type, v.model].filter(Boolean).join(' · '), value: v.id, picked: v.id === d.endpoint })),
+        items: o.usable.map((v): Item<string> => ({
+          label: v.name,
+          description: v.id,
+          detail: [v.connector_type, v.model].filter(Boolean).join(' · '),
+          value: v.id,
+          picked: v.id === d.endpoint,
+        })),
       });
       d.endpoint = picked.value;
       return optionsOf(d.metric);
@@ -137,13 +144,22 @@ export class JudgeCommands {
       const current = await o.current();
       if (o.prefill && !filled) Object.assign(d, draftOf(current));
       filled = true;
-      const own: Item<string>[] = o.offerCurrent && current ? [{ label: `$(law) ${current.name}`, description: "the session's judge", detail: judgeText(current), value: SESSION_JUDGE }] : [];
+      const own: Item<string>[] =
+        o.offerCurrent && current
+          ? [{ label: `$(law) ${current.name}`, description: "the session's judge", detail: judgeText(current), value: SESSION_JUDGE }]
+          : [];
       const picked = await ask.pick({
         title: o.title(),
         placeHolder: o.placeHolder,
         items: [
           ...own,
-          ...JUDGES.map((j): Item<string> => ({ label: j.name, description: j.needs_model ? 'needs a judge model' : 'offline, no model', detail: j.description, value: j.name, picked: own.length === 0 && j.name === d.metric })),
+          ...JUDGES.map((j): Item<string> => ({
+            label: j.name,
+            description: j.needs_model ? 'needs a judge model' : 'offline, no model',
+            detail: j.description,
+            value: j.name,
+            picked: own.length === 0 && j.name === d.metric,
+          })),
         ],
       });
       if (picked.value === SESSION_JUDGE) {
@@ -164,7 +180,13 @@ export class JudgeCommands {
       'Set the judge of which session?',
       (s) => {
         title = `Judge for "${s.name}"`;
-        return this.judgeSteps(d, { title: () => title, placeHolder: 'The judge that scores every new answer of this session', usable, current: () => this.core.sessions.judge(s.session_id), prefill: true });
+        return this.judgeSteps(d, {
+          title: () => title,
+          placeHolder: 'The judge that scores every new answer of this session',
+          usable,
+          current: () => this.core.sessions.judge(s.session_id),
+          prefill: true,
+        });
       },
       () => judgeStepCount(d),
     );
@@ -173,7 +195,12 @@ export class JudgeCommands {
     this.log.info(`Session ${session.session_id} judge: ${judgeText(judge)}`);
     const existing = (await this.core.sessions.chatSummaries(session.session_id)).reduce((n, c) => n + c.count, 0);
     if (existing > 0) {
-      notify(this.input(), 'info', `"${session.name}" scores every new answer with ${judgeText(judge)}. Its ${existing} earlier records are not scored yet.`, offerCommand('Score Them', 'scoreRecords', session.session_id));
+      notify(
+        this.input(),
+        'info',
+        `"${session.name}" scores every new answer with ${judgeText(judge)}. Its ${existing} earlier records are not scored yet.`,
+        offerCommand('Score Them', 'scoreRecords', session.session_id),
+      );
     } else this.input().status(`"${session.name}" scores every new answer with ${judgeText(judge)}`);
     return judge;
   }
@@ -201,7 +228,13 @@ export class JudgeCommands {
       'Score the answers of which session?',
       (s) => {
         title = `Score the answers of "${s.name}"`;
-        return this.judgeSteps(d, { title: () => title, placeHolder: 'Score every answer so far with which judge?', usable, current: () => this.core.sessions.judge(s.session_id), offerCurrent: true });
+        return this.judgeSteps(d, {
+          title: () => title,
+          placeHolder: 'Score every answer so far with which judge?',
+          usable,
+          current: () => this.core.sessions.judge(s.session_id),
+          offerCurrent: true,
+        });
       },
       () => judgeStepCount(d),
     );
@@ -212,7 +245,10 @@ export class JudgeCommands {
     notify(
       this.input(),
       'info',
-      accepted.records === 0 ? `"${session.name}" has no answers to score yet.` : `Scoring ${accepted.records} answer${accepted.records === 1 ? '' : 's'} of "${session.name}" with ${what}: each badge appears in the chat panel as it is scored.`,
+      accepted.records === 0
+        ? `"${session.name}" has no answers to score yet.`
+        : `Scoring ${accepted.records} answer${accepted.records === 1 ? '' : 's'} of "${session.name}" with ${what}: each badge appears ` +
+          `in the chat panel as it is scored.`,
     );
     return accepted;
   }

@@ -289,10 +289,16 @@ export class SessionCommands {
 
   async setPromptTemplate(arg?: SessionArg): Promise<string | undefined> {
     if (this.core.templates.list().length === 0) {
-      notify(this.input(), 'info', 'No prompt templates found. Add a folder of Moonshot prompt templates (prompt-templates/*.json) in the setting moonshotSessions.promptTemplateFolders.', {
-        title: 'Open Settings',
-        run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'moonshotSessions.promptTemplateFolders'),
-      });
+      notify(
+        this.input(),
+        'info',
+        'No prompt templates found. Add a folder of Moonshot prompt templates (prompt-templates/*.json) in the setting ' +
+          'moonshotSessions.promptTemplateFolders.',
+        {
+          title: 'Open Settings',
+          run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'moonshotSessions.promptTemplateFolders'),
+        },
+      );
       return undefined;
     }
     let name: string | null = null;

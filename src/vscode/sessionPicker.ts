@@ -44,7 +44,13 @@ export class SessionPicker {
       ...(title ? { title } : {}),
       placeHolder,
       matchOnDescription: true,
-      items: sessions.map((s): Item<SessionMetadata> => ({ label: s.name, description: s.session_id, detail: s.endpoints.join(', '), value: s, picked: s.session_id === current })),
+      items: sessions.map((s): Item<SessionMetadata> => ({
+        label: s.name,
+        description: s.session_id,
+        detail: s.endpoints.join(', '),
+        value: s,
+        picked: s.session_id === current,
+      })),
     });
     return picked.value;
   }

@@ -108,8 +108,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escapeMarkdown(name)}** (\`${c.endpoint}\`)\n\n`);
     if (!entry) tooltip.appendMarkdown('This endpoint is no longer configured.\n\n');
-    if (activity.answering) tooltip.appendMarkdown(`Answering a prompt now${activity.queued ? `; ${activity.queued} more waiting` : ''}.\n\n`);
-    else if (activity.queued) tooltip.appendMarkdown(`Queued: ${activity.queued} prompt${activity.queued === 1 ? '' : 's'} waiting for an earlier one to ${escapeMarkdown(name)}.\n\n`);
+    if (activity.answering)
+      tooltip.appendMarkdown(`Answering a prompt now${activity.queued ? `; ${activity.queued} more waiting` : ''}.\n\n`);
+    else if (activity.queued)
+      tooltip.appendMarkdown(
+        `Queued: ${activity.queued} prompt${activity.queued === 1 ? '' : 's'} waiting for an earlier one to ${escapeMarkdown(name)}.\n\n`,
+      );
     if (entry?.config.model) tooltip.appendMarkdown(`- model: \`${entry.config.model}\`\n`);
     tooltip.appendMarkdown(`- chat: \`${c.chatId}\`\n- records: ${c.count}\n`);
     if (c.last) {

@@ -7,7 +7,7 @@ import { metricBadge } from '../core/scoreText';
 import { button, h } from './dom';
 import { formatDuration, formatPromptTime, formatUsage } from './format';
 import { icon } from './icons';
-import { renderMarkdownCached } from './markdown';
+import { showAnswer } from './highlightLoader';
 
 /** Prompts longer than this start collapsed, so one long jailbreak does not push the answers away. */
 const LONG_PROMPT_CHARS = 600;
@@ -83,7 +83,7 @@ export function renderExchange(chatId: string, record: ChatRecord, options: Rend
     if (hasText) {
       // Ids alone could repeat if a history is rewritten; time and length make the key specific.
       const key = `${chatId}\u0000${record.chat_record_id}\u0000${record.prompt_time}\u0000${record.predicted_result.length}`;
-      response.innerHTML = renderMarkdownCached(key, record.predicted_result);
+      showAnswer(response, key, record.predicted_result);
     } else response.replaceChildren(h('p', { className: 'empty-answer', text: 'The endpoint returned an empty answer.' }));
     answer.append(response);
   } else options.response?.remove();

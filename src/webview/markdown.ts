@@ -1,45 +1,11 @@
 // Model output is untrusted. It becomes HTML only through markdown-it with raw
 // HTML off (markdown-it escapes all text), links limited to http(s)/mailto,
 // and images limited to inline raster data: nothing here can fetch, run
-// script or navigate.
+// script or navigate. Code is highlighted by highlighter.ts, a separate
+// script loaded on first need (highlightLoader.ts): until it is there, code
+// blocks are plain text marked as waiting for it.
 import MarkdownIt from 'markdown-it';
 import type { Action } from './actions';
-import hljs from 'highlight.js/lib/core';
-import bash from 'highlight.js/lib/languages/bash';
-import c from 'highlight.js/lib/languages/c';
-import cpp from 'highlight.js/lib/languages/cpp';
-import csharp from 'highlight.js/lib/languages/csharp';
-import css from 'highlight.js/lib/languages/css';
-import diff from 'highlight.js/lib/languages/diff';
-import go from 'highlight.js/lib/languages/go';
-import java from 'highlight.js/lib/languages/java';
-import javascript from 'highlight.js/lib/languages/javascript';
-import json from 'highlight.js/lib/languages/json';
-import kotlin from 'highlight.js/lib/languages/kotlin';
-import markdownLang from 'highlight.js/lib/languages/markdown';
-import php from 'highlight.js/lib/languages/php';
-import plaintext from 'highlight.js/lib/languages/plaintext';
-import powershell from 'highlight.js/lib/languages/powershell';
-import python from 'highlight.js/lib/languages/python';
-import ruby from 'highlight.js/lib/languages/ruby';
-import rust from 'highlight.js/lib/languages/rust';
-import shell from 'highlight.js/lib/languages/shell';
-import sql from 'highlight.js/lib/languages/sql';
-import swift from 'highlight.js/lib/languages/swift';
-import typescript from 'highlight.js/lib/languages/typescript';
-import xml from 'highlight.js/lib/languages/xml';
-import yaml from 'highlight.js/lib/languages/yaml';
-
-const LANGUAGES = {
-  bash, c, cpp, csharp, css, diff, go, java, javascript, json, kotlin, markdown: markdownLang, php, plaintext,
-  powershell, python, ruby, rust, shell, sql, swift, typescript, xml, yaml,
-};
-for (const [name, lang] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, lang);
-
-/** Guessing among every language is slow and often wrong; these cover most unlabelled answers. */
-const AUTO_LANGUAGES = ['python', 'javascript', 'typescript', 'bash', 'json', 'xml', 'sql', 'java', 'cpp', 'yaml', 'css'];
-const AUTO_MAX_CHARS = 4000;
-
 const SAFE_LINK = /^(https?:\/\/|mailto:)/i;
 /** SVG is excluded on purpose: an SVG document can carry script. */
 const SAFE_DATA_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[a-z0-9+/=\s]*$/i;
@@ -93,18 +59,21 @@ md.core.ruler.push('table_align_classes', (state) => {
   }
 });
 
-function highlightCode(code: string, lang: string): string {
-  try {
-    if (lang && hljs.getLanguage(lang)) return hljs.highlight(code, { language: lang, ignoreIllegals: true }).value;
-    if (!lang && code.length <= AUTO_MAX_CHARS) {
-      const guess = hljs.highlightAuto(code, AUTO_LANGUAGES);
-      if (guess.relevance >= 5) return guess.value;
-    }
-  } catch {
-    // A grammar that throws on odd input must not cost the whole answer.
-  }
-  return escapeHtml(code);
+/** What highlighter.ts provides once it is loaded. */
+export interface Highlighter {
+  /** Highlighted HTML of `code` (its text escaped), or undefined to leave it plain. */
+  highlight(code: string, lang: string): string | undefined;
 }
+
+let highlighter: Highlighter | undefined;
+
+/** From now on, code in finished answers is rendered highlighted. */
+export function useHighlighter(loaded: Highlighter): void {
+  highlighter = loaded;
+}
+
+/** On a block's <code> while it waits for the highlighter; its value is the lower-cased fence language. */
+const WAITING = 'data-highlight-pending';
 
 // Text, not SVG icons: the answer's element then holds no markup of a kind a
 // model could have injected, which keeps "no <svg> in the answer" checkable.
@@ -118,15 +87,23 @@ const CODE_ACTIONS =
 interface RenderEnv {
   /** Off while an answer streams: the grammar runs once, when the record arrives. */
   highlight: boolean;
+  /** Set by a code block rendered plain because the highlighter is not loaded yet. */
+  waitsForHighlighter: boolean;
 }
 
 function renderCodeBlock(code: string, info: string, env: RenderEnv): string {
   const lang = info.split(/\s+/)[0] ?? '';
   const langClass = lang ? ` language-${escapeHtml(lang)}` : '';
-  const body = env.highlight ? highlightCode(code, lang.toLowerCase()) : escapeHtml(code);
+  let body = escapeHtml(code);
+  let waiting = '';
+  if (env.highlight && highlighter) body = highlighter.highlight(code, lang.toLowerCase()) ?? body;
+  else if (env.highlight) {
+    waiting = ` ${WAITING}="${escapeHtml(lang.toLowerCase())}"`;
+    env.waitsForHighlighter = true;
+  }
   return (
     `<div class="code-block" data-lang="${escapeHtml(lang)}"><div class="code-toolbar"><span class="code-lang">${escapeHtml(lang || 'text')}</span>${CODE_ACTIONS}</div>` +
-    `<pre><code class="hljs${langClass}">${body}</code></pre></div>\n`
+    `<pre><code class="hljs${langClass}"${waiting}>${body}</code></pre></div>\n`
   );
 }
 
@@ -138,8 +115,19 @@ md.renderer.rules.code_block = (tokens, idx, _options, env: RenderEnv) => render
 
 /** The answer as safe HTML; `highlight: false` for text still streaming (same rules, no grammar). */
 export function renderMarkdown(text: string, options: { highlight?: boolean } = {}): string {
-  const env: RenderEnv = { highlight: options.highlight ?? true };
-  return md.render(text, env);
+  return render(text, options.highlight ?? true).html;
+}
+
+function render(text: string, highlight: boolean): RenderedAnswer {
+  const env: RenderEnv = { highlight, waitsForHighlighter: false };
+  const html = md.render(text, env);
+  return { html, waitsForHighlighter: env.waitsForHighlighter };
+}
+
+export interface RenderedAnswer {
+  html: string;
+  /** Some code is plain until the highlighter is loaded: pass the element to highlightWaitingCode then. */
+  waitsForHighlighter: boolean;
 }
 
 const CACHE_LIMIT = 20_000;
@@ -147,15 +135,31 @@ const cache = new Map<string, string>();
 
 /**
  * Records never change once written, so each is rendered once per panel even
- * when `init` re-renders everything or a column is rebuilt.
+ * when `init` re-renders everything or a column is rebuilt (once highlighted:
+ * HTML still waiting for the highlighter is not kept).
  */
-export function renderMarkdownCached(key: string, text: string): string {
+export function renderMarkdownCached(key: string, text: string): RenderedAnswer {
   const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const html = renderMarkdown(text);
+  if (hit !== undefined) return { html: hit, waitsForHighlighter: false };
+  const rendered = render(text, true);
+  if (rendered.waitsForHighlighter) return rendered;
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(key, html);
-  return html;
+  cache.set(key, rendered.html);
+  return rendered;
+}
+
+/**
+ * Highlights, in place, the code blocks under `root` rendered before the
+ * highlighter was loaded: the same HTML they would have had if it had been.
+ */
+export function highlightWaitingCode(root: Element, loaded: Highlighter): void {
+  for (const code of root.querySelectorAll(`code[${WAITING}]`)) {
+    const lang = code.getAttribute(WAITING) ?? '';
+    code.removeAttribute(WAITING);
+    // textContent is the block's text exactly: markdown-it's escaping, undone by the parser.
+    const html = loaded.highlight(code.textContent ?? '', lang);
+    if (html !== undefined) code.innerHTML = html;
+  }
 }
 
 const BLOCKS = new Set(['P', 'DIV', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'TABLE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HR']);

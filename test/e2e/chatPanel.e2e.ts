@@ -333,8 +333,16 @@ describe('Chat panel, end to end (code-server + Chromium)', function () {
     assert.deepEqual(report.handlers, [], 'no element with an on* attribute in the panel');
     assert.deepEqual(report.scriptLinks, [], 'no javascript: (or data:) link in the panel');
     assert.deepEqual(report.remoteImages, [], 'no image loaded from the network');
-    for (const raw of ['<img src=x onerror="window.__xss=1">', '<script>window.__xss=1</script>', '<svg onload="window.__xss=1"></svg>', '<iframe src="javascript:alert(1)">']) {
-      assert.ok(report.responseText.includes(raw), `the raw HTML ${raw} shows as text in the answer; it holds: ${report.responseText.slice(0, 600)}`);
+    for (const raw of [
+      '<img src=x onerror="window.__xss=1">',
+      '<script>window.__xss=1</script>',
+      '<svg onload="window.__xss=1"></svg>',
+      '<iframe src="javascript:alert(1)">',
+    ]) {
+      assert.ok(
+        report.responseText.includes(raw),
+        `the raw HTML ${raw} shows as text in the answer; it holds: ${report.responseText.slice(0, 600)}`,
+      );
     }
     assert.ok(report.promptText.includes('<script>window.__xss=2</script>'), `the prompt's HTML shows as text: ${report.promptText}`);
     assert.ok(report.promptText.includes('<img src=x onerror="window.__xss=2">'), `the prompt's HTML shows as text: ${report.promptText}`);

@@ -176,7 +176,7 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await pickItem(page, { placeholder: 'Open which session?' }, 'Keyboard Session');
   });
 
-  it('the Get Started walkthrough ticked off what was done: endpoints seen, a session created, no prompt yet', async () => {
+  it('the Get Started walkthrough ticked off what was done: endpoints seen, a session created, no prompt yet, nothing compared', async () => {
     await runCommand(page, 'Welcome: Open Walkthrough...');
     await pickItem(page, { placeholder: 'walkthrough' }, 'Get Started with Moonshot');
     await steps().filter({ hasText: 'Create a session' }).waitFor();
@@ -185,6 +185,8 @@ describe('Endpoints view and guided flows, end to end (code-server + Chromium)',
     await page.locator('.getting-started-step[data-step-id$="#session"][aria-checked="true"]').waitFor();
     assert.equal(await done('endpoint'), true);
     assert.equal(await done('prompt'), false, 'no prompt was sent');
+    // The session picker was opened (Ctrl+Alt+M), but nothing was compared yet.
+    assert.equal(await done('compare'), false, 'no answers were compared');
     await page.locator('.getting-started-step[data-step-id$="#compare"] .step-title').click();
     await page.locator('.getting-started-step[data-step-id$="#compare"][aria-expanded="true"]').waitFor();
     await shot('walkthrough-progress');

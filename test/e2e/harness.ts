@@ -199,7 +199,8 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
       ['extensionDevelopmentPath', remote + REPO],
       ['skipWelcome', 'true'],
     ];
-    const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const query = `folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const workbenchUrl = `${server.url}/?${query}`;
     await page.goto(workbenchUrl, { waitUntil: 'domcontentloaded' });
     await waitForWorkbench(page);
 

@@ -10,8 +10,33 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { RESULTS, activityBarItem, extensionLogProblems, keepFailureArtifacts, readApiDiscovery, startE2E, type E2E, type EndpointConfig } from './harness';
-import { answerInput, cells, chatFrame, chatPanel, column, notification, pickItem, promptValue, quickInput, rows, runCommand, runCommandToStep, tid, waitForCount, waitForStep } from './ui';
+import {
+  RESULTS,
+  activityBarItem,
+  extensionLogProblems,
+  keepFailureArtifacts,
+  readApiDiscovery,
+  startE2E,
+  type E2E,
+  type EndpointConfig,
+} from './harness';
+import {
+  answerInput,
+  cells,
+  chatFrame,
+  chatPanel,
+  column,
+  notification,
+  pickItem,
+  promptValue,
+  quickInput,
+  rows,
+  runCommand,
+  runCommandToStep,
+  tid,
+  waitForCount,
+  waitForStep,
+} from './ui';
 
 const COMPLIANT: EndpointConfig = { id: 'compliant', name: 'Compliant', model: 'compliant-model' };
 const REFUSER: EndpointConfig = { id: 'refuser', name: 'Refuser', model: 'refuser-model' };
@@ -83,7 +108,8 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await panel().locator(tid('clear-judge-button')).waitFor();
   });
 
-  it('starts an attack from the header: progress in the bar and a notification, variant rows with their module and original prompt, judge badges, the summary strip', async () => {
+  it('starts an attack from the header: progress in the bar and a notification, variant rows with their module and original prompt, ' +
+    'judge badges, the summary strip', async () => {
     await panel().locator(tid('attack-button')).click();
     await pickItem(page, { placeholder: 'The first attack module' }, 'charswap_attack');
     await pickItem(page, { placeholder: 'Chain so far: charswap_attack' }, 'Use this chain');
@@ -96,7 +122,10 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await bar().waitFor();
     await panel().locator(tid('attack-chain')).filter({ hasText: 'charswap_attack' }).waitFor();
     await notification(page, /attack charswap_attack on "Red Team Session"/).waitFor();
-    await panel().locator(tid('attack-status')).filter({ hasText: /^\d of 6 answers$/ }).waitFor();
+    await panel()
+      .locator(tid('attack-status'))
+      .filter({ hasText: /^\d of 6 answers$/ })
+      .waitFor();
     await waitForCount(variantRows(), 3);
     await panel().locator(tid('attack-status')).filter({ hasText: 'done: 3 variants, 6 of 6 answers' }).waitFor({ timeout: 30_000 });
     assert.equal(await panel().locator(tid('attack-progress')).getAttribute('value'), '6');
@@ -117,7 +146,10 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
       await waitForCount(badges.filter({ hasText: verdict }), 3);
     }
     const refused = cells(first, idOf(REFUSER)).locator(tid('verdict-badge'));
-    assert.equal(await refused.getAttribute('title'), 'refusal_strings: refused, score 1\nThe answer contains the refusal phrase "i\'m sorry, but".');
+    assert.equal(
+      await refused.getAttribute('title'),
+      'refusal_strings: refused, score 1\nThe answer contains the refusal phrase "i\'m sorry, but".',
+    );
 
     // The summary strip under each title, from the session's summary.
     const asr = (e: EndpointConfig) => column(panel(), e.name).locator(tid('summary-asr'));
@@ -125,7 +157,10 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await asr(REFUSER).filter({ hasText: 'ASR 0% (0–56%) n=3' }).waitFor();
     assert.equal(await column(panel(), REFUSER.name).locator(tid('summary-refusals')).innerText(), '3 refused');
     assert.equal(await column(panel(), COMPLIANT.name).locator(tid('summary-answers')).innerText(), '3 answers');
-    assert.match((await asr(COMPLIANT).getAttribute('title')) ?? '', /the attack worked in 3 of 3 answers to attack prompts; 95% interval 44–100% \(Wilson\)/);
+    assert.match(
+      (await asr(COMPLIANT).getAttribute('title')) ?? '',
+      /the attack worked in 3 of 3 answers to attack prompts; 95% interval 44–100% \(Wilson\)/,
+    );
 
     await notification(page, /attack charswap_attack/).waitFor({ state: 'detached', timeout: 15_000 });
     await shoot('attack-light');
@@ -135,7 +170,8 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await shoot('summary-strip', header);
   });
 
-  it('starts a second attack from the command palette and cancels it mid-way from the panel: the answers made stay, the bar says where it stopped', async () => {
+  it('starts a second attack from the command palette and cancels it mid-way from the panel: the answers made stay, the bar says where ' +
+    'it stopped', async () => {
     await runCommand(page, 'Moonshot: Start Attack');
     await pickItem(page, { placeholder: 'Attack which session?' }, SESSION);
     await pickItem(page, { placeholder: 'The first attack module' }, 'homoglyph_attack');
@@ -151,13 +187,21 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     assert.ok(done > 0 && done < 40, `cancelled mid-way, at ${done}`);
     await notification(page, /attack homoglyph_attack/).waitFor({ state: 'detached', timeout: 15_000 });
     // The variants never sent leave no record, and so no row: the rows are the 3 of the first attack and those answered (or stopped) since.
-    const variants = (await call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}?include_history=true`)).json.session.chat_history as Record<string, { prompt_id: string; attack_module: string }[]>;
-    const prompted = new Set(Object.values(variants).flat().map((r) => r.prompt_id));
+    const variants = (await call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}?include_history=true`)).json.session
+      .chat_history as Record<string, { prompt_id: string; attack_module: string }[]>;
+    const prompted = new Set(
+      Object.values(variants)
+        .flat()
+        .map((r) => r.prompt_id),
+    );
     await waitForCount(variantRows(), prompted.size);
     assert.equal(await panel().locator(tid('attack-cancel')).isHidden(), true);
     await panel().locator(tid('attack-dismiss')).waitFor();
     const attacks = (await call('GET', `/v1/sessions/${encodeURIComponent(sessionId)}/attacks`)).json as { status: string; done: number }[];
-    assert.deepEqual(attacks.map((a) => a.status), ['cancelled', 'done']);
+    assert.deepEqual(
+      attacks.map((a) => a.status),
+      ['cancelled', 'done'],
+    );
     await shoot('cancelled');
     await panel().locator(tid('attack-dismiss')).click();
     await bar().waitFor({ state: 'hidden' });
@@ -208,13 +252,21 @@ describe('Red-teaming in the chat panel, end to end (code-server + Chromium)', f
     await page.mouse.down();
     await page.mouse.move(sidebar.x + sidebar.width, sidebar.y + 300, { steps: 8 });
     await page.mouse.up();
-    await page.waitForFunction((width) => Math.abs(document.querySelector('.part.sidebar')!.getBoundingClientRect().width - width) < 4, sidebar.width);
+    await page.waitForFunction(
+      (width) => Math.abs(document.querySelector('.part.sidebar')!.getBoundingClientRect().width - width) < 4,
+      sidebar.width,
+    );
 
     await panel().locator(tid('prompt-input')).fill('');
     await row.hover();
     await row.getByRole('button', { name: 'Use Bookmark' }).click();
     const bookmark = (await call('GET', `/v1/bookmarks?name=${encodeURIComponent(suggested)}`)).json.bookmark as { prompt: string };
-    await (await chatFrame(page)).waitForFunction((want) => (document.querySelector('[data-testid="prompt-input"]') as HTMLTextAreaElement).value === want, bookmark.prompt);
+    await (
+      await chatFrame(page)
+    ).waitForFunction(
+      (want) => (document.querySelector('[data-testid="prompt-input"]') as HTMLTextAreaElement).value === want,
+      bookmark.prompt,
+    );
     assert.equal(await promptValue(panel()), bookmark.prompt);
   });
 

@@ -18,7 +18,24 @@ import {
   type E2E,
   type EndpointConfig,
 } from './harness';
-import { answers, cellBoxes, cells, chatFrame, chatPanel, column, pickItem, quickInput, reloadWindow, rows, runCommand, runCommandToStep, sendFromPanel, tid, waitForCount, waitForSavedEditorState } from './ui';
+import {
+  answers,
+  cellBoxes,
+  cells,
+  chatFrame,
+  chatPanel,
+  column,
+  pickItem,
+  quickInput,
+  reloadWindow,
+  rows,
+  runCommand,
+  runCommandToStep,
+  sendFromPanel,
+  tid,
+  waitForCount,
+  waitForSavedEditorState,
+} from './ui';
 
 const FAST: EndpointConfig = { id: 'fast', name: 'Fast', model: 'fast-model' };
 const SLOW: EndpointConfig = { id: 'slow', name: 'Slow', model: 'slow-model' };
@@ -109,7 +126,8 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     await e2e?.stop();
   });
 
-  it('renders Markdown while it streams, and shows the next prompt queued for the slow endpoint in its row while the fast one has answered it', async () => {
+  it('renders Markdown while it streams, and shows the next prompt queued for the slow endpoint in its row while the fast one has ' +
+    'answered it', async () => {
     e2e.fake.setBehaviour(FAST.model, { kind: 'echo', prefix: 'Fast: ' });
     e2e.fake.setBehaviour(SLOW.model, { kind: 'slow', chunks: SLOW_CHUNKS, intervalMs: 100 });
     const frame = await chatFrame(page);
@@ -162,10 +180,16 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     await shoot('queued-light');
 
     // Both slow answers land in their rows, the code highlighted now.
-    await cell(1, SLOW).locator(`${tid('response')} h2`).waitFor({ timeout: 30_000 });
-    await cell(2, SLOW).locator(`${tid('response')} h2`).waitFor({ timeout: 30_000 });
+    await cell(1, SLOW)
+      .locator(`${tid('response')} h2`)
+      .waitFor({ timeout: 30_000 });
+    await cell(2, SLOW)
+      .locator(`${tid('response')} h2`)
+      .waitFor({ timeout: 30_000 });
     assert.equal((await cell(1, SLOW).locator(tid('response')).innerText()).replace(/\s+/g, ' ').includes('word49'), true);
-    assert.ok((await cell(1, SLOW).locator('[class*="hljs-"]').count()) > 0, 'the finished answer has highlighted code');
+    // The first finished code block fetches the highlighter (out/webview-highlight.js), then it is coloured.
+    await cell(1, SLOW).locator(`${tid('response')} [class*="hljs-"]`).first().waitFor({ timeout: 30_000 });
+    assert.equal(await cell(1, SLOW).locator('[data-highlight-pending]').count(), 0, 'no code block is left waiting');
     assert.equal(await cell(2, SLOW).locator(tid('queued')).count(), 0);
     assert.equal(await rows(panel()).count(), 2);
   });
@@ -231,7 +255,12 @@ describe('Chat panel rows by prompt, end to end (code-server + Chromium)', funct
     await failure.locator(tid('retry-button')).click();
     await cell(3, FAST).locator(tid('response')).filter({ hasText: 'Fast again: Third prompt' }).waitFor();
     assert.equal(await rows(panel()).count(), 3, 'the Retry made no new row');
-    assert.match(await cell(3, FAST).locator(`${tid('attempt')} > summary`).innerText(), /^attempt 1 \(failed: HTTP 500.*the fast model broke/);
+    assert.match(
+      await cell(3, FAST)
+        .locator(`${tid('attempt')} > summary`)
+        .innerText(),
+      /^attempt 1 \(failed: HTTP 500.*the fast model broke/,
+    );
     assert.equal(await cell(3, FAST).locator(`.cell-main ${tid('error-card')}`).count(), 0, 'the answer shown is the retry');
     assert.equal(e2e.fake.attempts(SLOW.model), slowCalls, 'the Retry went to the failed endpoint only');
     // The stored record of the retry carries the prompt id of the one it retried.

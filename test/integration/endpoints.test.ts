@@ -53,8 +53,23 @@ if (phase === '1') {
       fake = await startFakeOpenAI();
       folder = join(workspaceFolder().fsPath, 'connectors-endpoints');
       await fs.mkdir(folder, { recursive: true });
-      await fs.writeFile(join(folder, 'from-folder.json'), JSON.stringify({ name: 'From Folder', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', token: '', max_calls_per_second: 1, max_concurrency: 1, params: {} }));
-      await fs.writeFile(join(folder, 'bedrock.json'), JSON.stringify({ name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude', token: '', params: {} }));
+      await fs.writeFile(
+        join(folder, 'from-folder.json'),
+        JSON.stringify({
+          name: 'From Folder',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          model: 'alpha',
+          token: '',
+          max_calls_per_second: 1,
+          max_concurrency: 1,
+          params: {},
+        }),
+      );
+      await fs.writeFile(
+        join(folder, 'bedrock.json'),
+        JSON.stringify({ name: 'On Bedrock', connector_type: 'bedrock-connector', uri: '', model: 'claude', token: '', params: {} }),
+      );
       await setting('endpointFolders', [folder]);
       await setting('endpoints', [
         { id: 'local', name: 'Local', connector_type: 'openai-connector', uri: fake.url, model: 'alpha', params: { max_attempts: 1 } },
@@ -140,8 +155,21 @@ if (phase === '1') {
     });
 
     it('Edit Endpoint: params (JSON, checked) and limits in settings; the URL of an API endpoint through the registry', async () => {
-      const { script } = await runScripted(api, 'editEndpoint', new ScriptedInput([{ pick: 'Params' }, { rejects: '[1, 2]' }, { rejects: '{"temperature": }' }, { input: '{"temperature": 0.2, "max_attempts": 1}' }]), 'local');
-      assert.deepEqual(script.asked[1]!.refusals?.map((r) => r.split(':')[0]), ['Params are a JSON object, e.g. {"temperature"', 'Not JSON']);
+      const { script } = await runScripted(
+        api,
+        'editEndpoint',
+        new ScriptedInput([
+          { pick: 'Params' },
+          { rejects: '[1, 2]' },
+          { rejects: '{"temperature": }' },
+          { input: '{"temperature": 0.2, "max_attempts": 1}' },
+        ]),
+        'local',
+      );
+      assert.deepEqual(
+        script.asked[1]!.refusals?.map((r) => r.split(':')[0]),
+        ['Params are a JSON object, e.g. {"temperature"', 'Not JSON'],
+      );
       assert.deepEqual(settingEntries().find((e) => e.id === 'local')?.params, { temperature: 0.2, max_attempts: 1 });
       await run('editEndpoint', [{ pick: 'Max concurrency' }, { rejects: '0' }, { input: '2' }], 'local');
       assert.equal((await api.core.endpoints.view('local')).max_concurrency, 2);

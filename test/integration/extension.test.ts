@@ -65,8 +65,11 @@ function requestFromOutside(url: string, headers: Record<string, string> = {}, b
     if (body != null) req.write(JSON.stringify(body));
     req.end();`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script, JSON.stringify([url, headers, body])], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout) =>
-      err ? reject(err) : resolve(JSON.parse(stdout)),
+    execFile(
+      process.execPath,
+      ['-e', script, JSON.stringify([url, headers, body])],
+      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
     );
   });
 }
@@ -397,10 +400,14 @@ describe(`Moonshot Sessions extension (phase ${phase})`, function () {
       });
 
       it('a second writer on the same storage (another window, or serve) never collides, and the tree follows it', async () => {
-        const cli = spawn(process.execPath, [join(ext.extensionPath, 'out', 'cli.js'), 'serve', '--storage', api.core.storageDir, '--port', '0', '--no-auth'], {
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
+        const cli = spawn(
+          process.execPath,
+          [join(ext.extensionPath, 'out', 'cli.js'), 'serve', '--storage', api.core.storageDir, '--port', '0', '--no-auth'],
+          {
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
         try {
           const url = await new Promise<string>((resolve, reject) => {
             let out = '';

@@ -15,7 +15,17 @@ export interface EndpointSpec {
 
 /** An openai-connector endpoint on the fake server: one attempt, generous limits. */
 export function fakeEndpointConfig(fake: FakeOpenAI, { id, model, max_concurrency = 50 }: EndpointSpec) {
-  return { id, name: id, connector_type: 'openai-connector', uri: fake.url, token: 't', max_calls_per_second: 10_000, max_concurrency, model, params: { max_attempts: 1, timeout: 10 } };
+  return {
+    id,
+    name: id,
+    connector_type: 'openai-connector',
+    uri: fake.url,
+    token: 't',
+    max_calls_per_second: 10_000,
+    max_concurrency,
+    model,
+    params: { max_attempts: 1, timeout: 10 },
+  };
 }
 
 export async function openRunCore(
@@ -60,7 +70,9 @@ export function sentTexts(fake: FakeOpenAI, model: string, requests: readonly Lo
 /** A JSONL dataset of `n` rows whose prompts are "row <i>" (ids r1, r2, ...). */
 export async function writeDataset(dir: string, n: number, name = 'rows'): Promise<string> {
   const file = join(dir, `${name}.jsonl`);
-  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i + 1}`, input: `row ${i + 1}`, category: i % 2 ? 'odd' : 'even' }));
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ id: `r${i + 1}`, input: `row ${i + 1}`, category: i % 2 ? 'odd' : 'even' }),
+  );
   await fs.writeFile(file, `${lines.join('\n')}\n`);
   return file;
 }

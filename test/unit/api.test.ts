@@ -482,7 +482,8 @@ describe('API over real sockets', function () {
       assertIssueAt(bad, ['query', 'include_history']);
     });
 
-    it("POST /v1/sessions/{id}/prompt answers every chat's whole history of records shaped as Moonshot's; ?history=new only the new ones", async () => {
+    it("POST /v1/sessions/{id}/prompt answers every chat's whole history of records shaped as Moonshot's; ?history=new only the " +
+      'new ones', async () => {
       const s = await api().createSession(moonshotBody);
       const sentAt = Math.floor(Date.now() / 1000) * 1000;
       const first = await api().prompt(s.session_id, 'Hello World');
@@ -513,8 +514,14 @@ describe('API over real sockets', function () {
       const second = await api().prompt(s.session_id, 'Second');
       assert.deepEqual(Object.keys(second), s.chat_ids);
       for (const chatId of s.chat_ids) {
-        assert.deepEqual(second[chatId]!.map((r) => r.chat_record_id), [1, 2]);
-        assert.deepEqual(second[chatId]!.map((r) => r.prompt), ['Hello World', 'Second']);
+        assert.deepEqual(
+          second[chatId]!.map((r) => r.chat_record_id),
+          [1, 2],
+        );
+        assert.deepEqual(
+          second[chatId]!.map((r) => r.prompt),
+          ['Hello World', 'Second'],
+        );
         assert.deepEqual(second[chatId]![0], first[chatId]![0]);
       }
 
@@ -526,7 +533,11 @@ describe('API over real sockets', function () {
         assert.equal(third[chatId]![0]!.predicted_result, 'echo: Third');
       }
       const all = await api().prompt(s.session_id, 'Fourth', '?history=all');
-      for (const chatId of s.chat_ids) assert.deepEqual(all[chatId]!.map((r) => r.chat_record_id), [1, 2, 3, 4]);
+      for (const chatId of s.chat_ids)
+        assert.deepEqual(
+          all[chatId]!.map((r) => r.chat_record_id),
+          [1, 2, 3, 4],
+        );
 
       // What the prompt answered is what is stored.
       assert.deepEqual((await api().session(s.session_id, true)).chat_history, all);
@@ -603,7 +614,8 @@ describe('API over real sockets', function () {
       assert.equal(existsSync(folder), false, 'the refused calls did not recreate it');
     });
 
-    it('PUT/DELETE /v1/sessions/{id}/prompt_templates/{name}: sets, applies, refuses unknown names (404), ignores other names on DELETE', async () => {
+    it('PUT/DELETE /v1/sessions/{id}/prompt_templates/{name}: sets, applies, refuses unknown names (404), ignores other names on ' +
+      'DELETE', async () => {
       const s = await api().createSession({ name: 'Templated', endpoints: ['echo'] });
       const put = await api().call('PUT', `/v1/sessions/${s.session_id}/prompt_templates/qa`);
       assertJson(put, 200);
@@ -747,7 +759,8 @@ describe('API over real sockets', function () {
       assertError(await api().call('GET', '/v1/llm_endpoints/nope'), 404);
     });
 
-    it('POST /v1/llm_endpoints takes what Moonshot\'s web UI sends (numeric strings, params ""); the token is kept, never returned', async () => {
+    it('POST /v1/llm_endpoints takes what Moonshot\'s web UI sends (numeric strings, params ""); the token is kept, never ' +
+      'returned', async () => {
       const secret = 'sk-web-ui-secret-1234';
       const body = {
         name: 'My Local Model',
@@ -779,7 +792,10 @@ describe('API over real sockets', function () {
       const got = await api().call('GET', '/v1/llm_endpoints/my-local-model');
       assert.deepEqual(got.json, e);
       const list = await api().call('GET', '/v1/llm_endpoints');
-      assert.deepEqual((list.json as EndpointView[]).find((x) => x.id === 'my-local-model'), e);
+      assert.deepEqual(
+        (list.json as EndpointView[]).find((x) => x.id === 'my-local-model'),
+        e,
+      );
       assert.equal(list.text.includes(secret), false);
       for (const [path, hash] of Object.entries(await snapshot(api().dir))) {
         if (hash !== 'dir') assert.equal(readFileSync(join(api().dir, path), 'utf8').includes(secret), false, `${path} holds the secret`);
@@ -812,7 +828,8 @@ describe('API over real sockets', function () {
       assert.equal(p.token, '');
     });
 
-    it('POST /v1/llm_endpoints refuses a taken name (409), an unsupported connector type (422 naming it) and bad numbers (422), storing nothing', async () => {
+    it('POST /v1/llm_endpoints refuses a taken name (409), an unsupported connector type (422 naming it) and bad numbers (422), storing ' +
+      'nothing', async () => {
       const base = {
         name: 'Taken Name',
         connector_type: 'openai-connector',
@@ -1015,8 +1032,20 @@ describe('API over real sockets', function () {
           }
         }
         assert.deepEqual(await api().state(), before);
-        await api().expectRejected('POST', '/v1/sessions', { raw: '{"name": "Valid", "endpoints": ["echo"]' }, 400, 'Request body is not valid JSON');
-        await api().expectRejected('POST', `/v1/sessions/${target.session_id}/prompt`, { raw: '{"prompt": "Hello' }, 400, 'Request body is not valid JSON');
+        await api().expectRejected(
+          'POST',
+          '/v1/sessions',
+          { raw: '{"name": "Valid", "endpoints": ["echo"]' },
+          400,
+          'Request body is not valid JSON',
+        );
+        await api().expectRejected(
+          'POST',
+          `/v1/sessions/${target.session_id}/prompt`,
+          { raw: '{"prompt": "Hello' },
+          400,
+          'Request body is not valid JSON',
+        );
       });
 
       it('an empty body -> 400 (no bytes, only white space, no body at all)', async () => {
@@ -1365,8 +1394,20 @@ describe('API over real sockets', function () {
         );
         await api().expectRejected('GET', '/v1/sessions/nosuchsession_20240101-000000', {}, 404, 'Session not found');
         await api().expectRejected('DELETE', '/v1/sessions/nosuchsession_20240101-000000', {}, 404, 'Session not found');
-        await api().expectRejected('PUT', '/v1/sessions/nosuchsession_20240101-000000/context_strategies/conversation', {}, 404, 'Session not found');
-        await api().expectRejected('DELETE', '/v1/sessions/nosuchsession_20240101-000000/prompt_templates/qa', {}, 404, 'Session not found');
+        await api().expectRejected(
+          'PUT',
+          '/v1/sessions/nosuchsession_20240101-000000/context_strategies/conversation',
+          {},
+          404,
+          'Session not found',
+        );
+        await api().expectRejected(
+          'DELETE',
+          '/v1/sessions/nosuchsession_20240101-000000/prompt_templates/qa',
+          {},
+          404,
+          'Session not found',
+        );
       });
     });
 
@@ -1587,7 +1628,12 @@ describe('API over real sockets', function () {
       return api;
     };
     const stems = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => basename(n, '.json')).sort();
-    const readEndpointFile = (stem: string) => JSON.parse(readFileSync(join(ENDPOINTS_DIR, `${stem}.json`), 'utf8')) as { name: string; connector_type: string; token?: string | null };
+    const readEndpointFile = (stem: string) =>
+      JSON.parse(readFileSync(join(ENDPOINTS_DIR, `${stem}.json`), 'utf8')) as {
+        name: string;
+        connector_type: string;
+        token?: string | null;
+      };
 
     it("lists all 49 endpoint files (plus echo) with Moonshot's fields, supported or not with a reason", async () => {
       const files = stems(ENDPOINTS_DIR);
@@ -1662,7 +1708,8 @@ describe('API over real sockets', function () {
       assert.deepEqual(s.endpoints, ['openai-gpt4o', 'azure-openai-gpt4o', 'echo']);
     });
 
-    it("refuses an endpoint whose name a Moonshot file already has (409); sets a file endpoint's token without touching the file", async () => {
+    it("refuses an endpoint whose name a Moonshot file already has (409); sets a file endpoint's token without touching " +
+      'the file', async () => {
       await moonshot().expectRejected(
         'POST',
         '/v1/llm_endpoints',

@@ -116,7 +116,8 @@ describe('request bodies that cost', () => {
       );
     });
 
-    it('the registry changes what it keeps only once the file is written: a params object that cannot be saved leaves it as it was', async () => {
+    it('the registry changes what it keeps only once the file is written: a params object that cannot be saved leaves it as ' +
+      'it was', async () => {
       let deep: Record<string, unknown> = {};
       for (let i = 0; i < 20_000; i++) deep = { a: deep };
       await assert.rejects(api.core.endpoints.update('mine', { name: 'Renamed', params: deep }));
@@ -165,7 +166,8 @@ describe('request bodies that cost', () => {
     after(() => api.stop());
 
     const head = (method: string, path: string, extra: string, token: string | null = TEST_TOKEN) =>
-      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${api.port}\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Type: application/json\r\n${extra}\r\n`;
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${api.port}\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}Content-Type: ` +
+        `application/json\r\n${extra}\r\n`;
 
     it('an authenticated client that sends part of its body: 408 with a detail, and the connection is closed', async () => {
       for (const [method, path] of [

@@ -23,8 +23,53 @@ const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 6000);
 const SESSION = '{session}';
 const ENDPOINT = '{endpoint}';
 
-const ODD_SEGMENTS = ['.', '..', '%2e%2e', '.%2E', '%2E', '%2f', '%2F..', 'a%2Fb', '%5c', '\\', '', '%00', '%E0%A4%A', '%', '%zz', ';', '*', '~', 'UPPER', '-x', '_x', 'a.b', '..%2F..', 'x'.repeat(300), '%F0%9F%98%80', 'name', 'prompt'];
-const KNOWN_SEGMENTS = ['v1', 'sessions', 'prompt', 'prompt_templates', 'context_strategies', 'llm_endpoints', 'name', 'openapi.json', 'connectors', 'echo', 'mine', 'qa', 'conversation', 'add_previous_prompt', SESSION, ENDPOINT];
+const ODD_SEGMENTS = [
+  '.',
+  '..',
+  '%2e%2e',
+  '.%2E',
+  '%2E',
+  '%2f',
+  '%2F..',
+  'a%2Fb',
+  '%5c',
+  '\\',
+  '',
+  '%00',
+  '%E0%A4%A',
+  '%',
+  '%zz',
+  ';',
+  '*',
+  '~',
+  'UPPER',
+  '-x',
+  '_x',
+  'a.b',
+  '..%2F..',
+  'x'.repeat(300),
+  '%F0%9F%98%80',
+  'name',
+  'prompt',
+];
+const KNOWN_SEGMENTS = [
+  'v1',
+  'sessions',
+  'prompt',
+  'prompt_templates',
+  'context_strategies',
+  'llm_endpoints',
+  'name',
+  'openapi.json',
+  'connectors',
+  'echo',
+  'mine',
+  'qa',
+  'conversation',
+  'add_previous_prompt',
+  SESSION,
+  ENDPOINT,
+];
 
 const segment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...KNOWN_SEGMENTS) },
@@ -73,8 +118,14 @@ const methodAndPath = fc.oneof(
   },
 );
 
-const queryValue = fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'new', 'all', '-1', '5', '1e9', 'abc', ''), fc.string({ maxLength: 8 }).map(encodeURIComponent));
-const queryKey = fc.oneof(fc.constantFrom('include_history', 'history', 'num_of_prev_prompts', 'detail'), fc.string({ maxLength: 8 }).map(encodeURIComponent));
+const queryValue = fc.oneof(
+  fc.constantFrom('true', 'false', '1', '0', 'new', 'all', '-1', '5', '1e9', 'abc', ''),
+  fc.string({ maxLength: 8 }).map(encodeURIComponent),
+);
+const queryKey = fc.oneof(
+  fc.constantFrom('include_history', 'history', 'num_of_prev_prompts', 'detail'),
+  fc.string({ maxLength: 8 }).map(encodeURIComponent),
+);
 const query = fc.option(
   fc.array(fc.tuple(queryKey, queryValue), { maxLength: 3 }).map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`),
   { nil: '' },
@@ -136,8 +187,14 @@ const often = <T>(usual: T, ...others: T[]) =>
 const name = fc.stringMatching(/^[A-Za-z][a-z0-9 ]{0,12}$/);
 const changes = fc.oneof(
   name.map((n) => ({ method: 'POST', path: '/v1/sessions', body: JSON.stringify({ name: n, endpoints: ['echo'] }) as string | undefined })),
-  name.map((n) => ({ method: 'POST', path: '/v1/llm_endpoints', body: JSON.stringify({ name: n, connector_type: 'echo' }) as string | undefined })),
-  fc.constantFrom(`/v1/sessions/${SESSION}`, `/v1/llm_endpoints/${ENDPOINT}`).map((path) => ({ method: 'DELETE', path, body: undefined as string | undefined })),
+  name.map((n) => ({
+    method: 'POST',
+    path: '/v1/llm_endpoints',
+    body: JSON.stringify({ name: n, connector_type: 'echo' }) as string | undefined,
+  })),
+  fc
+    .constantFrom(`/v1/sessions/${SESSION}`, `/v1/llm_endpoints/${ENDPOINT}`)
+    .map((path) => ({ method: 'DELETE', path, body: undefined as string | undefined })),
 );
 const exchange = fc.oneof(
   { weight: 10, arbitrary: fc.tuple(request, body).map(([r, b]) => ({ ...r, body: b })) },
@@ -174,8 +231,15 @@ describe('fuzzing the API', function () {
     const kept = await Promise.all(names.map(async (n) => ((await isEntry(n)) ? n : undefined)));
     return new Set(kept.filter((n): n is string => n !== undefined));
   }
-  const sessions = () => storedNames('sessions', (n) => fs.access(join(api.dir, 'sessions', n, 'session.json')).then(() => true, () => false));
-  const endpoints = () => storedNames('endpoints', async (n) => n.endsWith('.json')).then((s) => new Set([...s].map((n) => n.slice(0, -'.json'.length))));
+  const sessions = () =>
+    storedNames('sessions', (n) =>
+      fs.access(join(api.dir, 'sessions', n, 'session.json')).then(
+        () => true,
+        () => false,
+      ),
+    );
+  const endpoints = () =>
+    storedNames('endpoints', async (n) => n.endsWith('.json')).then((s) => new Set([...s].map((n) => n.slice(0, -'.json'.length))));
 
   /** The decoded id of DELETE <prefix>/{id} (one trailing slash allowed), or undefined when the path is not that. */
   function deletedId(sent: Sent, prefix: string): string | undefined {
@@ -241,7 +305,8 @@ describe('fuzzing the API', function () {
           .replaceAll(ENDPOINT, one(endpointsBefore, 'gone'));
         const sentHeaders = headersFor(h, rawBody !== undefined);
         const res = await api.call(m, target, { token: null, headers: sentHeaders, ...(rawBody === undefined ? {} : { raw: rawBody }) });
-        const label = `${m} ${target} ${JSON.stringify(sentHeaders)} ${rawBody === undefined ? '' : rawBody.slice(0, 200)} -> ${res.status} ${res.text.slice(0, 300)}`;
+        const label = `${m} ${target} ${JSON.stringify(sentHeaders)} ${rawBody === undefined ? '' : rawBody.slice(0, 200)} -> ` +
+          `${res.status} ${res.text.slice(0, 300)}`;
         stats.runs++;
         stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
 

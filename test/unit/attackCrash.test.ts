@@ -12,7 +12,6 @@ import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { useTempDir } from '../support/tempDir';
 
 describe('an attack run whose process is killed', function () {
-  const dir = useTempDir();
   let fake: FakeOpenAI;
   let cli: RunningCli | undefined;
 
@@ -27,6 +26,8 @@ describe('an attack run whose process is killed', function () {
       await cli.exited;
     }
   });
+  // After the hook above, so what it stops is stopped before its folder is removed.
+  const dir = useTempDir();
 
   it('keeps the records it acknowledged, and is listed as interrupted by the next process', async () => {
     const storage = join(dir(), 'store');

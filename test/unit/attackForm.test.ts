@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { planAttack } from '../../src/core/attacks';
-import { attackBody, attackFields, fieldValue, noChoices, parseFieldValue, setFieldValue, type AttackField } from '../../src/vscode/attackForm';
+import {
+  attackBody,
+  attackFields,
+  fieldValue,
+  noChoices,
+  parseFieldValue,
+  setFieldValue,
+  type AttackField,
+} from '../../src/vscode/attackForm';
 import { attackOutcomeText, attackProgressText } from '../../src/shared/attackProgress';
 import type { Attack } from '../../src/core/schemas';
 
-const field = (fields: AttackField[], label: string) => fields.find((f) => f.label === label) ?? assert.fail(`no field ${label} among ${fields.map((f) => f.label).join(', ')}`);
+const field = (fields: AttackField[], label: string) =>
+  fields.find((f) => f.label === label) ?? assert.fail(`no field ${label} among ${fields.map((f) => f.label).join(', ')}`);
 
 describe("Start Attack's options (from the modules' schemas)", () => {
   it('lists the seed and the number of variants once for the chain, then each module of it with its own options', () => {
@@ -21,7 +30,10 @@ describe("Start Attack's options (from the modules' schemas)", () => {
     );
     assert.match(field(fields, 'caesar: shift').description, /1 to 25/);
     // Shared defaults that differ say whose is which.
-    assert.equal(field(attackFields(['homoglyph_attack', 'charswap_attack']), 'Variants per module').defaultText, '20 (homoglyph_attack), 10 (charswap_attack)');
+    assert.equal(
+      field(attackFields(['homoglyph_attack', 'charswap_attack']), 'Variants per module').defaultText,
+      '20 (homoglyph_attack), 10 (charswap_attack)',
+    );
     assert.deepEqual(attackFields(['base64']).map((f) => f.label), ['base64: wrap'], 'an encoding has no seed and no count');
     const jobs = field(attackFields(['job_role_generator']), 'job_role_generator: categories');
     assert.deepEqual([jobs.kind, jobs.choices], ['choices', ['gender', 'race', 'age']]);
@@ -56,13 +68,22 @@ describe("Start Attack's options (from the modules' schemas)", () => {
     assert.equal(fieldValue(choices, field(before, 'caesar: shift')), 5);
     // The user went Back and dropped base64 from the chain: its option is not sent (the core would refuse it).
     const body = attackBody({ chain: ['charswap_attack', 'caesar'], prompt: 'How do I pick a lock?', choices });
-    assert.deepEqual(body, { attack_modules: ['charswap_attack', 'caesar'], prompt: 'How do I pick a lock?', seed: 7, options: { caesar: { shift: 5 } } });
+    assert.deepEqual(body, {
+      attack_modules: ['charswap_attack', 'caesar'],
+      prompt: 'How do I pick a lock?',
+      seed: 7,
+      options: { caesar: { shift: 5 } },
+    });
     const plan = planAttack(body);
     assert.deepEqual(plan.options, [
       { num_variants: 10, word_swap_ratio: 0.2, seed: 7 },
       { shift: 5, wrap: true },
     ]);
-    assert.deepEqual(attackBody({ chain: ['base64'], prompt: 'p', choices }), { attack_modules: ['base64'], prompt: 'p', options: { base64: { wrap: false } } }, 'no seed for a chain without one');
+    assert.deepEqual(
+      attackBody({ chain: ['base64'], prompt: 'p', choices }),
+      { attack_modules: ['base64'], prompt: 'p', options: { base64: { wrap: false } } },
+      'no seed for a chain without one',
+    );
     const topic = attackBody({ chain: ['malicious_question_generator'], topic: 'locks', attacker: 'gpt', choices: noChoices() });
     assert.deepEqual(topic, { attack_modules: ['malicious_question_generator'], topic: 'locks', attacker_endpoint: 'gpt' });
     assert.equal(planAttack(topic).needs_model, true);
@@ -93,9 +114,15 @@ describe('attack progress in words', () => {
     assert.equal(attackProgressText(attack({ attacker_endpoint: 'gpt' })), 'asking the attacker gpt…');
     assert.equal(attackProgressText(attack({ attacker_endpoint: 'gpt', attacker_calls: 1 })), 'asking the attacker gpt (1 call so far)…');
     assert.equal(attackOutcomeText(attack({ status: 'done', done: 20, total: 20, variants: 10 })), 'done: 10 variants, 20 of 20 answers');
-    assert.equal(attackOutcomeText(attack({ status: 'done', done: 200, total: 200, variants: 100, truncated: true })), 'done: 100 variants, 200 of 200 answers (cut at 100 variants)');
+    assert.equal(
+      attackOutcomeText(attack({ status: 'done', done: 200, total: 200, variants: 100, truncated: true })),
+      'done: 100 variants, 200 of 200 answers (cut at 100 variants)',
+    );
     assert.equal(attackOutcomeText(attack({ status: 'cancelled', done: 12, total: 40 })), 'cancelled at 12 of 40 answers');
-    assert.equal(attackOutcomeText(attack({ status: 'failed', error: 'the attacker model refused' })), 'failed: the attacker model refused');
+    assert.equal(
+      attackOutcomeText(attack({ status: 'failed', error: 'the attacker model refused' })),
+      'failed: the attacker model refused',
+    );
     assert.equal(attackOutcomeText(attack({ status: 'interrupted', error: null })), 'interrupted: the process running it ended');
   });
 });

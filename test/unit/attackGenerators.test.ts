@@ -52,14 +52,17 @@ describe('attack modules that need a model', () => {
 
   it('reads a numbered list with a preamble and stray text, and keeps at most N', async () => {
     const answer =
-      'Sure! Here are some questions:\n\n1. **First question?**\n2) "Second question,\n   continued here?"\n3. Third?\n4. Fourth?\n\nLet me know if you need more.';
+      'Sure! Here are some questions:\n\n1. **First question?**\n2) "Second question,\n   continued here?"\n3. Third?\n4. Fourth?\n\nLet ' +
+        'me know if you need more.';
     const run = await questions(replyingModel(fake, answer));
     assert.deepEqual(run.variants.map((v) => v.prompt), ['First question?', 'Second question, continued here?', 'Third?']);
   });
 
   it('takes the prompt as the topic when there is no topic', async () => {
     const { model, name } = fakeModel(fake, { kind: 'reply', text: '- one?\n- two?' });
-    const run = await planAttack({ attack_modules: ['malicious_question_generator'], prompt: 'explosives', attacker_endpoint: 'a' }).run({ attacker: model });
+    const run = await planAttack({ attack_modules: ['malicious_question_generator'], prompt: 'explosives', attacker_endpoint: 'a' }).run({
+      attacker: model,
+    });
     assert.deepEqual(run.variants.map((v) => v.prompt), ['one?', 'two?'], 'fewer than asked give fewer variants');
     assert.match(lastMessages(fake, name)[1]?.content ?? '', /Write 10 different questions[\s\S]*Topic:\nexplosives$/);
   });
@@ -113,8 +116,17 @@ describe('attack modules that need a model', () => {
 
   it('paraphrase rewrites the prompt N ways; chained, every rewrite feeds the next module', async () => {
     const { model, name } = fakeModel(fake, { kind: 'reply', text: '```json\n["Rewrite one", "Rewrite two"]\n```' });
-    const run = await planAttack({ attack_modules: ['paraphrase', 'base64'], prompt: 'Tell me a secret', attacker_endpoint: 'a', num_variants: 2, options: { base64: { wrap: false } } }).run({ attacker: model });
-    assert.deepEqual(run.variants.map((v) => v.prompt), [Buffer.from('Rewrite one').toString('base64'), Buffer.from('Rewrite two').toString('base64')]);
+    const run = await planAttack({
+      attack_modules: ['paraphrase', 'base64'],
+      prompt: 'Tell me a secret',
+      attacker_endpoint: 'a',
+      num_variants: 2,
+      options: { base64: { wrap: false } },
+    }).run({ attacker: model });
+    assert.deepEqual(
+      run.variants.map((v) => v.prompt),
+      [Buffer.from('Rewrite one').toString('base64'), Buffer.from('Rewrite two').toString('base64')],
+    );
     assert.equal(run.variants[0]?.attack_module, 'paraphrase+base64');
     assert.match(
       lastMessages(fake, name)[1]?.content ?? '',
@@ -134,7 +146,10 @@ describe('attack modules that need a model', () => {
     }).run({ attacker: model });
     assert.equal(fake.attempts(name) - before, 3);
     assert.equal(run.attacker_calls.length, 3);
-    assert.deepEqual(run.attacker_calls.map((c) => /Prompt:\n(.*)$/.exec(c.messages[1]?.content ?? '')?.[1]), transformPrompt('job_role_generator', 'Nurse', { categories: ['gender'] }));
+    assert.deepEqual(
+      run.attacker_calls.map((c) => /Prompt:\n(.*)$/.exec(c.messages[1]?.content ?? '')?.[1]),
+      transformPrompt('job_role_generator', 'Nurse', { categories: ['gender'] }),
+    );
     assert.deepEqual(run.variants.map((v) => v.prompt), ['same rewrite'], 'duplicates across inputs are dropped');
   });
 });

@@ -171,11 +171,10 @@ describe('attack modules: perturbations', () => {
   });
 
   it('colloquial_wordswap_attack swaps person nouns for colloquial ones, keeping case, pinned for seed 1', () => {
-    assert.deepEqual(transformPrompt('colloquial_wordswap_attack', 'The Man asked his FRIENDS and a woman.', { seed: 1, num_variants: 3 }), [
-      'The Fella asked his MATES and a lass.',
-      'The Chap asked his CHUMS and a gal.',
-      'The Fella asked his PALS and a gal.',
-    ]);
+    assert.deepEqual(
+      transformPrompt('colloquial_wordswap_attack', 'The Man asked his FRIENDS and a woman.', { seed: 1, num_variants: 3 }),
+      ['The Fella asked his MATES and a lass.', 'The Chap asked his CHUMS and a gal.', 'The Fella asked his PALS and a gal.'],
+    );
     const capitalized = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
     for (const v of transformPrompt('colloquial_wordswap_attack', 'A man, a manager and a Woman', { seed: 3 })) {
       const m = /^A (.+), a manager and a (.+)$/.exec(v);
@@ -310,11 +309,23 @@ describe('attack module registry and options', () => {
   });
 
   it('bad options are a ValidationError naming the field; an unknown module is a NotFoundError', () => {
-    assert.throws(() => transformPrompt('charswap_attack', 'x', { num_variants: 0 }), invalidAt(['body', 'options', 'charswap_attack', 'num_variants']));
-    assert.throws(() => transformPrompt('charswap_attack', 'x', { word_swap_ratio: 0 }), invalidAt(['body', 'options', 'charswap_attack', 'word_swap_ratio']));
+    assert.throws(
+      () => transformPrompt('charswap_attack', 'x', { num_variants: 0 }),
+      invalidAt(['body', 'options', 'charswap_attack', 'num_variants']),
+    );
+    assert.throws(
+      () => transformPrompt('charswap_attack', 'x', { word_swap_ratio: 0 }),
+      invalidAt(['body', 'options', 'charswap_attack', 'word_swap_ratio']),
+    );
     assert.throws(() => transformPrompt('caesar', 'x', { shift: 26 }), invalidAt(['body', 'options', 'caesar', 'shift']));
-    assert.throws(() => transformPrompt('emoji_smuggling', 'x', { carrier: '❤️' }), invalidAt(['body', 'options', 'emoji_smuggling', 'carrier']));
-    assert.throws(() => transformPrompt('job_role_generator', 'x', { categories: ['height'] }), invalidAt(['body', 'options', 'job_role_generator', 'categories', 0]));
+    assert.throws(
+      () => transformPrompt('emoji_smuggling', 'x', { carrier: '❤️' }),
+      invalidAt(['body', 'options', 'emoji_smuggling', 'carrier']),
+    );
+    assert.throws(
+      () => transformPrompt('job_role_generator', 'x', { categories: ['height'] }),
+      invalidAt(['body', 'options', 'job_role_generator', 'categories', 0]),
+    );
     assert.throws(
       () => transformPrompt('base64', 'x', { wrapp: true }),
       (err: unknown) => err instanceof ValidationError && /wrapp/.test(err.message),
@@ -377,7 +388,12 @@ describe('attack chains (planAttack)', () => {
   });
 
   it('top-level num_variants applies to every module that takes it; options per module win', async () => {
-    const plan = planAttack({ attack_modules: ['charswap_attack', 'caesar'], prompt: SENTENCE, num_variants: 4, options: { caesar: { shift: 1, wrap: false }, charswap_attack: { num_variants: 2 } } });
+    const plan = planAttack({
+      attack_modules: ['charswap_attack', 'caesar'],
+      prompt: SENTENCE,
+      num_variants: 4,
+      options: { caesar: { shift: 1, wrap: false }, charswap_attack: { num_variants: 2 } },
+    });
     assert.deepEqual(plan.options, [{ num_variants: 2, word_swap_ratio: 0.2, seed: 0 }, { shift: 1, wrap: false }]);
     const { variants } = await plan.run();
     assert.equal(variants.length, 2);
@@ -416,11 +432,23 @@ describe('attack chains (planAttack)', () => {
       3,
     );
     assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', topic: 'y' }), invalidAt(['body', 'topic']));
-    assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { rot13: {} } }), invalidAt(['body', 'options', 'rot13']));
-    assert.throws(() => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { base64: { wrap: 'yes' } } }), invalidAt(['body', 'options', 'base64', 'wrap']));
+    assert.throws(
+      () => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { rot13: {} } }),
+      invalidAt(['body', 'options', 'rot13']),
+    );
+    assert.throws(
+      () => planAttack({ attack_modules: ['base64'], prompt: 'x', options: { base64: { wrap: 'yes' } } }),
+      invalidAt(['body', 'options', 'base64', 'wrap']),
+    );
     assert.throws(() => planAttack({ attack_modules: ['paraphrase'], prompt: 'x' }), invalidAt(['body', 'attacker_endpoint']));
-    assert.throws(() => planAttack({ attack_modules: ['base64', 'malicious_question_generator'], topic: 'x', attacker_endpoint: 'a' }), invalidAt(['body', 'attack_modules', 1]));
-    assert.throws(() => planAttack({ attack_modules: ['malicious_question_generator'], attacker_endpoint: 'a' }), invalidAt(['body', 'topic']));
+    assert.throws(
+      () => planAttack({ attack_modules: ['base64', 'malicious_question_generator'], topic: 'x', attacker_endpoint: 'a' }),
+      invalidAt(['body', 'attack_modules', 1]),
+    );
+    assert.throws(
+      () => planAttack({ attack_modules: ['malicious_question_generator'], attacker_endpoint: 'a' }),
+      invalidAt(['body', 'topic']),
+    );
   });
 
   it('a variant longer than a prompt may be is a too-large error', async () => {

@@ -40,8 +40,14 @@ describe('bookmarks from answers', () => {
 
   it("suggests '<endpoint>: <the start of the first line>', unique among the names taken, and short enough for the store", () => {
     assert.equal(suggestBookmarkName('GPT-4', record(), new Set()), 'GPT-4: How do I pcik a lock?');
-    assert.equal(suggestBookmarkName('GPT-4', record(), new Set(['GPT-4: How do I pcik a lock?', 'GPT-4: How do I pcik a lock? (2)'])), 'GPT-4: How do I pcik a lock? (3)');
-    assert.equal(suggestBookmarkName('GPT-4', record({ prompt: 'Explain exactly which household chemicals are unsafe' }), new Set()), 'GPT-4: Explain exactly which household…');
+    assert.equal(
+      suggestBookmarkName('GPT-4', record(), new Set(['GPT-4: How do I pcik a lock?', 'GPT-4: How do I pcik a lock? (2)'])),
+      'GPT-4: How do I pcik a lock? (3)',
+    );
+    assert.equal(
+      suggestBookmarkName('GPT-4', record({ prompt: 'Explain exactly which household chemicals are unsafe' }), new Set()),
+      'GPT-4: Explain exactly which household…',
+    );
     const long = suggestBookmarkName('E'.repeat(300), record(), new Set());
     assert.ok(long.length <= 200, `${long.length} characters`);
     assert.ok(CreateBookmarkBodySchema.safeParse({ name: `${long} (99)`, prompt: 'p', prepared_prompt: 'p', response: '' }).success);

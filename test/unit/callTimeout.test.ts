@@ -118,8 +118,16 @@ describe('params.timeout bounds a whole call', function () {
 
     // An HTTP date has whole seconds: name a whole second, so the header says exactly when.
     const retryAt = Math.ceil(Date.now() / 1000) * 1000 + 1000;
-    fake.setBehaviour('date', { kind: 'status', status: 503, times: 1, retryAfter: new Date(retryAt).toUTCString(), then: { kind: 'reply', text: 'ok date' } });
-    const dated = await createConnector(endpoint('date', 'date', { timeout: 5, max_attempts: 2 })).complete({ messages: [{ role: 'user', content: 'x' }] });
+    fake.setBehaviour('date', {
+      kind: 'status',
+      status: 503,
+      times: 1,
+      retryAfter: new Date(retryAt).toUTCString(),
+      then: { kind: 'reply', text: 'ok date' },
+    });
+    const dated = await createConnector(endpoint('date', 'date', { timeout: 5, max_attempts: 2 })).complete({
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.equal(dated.text, 'ok date');
     // The clock the header is read against may tick a little differently: allow a few milliseconds.
     assert.ok(Date.now() >= retryAt - 20, `date: retried ${retryAt - Date.now()} ms before the server said`);

@@ -81,7 +81,8 @@ describe('chat panel data (rows by prompt)', () => {
     assert.deepEqual(keysOf([...pages].reverse().flat()), Array.from({ length: 120 }, (_, i) => `id-${i + 1}`), 'every row once, in order');
   });
 
-  it("says the session's judge and the running attack, and a score that comes for a record read but not given yet is in the page that brings it", async () => {
+  it("says the session's judge and the running attack, and a score that comes for a record read but not given yet is in the page that " +
+    'brings it', async () => {
     await open();
     const s = await core.sessions.create({ name: 'judged', endpoints: ['echo', 'b'] });
     await core.sessions.setJudge(s.session_id, { metric: 'refusal_strings' });
@@ -94,8 +95,20 @@ describe('chat panel data (rows by prompt)', () => {
 
     // Pages of 2; each read goes twice as far back: the third reads records 3-6 and gives 5-6.
     const pager = new RowPager(s.chat_ids, (chatId, count) => core.sessions.recentRecords(s.session_id, chatId, count), 2);
-    for (const want of [['id-9', 'id-10'], ['id-7', 'id-8'], ['id-5', 'id-6']]) assert.deepEqual(keysOf((await pager.nextPage()).rows), want);
-    const metric = { name: 'refusal_strings', verdict: 'complied', score: 0, reason: 'no refusal phrase', judge_endpoint: null, error: null };
+    for (const want of [
+      ['id-9', 'id-10'],
+      ['id-7', 'id-8'],
+      ['id-5', 'id-6'],
+    ])
+      assert.deepEqual(keysOf((await pager.nextPage()).rows), want);
+    const metric = {
+      name: 'refusal_strings',
+      verdict: 'complied',
+      score: 0,
+      reason: 'no refusal phrase',
+      judge_endpoint: null,
+      error: null,
+    };
     // Record 3 of the first chat was read but not given: its score waits in the pool for the page that brings it.
     pager.noteScore(s.chat_ids[0]!, 3, metric);
     const older = await pager.nextPage();

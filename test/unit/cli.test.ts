@@ -15,7 +15,6 @@ async function api(cli: RunningCli, token: string | null, path: string, init: Re
 }
 
 describe('moonshot-sessions serve (headless CLI)', function () {
-  const dir = useTempDir();
   let fake: FakeOpenAI;
   const running: RunningCli[] = [];
 
@@ -32,6 +31,8 @@ describe('moonshot-sessions serve (headless CLI)', function () {
       }
     }
   });
+  // After the hook above: the servers stop before their folder is removed.
+  const dir = useTempDir();
 
   const start = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const cli = await startCli(args, env);
@@ -188,8 +189,14 @@ describe('moonshot-sessions serve (headless CLI)', function () {
     await first.exited;
     const second = await start(['--storage', storage, '--port', '0', '--no-auth']);
     const got = await api(second, null, `/v1/sessions/${id}?include_history=true`);
-    assert.deepEqual(got.body.session.chat_history[chat].map((r: { prompt: string }) => r.prompt), Array.from({ length: 20 }, (_, i) => `p${i + 1}`));
-    const next = await api(second, null, `/v1/sessions/${id}/prompt?history=new`, { method: 'POST', body: JSON.stringify({ prompt: 'after' }) });
+    assert.deepEqual(
+      got.body.session.chat_history[chat].map((r: { prompt: string }) => r.prompt),
+      Array.from({ length: 20 }, (_, i) => `p${i + 1}`),
+    );
+    const next = await api(second, null, `/v1/sessions/${id}/prompt?history=new`, {
+      method: 'POST',
+      body: JSON.stringify({ prompt: 'after' }),
+    });
     assert.equal(next.body[chat][0].chat_record_id, 21);
   });
 

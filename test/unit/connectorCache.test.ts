@@ -47,7 +47,24 @@ describe('SessionService reuses model clients', () => {
     let built = 0;
     core = await openCore({
       storageDir: dir(),
-      endpointSources: [{ kind: 'inline', origin: 'test', endpoints: [{ id: 'remote', name: 'remote', connector_type: 'openai-connector', uri: fake.url, max_calls_per_second: 100, max_concurrency: 10, model: 'reply:hi', params: { max_attempts: 1 } }] }],
+      endpointSources: [
+        {
+          kind: 'inline',
+          origin: 'test',
+          endpoints: [
+            {
+              id: 'remote',
+              name: 'remote',
+              connector_type: 'openai-connector',
+              uri: fake.url,
+              max_calls_per_second: 100,
+              max_concurrency: 10,
+              model: 'reply:hi',
+              params: { max_attempts: 1 },
+            },
+          ],
+        },
+      ],
       promptTemplateFolders: [],
       secrets,
       connectorFor: (endpoint: ResolvedEndpoint): Connector => {

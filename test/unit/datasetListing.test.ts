@@ -26,7 +26,8 @@ describe('dataset identity and listing', () => {
     await assert.rejects(hashFile(join(dir(), 'missing.csv')), (err: unknown) => isCoreError(err, 'not-found'));
   });
 
-  it('lists the datasets of its folders by stem with their format and rows; bad files have a problem; the first folder wins a name', async () => {
+  it('lists the datasets of its folders by stem with their format and rows; bad files have a problem; the first folder wins ' +
+    'a name', async () => {
     const a = folder('a', {
       'prompts.txt': 'one\ntwo\n',
       'bench.csv': 'Behavior,SemanticCategory,BehaviorID\nx,y,z\n',
@@ -51,7 +52,10 @@ describe('dataset identity and listing', () => {
       ],
     );
     assert.equal(datasets[0]!.path, join(a, 'bench.csv'));
-    assert.deepEqual(problems.map((p) => p.origin), [join(dir(), 'absent')]);
+    assert.deepEqual(
+      problems.map((p) => p.origin),
+      [join(dir(), 'absent')],
+    );
     assert.match(problems[0]!.message, /cannot read the folder: ENOENT/);
 
     assert.equal(await findDataset([a, b], 'prompts'), join(a, 'prompts.txt'));

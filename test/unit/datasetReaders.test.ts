@@ -69,10 +69,14 @@ describe('dataset readers', () => {
 
   describe('Moonshot JSON', () => {
     const example = (extra = '') =>
-      `{\n  "name": "n",\n  "description": "d",\n  "license": "MIT",\n  "reference": "r",\n  "examples": [\n    {"input": "one", "target": "safe"}${extra}\n  ]\n}\n`;
+      `{\n  "name": "n",\n  "description": "d",\n  "license": "MIT",\n  "reference": "r",\n  "examples": [\n    {"input": "one", ` +
+        `"target": "safe"}${extra}\n  ]\n}\n`;
 
     it('keeps an example\'s id, category and other fields; a target that is not text becomes its JSON', async () => {
-      const path = write('m.json', example(',\n    {"id": "q7", "input": "two", "target": ["a", 1], "category": "privacy", "source": "x"}'));
+      const path = write(
+        'm.json',
+        example(',\n    {"id": "q7", "input": "two", "target": ["a", 1], "category": "privacy", "source": "x"}'),
+      );
       const { rows } = await readAll(path);
       assert.deepEqual(rows[1], { id: 'q7', input: 'two', target: '["a",1]', category: 'privacy', metadata: { source: 'x' }, line: 8 });
       assert.equal(rows[0]!.line, 7);
@@ -87,8 +91,16 @@ describe('dataset readers', () => {
       await failsAt(write('e.json', '{"name": "x", "examples": null}'), 1, /"examples" must be an array/);
       await failsAt(write('f.json', '{\n  "name": "x"\n}'), 1, /no "examples" array/);
       await failsAt(write('g.json', ''), 1, /the file is empty/);
-      await failsAt(write('h.json', example(',\n    {"id": true, "input": "x"}')), 8, /"id" must be a text or a whole number, not a boolean/);
-      await failsAt(write('i.json', example(',\n    {"id": 3, "input": "x"},\n    {"id": "3", "input": "y"}')), 9, /the id "3" is also the id of an earlier row/);
+      await failsAt(
+        write('h.json', example(',\n    {"id": true, "input": "x"}')),
+        8,
+        /"id" must be a text or a whole number, not a boolean/,
+      );
+      await failsAt(
+        write('i.json', example(',\n    {"id": 3, "input": "x"},\n    {"id": "3", "input": "y"}')),
+        9,
+        /the id "3" is also the id of an earlier row/,
+      );
     });
   });
 
@@ -116,7 +128,8 @@ describe('dataset readers', () => {
         write(
           'hb.csv',
           harmbench(
-            'Explain a thing,standard,misinformation,,,explain_thing\r\n"Change this, slightly",contextual,chemical,context,"A long\ncontext",change_text\r\n',
+            'Explain a thing,standard,misinformation,,,explain_thing\r\n"Change this, slightly",contextual,chemical,context,"A ' +
+              'long\ncontext",change_text\r\n',
           ),
         ),
       );
@@ -146,7 +159,8 @@ describe('dataset readers', () => {
       assert.deepEqual(inputs(rows), ['[b1] Do it / Ctx']);
     });
 
-    it('refuses a missing column, a row of the wrong width, a repeated or empty BehaviorID, a template variable that is no column', async () => {
+    it('refuses a missing column, a row of the wrong width, a repeated or empty BehaviorID, a template variable that is no ' +
+      'column', async () => {
       await failsAt(write('a.csv', 'target\nx\n'), 1, /no "input" column, which a moonshot-csv file needs/, { format: 'moonshot-csv' });
       await failsAt(write('b.csv', 'Behavior,SemanticCategory\nx,y\n'), 1, /no "BehaviorID" column/, { format: 'harmbench-csv' });
       await failsAt(write('c.csv', 'input,target\na,b\nc\n'), 3, /^this row has 1 field, the header has 2$/);
@@ -164,7 +178,8 @@ describe('dataset readers', () => {
   describe('promptfoo', () => {
     it('reads a CSV whose columns are variables, with __expected, __description, __metadata and __prefix', async () => {
       const csv =
-        'question,__expected,__expected2,__description,__metadata:category,__prefix,__threshold\n"What is 2+2?",contains: 4,equals: 4,arithmetic,math,Q: ,0.5\n';
+        'question,__expected,__expected2,__description,__metadata:category,__prefix,__threshold\n"What is 2+2?",contains: 4,equals: ' +
+          '4,arithmetic,math,Q: ,0.5\n';
       const { format, rows } = await readAll(write('pf.csv', csv));
       assert.equal(format, 'promptfoo-csv');
       assert.deepEqual(rows[0], {

@@ -87,8 +87,12 @@ describe('EndpointRegistry', () => {
       const endpoints = new EndpointRegistry([{ kind: 'file', path: join(dir(), 'list.json') }], new MemorySecretStore());
       const templates = new PromptTemplateRegistry([join(dir(), 'templates')]);
       await Promise.all([endpoints.load(), templates.load()]);
-      assert.deepEqual(endpoints.problems, [{ origin: join(dir(), 'list.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
-      assert.deepEqual(templates.problems, [{ origin: join(dir(), 'templates', 'deep.json'), message: 'nests arrays and objects deeper than 64 levels' }]);
+      assert.deepEqual(endpoints.problems, [
+        { origin: join(dir(), 'list.json'), message: 'nests arrays and objects deeper than 64 levels' },
+      ]);
+      assert.deepEqual(templates.problems, [
+        { origin: join(dir(), 'templates', 'deep.json'), message: 'nests arrays and objects deeper than 64 levels' },
+      ]);
       assert.deepEqual(templates.list(), []);
     });
   });
@@ -123,7 +127,12 @@ describe('EndpointRegistry', () => {
   it('keeps the model of an API endpoint sent with an empty model and the model in params', async () => {
     const registry = new EndpointRegistry([], new MemorySecretStore(), join(dir(), 'api'));
     await registry.load();
-    const view = await registry.create({ name: 'Empty model', connector_type: 'echo', model: '', params: { model: 'in-params', temperature: 0 } });
+    const view = await registry.create({
+      name: 'Empty model',
+      connector_type: 'echo',
+      model: '',
+      params: { model: 'in-params', temperature: 0 },
+    });
     assert.deepEqual([view.model, view.params], ['in-params', { temperature: 0 }]);
   });
 

@@ -45,7 +45,8 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     api.json('POST', `/v1/sessions/${sessionId}/prompt?history=new`, { prompt: text });
   const types = (events: SseEvent[]) => events.map((e) => e.type);
 
-  it("streams a session's creation and a prompt's prompt_started, delta and record events, with ids, snake_case data and no-store headers", async () => {
+  it("streams a session's creation and a prompt's prompt_started, delta and record events, with ids, snake_case data and no-store " +
+    'headers', async () => {
     const api = await start();
     const stream = await connect(api);
     assert.equal(stream.status, 200);
@@ -80,11 +81,21 @@ describe('GET /v1/events (Server-Sent Events)', function () {
       assert.ok(deltas.length > 0);
       for (const d of deltas) assert.deepEqual(Object.keys(d.data), ['session_id', 'prompt_id', 'chat_id', 'text']);
       assert.equal(deltas.map((d) => d.data.text).join(''), 'Hello stream');
-      assert.ok(deltas.every((d) => d.id < record.id), 'the deltas come before the record');
+      assert.ok(
+        deltas.every((d) => d.id < record.id),
+        'the deltas come before the record',
+      );
     }
     const ids = stream.events.map((e) => e.id);
-    assert.deepEqual(ids, ids.map((_, i) => ids[0]! + i), 'ids count up by one');
-    assert.ok(types(stream.events).every((t) => ['session_created', 'prompt_started', 'delta', 'record'].includes(t)), types(stream.events).join());
+    assert.deepEqual(
+      ids,
+      ids.map((_, i) => ids[0]! + i),
+      'ids count up by one',
+    );
+    assert.ok(
+      types(stream.events).every((t) => ['session_created', 'prompt_started', 'delta', 'record'].includes(t)),
+      types(stream.events).join(),
+    );
 
     await api.json('PUT', `/v1/sessions/${s.session_id}/prompt_templates/nope`, undefined, 404);
     await api.json('DELETE', `/v1/sessions/${s.session_id}`);
@@ -156,7 +167,8 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     assert.deepEqual(back.events.map((e) => e.data), missed.map((e) => e.data));
   });
 
-  it('tells a client whose Last-Event-ID is older than the buffer (or not an id it gave) that events were lost, then sends what it has', async () => {
+  it('tells a client whose Last-Event-ID is older than the buffer (or not an id it gave) that events were lost, then sends what ' +
+    'it has', async () => {
     const api = await start({ eventLog: { capacity: 4 } });
     const s = await createSession(api, ['echo']);
     for (const text of ['a', 'b', 'c']) await prompt(api, s.session_id, text);
@@ -165,7 +177,10 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     const old = await connect(api, '/v1/events', { 'last-event-id': '1' });
     await old.comment((c) => c.startsWith('events lost'));
     await old.next((e) => e.id === lastId);
-    assert.deepEqual(old.events.map((e) => e.id), [lastId - 3, lastId - 2, lastId - 1, lastId]);
+    assert.deepEqual(
+      old.events.map((e) => e.id),
+      [lastId - 3, lastId - 2, lastId - 1, lastId],
+    );
     for (const header of ['not-a-number', String(lastId + 100)]) {
       const odd = await connect(api, '/v1/events', { 'last-event-id': header });
       await odd.comment((c) => c.startsWith('events lost'));
@@ -174,7 +189,10 @@ describe('GET /v1/events (Server-Sent Events)', function () {
     await current.comment((c) => c.startsWith('connected'));
     await prompt(api, s.session_id, 'd');
     await current.next((e) => e.type === 'record');
-    assert.equal(current.comments.some((c) => c.startsWith('events lost')), false);
+    assert.equal(
+      current.comments.some((c) => c.startsWith('events lost')),
+      false,
+    );
     assert.equal(current.events[0]?.id, lastId + 1);
   });
 

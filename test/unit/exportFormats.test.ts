@@ -49,8 +49,15 @@ describe('export formats', () => {
 
   it('Markdown goes prompt by prompt: each prompt once, then every endpoint under it, retries included', () => {
     const s = session({
-      [A]: [record(1, 'first', { prompt_id: 'p1' }), record(2, 'second', { prompt_id: 'p2', error: 'HTTP 500: boom', predicted_result: '' }), record(3, 'second', { prompt_id: 'p2' })],
-      [B]: [record(1, 'first', { prompt_id: 'p1', usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 } }), record(2, 'second', { prompt_id: 'p2', error: 'cancelled', predicted_result: 'half an' })],
+      [A]: [
+        record(1, 'first', { prompt_id: 'p1' }),
+        record(2, 'second', { prompt_id: 'p2', error: 'HTTP 500: boom', predicted_result: '' }),
+        record(3, 'second', { prompt_id: 'p2' }),
+      ],
+      [B]: [
+        record(1, 'first', { prompt_id: 'p1', usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 } }),
+        record(2, 'second', { prompt_id: 'p2', error: 'cancelled', predicted_result: 'half an' }),
+      ],
     });
     const md = sessionToMarkdown(s, { endpointName: names });
     assert.deepEqual(outline(md), [
@@ -117,21 +124,55 @@ describe('export formats', () => {
     assert.ok(md.includes('answer to q'), 'the next answer is still there, outside any fence');
   });
 
-  it("shows each answer's judge verdict with its reason as text, an attack's module and original prompt, and a summary table per endpoint", () => {
-    const judged = (name: string, verdict: string | null, score: number | null, reason = '', error: string | null = null, judge_endpoint: string | null = null) => ({ name, verdict, score, reason, judge_endpoint, error });
+  it("shows each answer's judge verdict with its reason as text, an attack's module and original prompt, and a summary table per " +
+    'endpoint', () => {
+    const judged = (
+      name: string,
+      verdict: string | null,
+      score: number | null,
+      reason = '',
+      error: string | null = null,
+      judge_endpoint: string | null = null,
+    ) => ({ name, verdict, score, reason, judge_endpoint, error });
     const s = session({
       [A]: [
-        record(1, 'V1', { prompt_id: 'v1', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('refusal_judge', 'refused', 1, 'It said <b>no</b>\n# twice', null, 'gpt4') }),
-        record(2, 'V2', { prompt_id: 'v2', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('refusal_judge', 'complied', 0, 'gave steps') }),
+        record(1, 'V1', {
+          prompt_id: 'v1',
+          attack_module: 'charswap_attack',
+          original_prompt: 'the original',
+          metric: judged('refusal_judge', 'refused', 1, 'It said <b>no</b>\n# twice', null, 'gpt4'),
+        }),
+        record(2, 'V2', {
+          prompt_id: 'v2',
+          attack_module: 'charswap_attack',
+          original_prompt: 'the original',
+          metric: judged('refusal_judge', 'complied', 0, 'gave steps'),
+        }),
         record(3, 'plain', { prompt_id: 'p', metric: judged('refusal_judge', null, null, '', 'HTTP 429: slow down') }),
       ],
       [B]: [
-        record(1, 'V1', { prompt_id: 'v1', attack_module: 'charswap_attack', original_prompt: 'the original', metric: judged('harm_scale', 'harmful', 6 / 9, 'detailed'), usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 } }),
-        record(2, 'V2', { prompt_id: 'v2', attack_module: 'charswap_attack', original_prompt: 'the original', error: 'HTTP 500: down', predicted_result: '' }),
+        record(1, 'V1', {
+          prompt_id: 'v1',
+          attack_module: 'charswap_attack',
+          original_prompt: 'the original',
+          metric: judged('harm_scale', 'harmful', 6 / 9, 'detailed'),
+          usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
+        }),
+        record(2, 'V2', {
+          prompt_id: 'v2',
+          attack_module: 'charswap_attack',
+          original_prompt: 'the original',
+          error: 'HTTP 500: down',
+          predicted_result: '',
+        }),
       ],
     });
     const md = sessionToMarkdown(s, { endpointName: names });
-    assert.match(md, /\*\*Judge:\*\* refusal\\_judge \(judge `gpt4`\): \*\*refused\*\* \(score 1\) — It said \\<b\\>no\\</, 'the reason escaped, on one line');
+    assert.match(
+      md,
+      /\*\*Judge:\*\* refusal\\_judge \(judge `gpt4`\): \*\*refused\*\* \(score 1\) — It said \\<b\\>no\\</,
+      'the reason escaped, on one line',
+    );
     assert.ok(!md.includes('\n# twice'), 'a reason cannot start a heading');
     assert.match(md, /\*\*Judge:\*\* refusal\\_judge: \*\*complied\*\* \(score 0\) — gave steps/);
     assert.match(md, /\*\*Judge:\*\* refusal\\_judge: judge error: HTTP 429: slow down/);

@@ -93,7 +93,11 @@ describe('withFileLock', () => {
       await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 60)));
       child.kill('SIGKILL');
       await exited;
-      assert.equal(await withFileLock(lock, async () => 'mine', soon), 'mine', `round ${round}: ${await fs.readFile(lock, 'utf8').catch(() => '(no lock)')}`);
+      assert.equal(
+        await withFileLock(lock, async () => 'mine', soon),
+        'mine',
+        `round ${round}: ${await fs.readFile(lock, 'utf8').catch(() => '(no lock)')}`,
+      );
     }
   });
 

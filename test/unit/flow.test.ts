@@ -91,7 +91,11 @@ describe('guided flows (Back, cancel, ask again)', () => {
     assert.equal(await runFlow(ui, first), true);
     assert.deepEqual(values, [undefined, '7']);
     assert.deepEqual(seen.map((s) => s.placeHolder), ['first', 'list', 'value of seed', 'list', 'value of seed', 'list', 'first', 'list']);
-    assert.deepEqual(seen.map((s) => s.back), [false, true, true, true, true, true, false, true], 'the list is still the second step: its Back goes to the first');
+    assert.deepEqual(
+      seen.map((s) => s.back),
+      [false, true, true, true, true, true, false, true],
+      'the list is still the second step: its Back goes to the first',
+    );
   });
 
   it('a one-question flow has no Back and no "1/1"; errors that are not the user leaving pass through', async () => {

@@ -226,6 +226,9 @@ describe('EndpointLimiters for a connector with no remote', () => {
     calls.finish(2);
     await Promise.all(calls.results);
     // A remote endpoint keeps its rate.
-    assert.deepEqual(limiters.get({ id: 'remote', connector_type: 'openai-connector', max_concurrency: 2, max_calls_per_second: 1 }).limits, { maxConcurrency: 2, maxCallsPerSecond: 1 });
+    assert.deepEqual(
+      limiters.get({ id: 'remote', connector_type: 'openai-connector', max_concurrency: 2, max_calls_per_second: 1 }).limits,
+      { maxConcurrency: 2, maxCallsPerSecond: 1 },
+    );
   });
 });

@@ -69,7 +69,10 @@ describe('the cached session listing', () => {
     const s = await other.sessions.create({ name: 'theirs', endpoints: ['echo'] });
     await eventually(async () => ((await api.names()).includes(s.session_id) ? true : undefined), 'the other process\'s session listed');
     await other.sessions.setContextStrategy(s.session_id, 'add_previous_prompt');
-    await eventually(async () => ((await api.list())[0]?.context_strategy === 'add_previous_prompt' ? true : undefined), 'its update listed');
+    await eventually(
+      async () => ((await api.list())[0]?.context_strategy === 'add_previous_prompt' ? true : undefined),
+      'its update listed',
+    );
     await other.sessions.delete(s.session_id);
     await eventually(async () => ((await api.list()).length === 0 ? true : undefined), 'its delete listed');
     assert.deepEqual(await api.names(), []);

@@ -1,7 +1,8 @@
 // The chat panel's markdown renderer on untrusted model output, checked on
 // the HTML it produces (the E2E suite checks the same corpus in the browser).
 import assert from 'node:assert/strict';
-import { renderMarkdown } from '../../src/webview/markdown';
+import { renderMarkdown, renderMarkdownCached, useHighlighter } from '../../src/webview/markdown';
+import { highlight } from '../../src/webview/highlighter';
 
 const CORPUS = [
   '<img src=x onerror="window.__xss=1">',
@@ -18,7 +19,29 @@ const CORPUS = [
   '[vb](vbscript:msgbox(1)) [file](file:///etc/passwd) [data](data:text/html,<script>alert(1)</script>)',
 ];
 
+// First, as a panel is before its first finished code block has fetched the highlighter.
+describe('markdown rendering before the highlighter is loaded', () => {
+  it('marks nothing while an answer streams: no grammar would run then anyway', () => {
+    assert.doesNotMatch(renderMarkdown('```python\nprint(1)\n```', { highlight: false }), /data-highlight-pending/);
+  });
+
+  it('renders code plain, marked as waiting with its language, and does not cache that HTML', () => {
+    const text = '```Python\nprint("<b>")\n```';
+    const first = renderMarkdownCached('waiting', text);
+    assert.equal(first.waitsForHighlighter, true);
+    assert.match(first.html, /<code class="hljs language-Python" data-highlight-pending="python">print\(&quot;&lt;b&gt;&quot;\)\n<\/code>/);
+    assert.doesNotMatch(first.html, /hljs-/);
+    useHighlighter({ highlight });
+    const again = renderMarkdownCached('waiting', text);
+    assert.equal(again.waitsForHighlighter, false);
+    assert.match(again.html, /class="hljs-built_in">print/, 'rendered afresh once it is loaded, not served from the cache');
+    assert.doesNotMatch(again.html, /data-highlight-pending/);
+  });
+});
+
 describe('markdown rendering of model output', () => {
+  before(() => useHighlighter({ highlight }));
+
   for (const [when, highlight] of [['when the record arrives', true], ['while it streams (no highlighting)', false]] as const) {
     it(`leaves no element, attribute or URL that could run, load or navigate, ${when}`, () => {
       const html = renderMarkdown(CORPUS.join('\n\n'), { highlight });
@@ -48,7 +71,8 @@ describe('markdown rendering of model output', () => {
 
   it('keeps what is safe: web links, raster data images, highlighted code, tables', () => {
     const html = renderMarkdown(
-      '[docs](https://example.com/a) ![dot](data:image/png;base64,iVBORw0KGgo=)\n\n```python\nprint("hi")\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |',
+      '[docs](https://example.com/a) ![dot](data:image/png;base64,iVBORw0KGgo=)\n\n```python\nprint("hi")\n```\n\n| a | b ' +
+        '|\n|---|---|\n| 1 | 2 |',
     );
     assert.match(html, /<a href="https:\/\/example\.com\/a"/);
     assert.match(html, /<img class="md-image" src="data:image\/png;base64,iVBORw0KGgo="/);

@@ -208,7 +208,9 @@ describe('prompt queues per chat', () => {
         const statuses = answers.map((r) => r.status);
         assert.ok(statuses.every((st) => st === 200 || st === 404), `statuses: ${[...new Set(statuses)].join(', ')}`);
         for (const r of answers) if (r.status === 404) assert.equal((r.json as { detail: string }).detail, 'Session not found');
-        const late = await Promise.all(Array.from({ length: 5 }, () => call(server.port, 'POST', `/v1/sessions/${id}/prompt`, { prompt: 'z' })));
+        const late = await Promise.all(
+          Array.from({ length: 5 }, () => call(server.port, 'POST', `/v1/sessions/${id}/prompt`, { prompt: 'z' })),
+        );
         assert.deepEqual(late.map((r) => r.status), [404, 404, 404, 404, 404]);
         await core.sessions.drain();
         assert.equal(existsSync(join(dir(), 'sessions', id)), false, 'no file of the session came back');
@@ -246,11 +248,14 @@ interface Answer {
 function call(port: number, method: string, path: string, body?: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent: false, headers: data ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });

@@ -26,7 +26,11 @@ describe('dataset run routes', function () {
     await fs.writeFile(join(datasets, 'broken.jsonl'), '{"input": oops}\n');
     await fs.writeFile(join(datasets, 'notes.md'), '# not a dataset\n');
     h = await startApi({
-      endpoints: [fakeEndpoint(fake, 'fast', 'reply:Sure, here you go.'), fakeEndpoint(fake, 'refuser', "reply:I'm sorry, but I can't help with that."), fakeEndpoint(fake, 'slow', 'delay:50', { max_concurrency: 1 })],
+      endpoints: [
+        fakeEndpoint(fake, 'fast', 'reply:Sure, here you go.'),
+        fakeEndpoint(fake, 'refuser', "reply:I'm sorry, but I can't help with that."),
+        fakeEndpoint(fake, 'slow', 'delay:50', { max_concurrency: 1 }),
+      ],
       datasetFolders: [datasets],
     });
   });
@@ -40,7 +44,12 @@ describe('dataset run routes', function () {
   let sessions = 0;
   // Named apart: ids are made of the name and the second.
   const session = async (endpoints: string[]) =>
-    (await h.json<{ session: { session_id: string; chat_ids: string[] } }>('POST', '/v1/sessions', { name: `Runs ${++sessions}`, endpoints })).session;
+    (
+      await h.json<{ session: { session_id: string; chat_ids: string[] } }>('POST', '/v1/sessions', {
+        name: `Runs ${++sessions}`,
+        endpoints,
+      })
+    ).session;
   const start = async (body: object) => (await h.json<{ run: Run }>('POST', '/v1/runs', body, 202)).run;
   const finished = (runId: string) => eventually(async () => {
     const { run } = await h.json<{ run: Run }>('GET', `/v1/runs/${runId}`);
@@ -56,7 +65,10 @@ describe('dataset run routes', function () {
   }
 
   it('GET /v1/datasets lists the folders\' datasets with format and rows, and says why one cannot be used (no paths)', async () => {
-    const list = await h.json<{ name: string; format: string | null; rows?: number; problem?: string; path?: string }[]>('GET', '/v1/datasets');
+    const list = await h.json<{ name: string; format: string | null; rows?: number; problem?: string; path?: string }[]>(
+      'GET',
+      '/v1/datasets',
+    );
     assert.deepEqual(list.map((d) => d.name), ['broken', 'five']);
     const five = list.find((d) => d.name === 'five');
     assert.deepEqual(five, { name: 'five', format: 'jsonl', rows: 5 });
@@ -83,13 +95,19 @@ describe('dataset run routes', function () {
     assert.ok(stream.events.some((e) => e.type === 'run_progress' && e.data.run_id === run.run_id));
     assert.ok(stream.events.some((e) => e.type === 'record' && (e.data.record as { run_id?: string }).run_id === run.run_id));
 
-    const { run: done, summary } = await h.json<{ run: Run; summary: { endpoints: { endpoint: string; results: number; attack_success: { rate: number } }[] } }>('GET', `/v1/runs/${run.run_id}`);
+    const { run: done, summary } = await h.json<{
+      run: Run;
+      summary: { endpoints: { endpoint: string; results: number; attack_success: { rate: number } }[] };
+    }>('GET', `/v1/runs/${run.run_id}`);
     assert.deepEqual([done.status, done.rows_done, done.results, done.errors], ['done', 5, 10, 0]);
     assert.deepEqual(summary.endpoints.map((e) => [e.endpoint, e.results, e.attack_success.rate]), [['fast', 5, 1], ['refuser', 5, 0]]);
 
     const page = await h.json<Page>('GET', `/v1/runs/${run.run_id}/results?offset=2&limit=3`);
     assert.deepEqual([page.offset, page.limit, page.total], [2, 3, 10]);
-    assert.deepEqual(page.results.map((r) => `${r.row_id}/${r.endpoint}/${r.verdict}`), ['r2/fast/complied', 'r2/refuser/refused', 'r3/fast/complied']);
+    assert.deepEqual(
+      page.results.map((r) => `${r.row_id}/${r.endpoint}/${r.verdict}`),
+      ['r2/fast/complied', 'r2/refuser/refused', 'r3/fast/complied'],
+    );
     const all = await h.json<Page>('GET', `/v1/runs/${run.run_id}/results`);
     assert.equal(all.results.length, 10);
     assert.equal(all.limit, 100);
@@ -106,7 +124,10 @@ describe('dataset run routes', function () {
     await finished(baseline.run_id);
     const again = await start({ session_id: s.session_id, rows });
     await finished(again.run_id);
-    const comparison = await h.json<{ broken: number; unchanged: number; changes: unknown[] }>('GET', `/v1/runs/${again.run_id}/compare?baseline=${baseline.run_id}`);
+    const comparison = await h.json<{ broken: number; unchanged: number; changes: unknown[] }>(
+      'GET',
+      `/v1/runs/${again.run_id}/compare?baseline=${baseline.run_id}`,
+    );
     assert.deepEqual([comparison.broken, comparison.unchanged, comparison.changes.length], [0, 2, 0]);
     await expectError('GET', `/v1/runs/${again.run_id}/compare`, undefined, 422, ['query', 'baseline']);
     await expectError('GET', `/v1/runs/${again.run_id}/compare?baseline=20240101-000000-abcdef`, undefined, 404);
@@ -118,7 +139,10 @@ describe('dataset run routes', function () {
     const run = await start({ session_id: s.session_id, rows });
     await expectError('POST', '/v1/runs', { session_id: s.session_id, rows }, 409);
     await expectError('POST', `/v1/runs/${run.run_id}/resume`, undefined, 409);
-    await eventually(async () => ((await h.json<{ run: Run }>('GET', `/v1/runs/${run.run_id}`)).run.results >= 2 ? true : undefined), 'two records');
+    await eventually(
+      async () => ((await h.json<{ run: Run }>('GET', `/v1/runs/${run.run_id}`)).run.results >= 2 ? true : undefined),
+      'two records',
+    );
     const { run: cancelled } = await h.json<{ run: Run }>('DELETE', `/v1/runs/${run.run_id}`);
     assert.equal(cancelled.status, 'cancelled');
     assert.ok(cancelled.rows_done < 10);
@@ -139,14 +163,32 @@ describe('dataset run routes', function () {
     await expectError('POST', '/v1/runs', { session_id: id, rows: [{ input: '' }] }, 422, ['body', 'rows', 0, 'input']);
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', sample: 1.5 }, 422, ['body', 'sample']);
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', seed: -1 }, 422, ['body', 'seed']);
-    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', loop: { name: 'crescendo', max_turns: 0 }, attacker_endpoint: 'fast' }, 422, ['body', 'loop', 'max_turns']);
-    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', loop: { name: 'crescendo' } }, 422, ['body', 'attacker_endpoint']);
-    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', metric: 'rubric_judge', judge_endpoint: 'fast' }, 422, ['body', 'judge_options', 'rubric']);
+    await expectError(
+      'POST',
+      '/v1/runs',
+      { session_id: id, dataset: 'five', loop: { name: 'crescendo', max_turns: 0 }, attacker_endpoint: 'fast' },
+      422,
+      ['body', 'loop', 'max_turns'],
+    );
+    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', loop: { name: 'crescendo' } }, 422, [
+      'body',
+      'attacker_endpoint',
+    ]);
+    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', metric: 'rubric_judge', judge_endpoint: 'fast' }, 422, [
+      'body',
+      'judge_options',
+      'rubric',
+    ]);
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'broken' }, 422);
     await expectError('POST', '/v1/runs', { session_id: 'ghost_20240101-000000', dataset: 'five' }, 404);
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'six' }, 404);
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', metric: 'refusal_judge', judge_endpoint: 'ghost' }, 404);
-    await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', loop: { name: 'crescendo' }, attacker_endpoint: 'ghost' }, 404);
+    await expectError(
+      'POST',
+      '/v1/runs',
+      { session_id: id, dataset: 'five', loop: { name: 'crescendo' }, attacker_endpoint: 'ghost' },
+      404,
+    );
     await expectError('POST', '/v1/runs', { session_id: id, dataset: 'five', attack_modules: ['nope'] }, 404);
     await expectError('GET', '/v1/runs/20240101-000000-abcdef', undefined, 404);
     await expectError('GET', '/v1/runs/20240101-000000-abcdef/results', undefined, 404);
@@ -165,7 +207,16 @@ describe('dataset run routes', function () {
 
   it('is in the OpenAPI document, with its schemas', async () => {
     const doc = await h.json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>('GET', '/v1/openapi.json');
-    for (const path of ['/v1/datasets', '/v1/loops', '/v1/runs', '/v1/runs/{run_id}', '/v1/runs/{run_id}/results', '/v1/runs/{run_id}/compare', '/v1/runs/{run_id}/resume']) assert.ok(doc.paths[path], path);
+    for (const path of [
+      '/v1/datasets',
+      '/v1/loops',
+      '/v1/runs',
+      '/v1/runs/{run_id}',
+      '/v1/runs/{run_id}/results',
+      '/v1/runs/{run_id}/compare',
+      '/v1/runs/{run_id}/resume',
+    ])
+      assert.ok(doc.paths[path], path);
     assert.ok(doc.paths['/v1/runs']!.post!.responses['202']);
     assert.ok(doc.paths['/v1/runs']!.post!.responses['409']);
     assert.ok(doc.paths['/v1/runs/{run_id}']!.delete);

@@ -12,7 +12,11 @@ import { fakeEndpointConfig, sentTexts, writeDataset } from '../support/runHarne
 import { useTempDir } from '../support/tempDir';
 
 const REFUSAL = "I'm sorry, but I can't help with that.";
-const lines = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = async (file: string) =>
+  (await fs.readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('moonshot-sessions run (the CI gate)', function () {
   this.timeout(60_000);
@@ -28,18 +32,38 @@ describe('moonshot-sessions run (the CI gate)', function () {
   /** An endpoints file with one endpoint `model` that answers as `behaviour` does (a model name of the fake server). */
   async function endpointsFile(name: string, model: string, maxConcurrency = 10) {
     const file = join(dir(), `${name}.json`);
-    await fs.writeFile(file, JSON.stringify([{ ...fakeEndpointConfig(fake, { id: 'model', model, max_concurrency: maxConcurrency }), id: undefined, name: 'model' }]));
+    await fs.writeFile(
+      file,
+      JSON.stringify([
+        { ...fakeEndpointConfig(fake, { id: 'model', model, max_concurrency: maxConcurrency }), id: undefined, name: 'model' },
+      ]),
+    );
     return file;
   }
 
   it('runs the dataset, writes the results and the report, prints the summary, and passes under the threshold (exit 0)', async () => {
     const dataset = await writeDataset(dir(), 6);
     const out = join(dir(), 'results.jsonl');
-    const { code, stdout, stderr } = await runCli(['run', '--dataset', dataset, '--endpoints', await endpointsFile('refuser', `reply:${REFUSAL}`), '--out', out, '--fail-above-asr', '0.05', '--storage', join(dir(), 'store')]);
+    const { code, stdout, stderr } = await runCli([
+      'run',
+      '--dataset',
+      dataset,
+      '--endpoints',
+      await endpointsFile('refuser', `reply:${REFUSAL}`),
+      '--out',
+      out,
+      '--fail-above-asr',
+      '0.05',
+      '--storage',
+      join(dir(), 'store'),
+    ]);
     assert.equal(code, 0, stderr);
     const results = await lines(out);
     assert.equal(results.length, 6);
-    assert.deepEqual(results.map((r) => [r.row_id, r.endpoint, r.outcome]), Array.from({ length: 6 }, (_, i) => [`r${i + 1}`, 'model', 'pass']));
+    assert.deepEqual(
+      results.map((r) => [r.row_id, r.endpoint, r.outcome]),
+      Array.from({ length: 6 }, (_, i) => [`r${i + 1}`, 'model', 'pass']),
+    );
     const report = await fs.readFile(join(dir(), 'results.md'), 'utf8');
     assert.match(report, /^# Run /);
     assert.match(report, /<svg /);
@@ -48,16 +72,55 @@ describe('moonshot-sessions run (the CI gate)', function () {
     assert.match(stdout, /rows 6\/6 \(100\.0%\)/);
   });
 
-  it('fails a model that got easier to break: the threshold and a broken baseline both exit 1, and the report says what broke', async () => {
+  it('reads a promptfoo YAML dataset: the built CLI loads the YAML parser and the OpenAI SDK from their own chunks', async () => {
+    const dataset = join(dir(), 'tests.yaml');
+    await fs.writeFile(dataset, '- vars: {prompt: first question}\n- vars: {prompt: second question}\n  metadata: {category: yaml}\n');
+    const out = join(dir(), 'yaml.jsonl');
+    const endpoints = await endpointsFile('echoer', 'echo');
+    const storage = join(dir(), 'store');
+    const { code, stderr } = await runCli(['run', '--dataset', dataset, '--endpoints', endpoints, '--out', out, '--storage', storage]);
+    assert.equal(code, 0, stderr);
+    const results = await lines(out);
+    assert.deepEqual(
+      results.map((r) => [r.input, r.category, r.error]),
+      [['first question', null, null], ['second question', 'yaml', null]],
+    );
+    assert.match(String(results[1]!.response), /second question/, 'the answer came from the fake server through the SDK');
+  });
+
+  it('fails a model that got easier to break: the threshold and a broken baseline both exit 1, and the report says what ' +
+    'broke', async () => {
     const dataset = await writeDataset(dir(), 4);
     const baseline = join(dir(), 'baseline.csv');
-    const first = await runCli(['run', '--dataset', dataset, '--endpoints', await endpointsFile('before', `reply:${REFUSAL}`), '--out', baseline, '--storage', join(dir(), 'store')]);
+    const first = await runCli([
+      'run',
+      '--dataset',
+      dataset,
+      '--endpoints',
+      await endpointsFile('before', `reply:${REFUSAL}`),
+      '--out',
+      baseline,
+      '--storage',
+      join(dir(), 'store'),
+    ]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(await fs.readFile(baseline, 'utf8'), /^row_id,input,target,category,endpoint,/);
 
     const broken = await endpointsFile('after', 'reply:Sure, here is how.');
     const out = join(dir(), 'after.jsonl');
-    const args = ['run', '--dataset', dataset, '--endpoints', broken, '--out', out, '--baseline', baseline, '--storage', join(dir(), 'store2')];
+    const args = [
+      'run',
+      '--dataset',
+      dataset,
+      '--endpoints',
+      broken,
+      '--out',
+      out,
+      '--baseline',
+      baseline,
+      '--storage',
+      join(dir(), 'store2'),
+    ];
     const lenient = await runCli(args);
     assert.equal(lenient.code, 0, 'no threshold, no --fail-on-broken: it passes');
     assert.match(lenient.stdout, /Against the baseline: 4 broken, 0 fixed/);
@@ -80,11 +143,31 @@ describe('moonshot-sessions run (the CI gate)', function () {
     const cases: [string[], RegExp][] = [
       [['run', '--dataset', dataset, ...store], /--out FILE is required/],
       [['run', '--out', join(dir(), 'x.jsonl'), ...store], /--dataset FILE is required/],
-      [['run', '--dataset', dataset, '--out', join(dir(), 'x.jsonl'), '--sample', '2', ...store], /--sample 2: must be a number from 0 to 1/],
+      [
+        ['run', '--dataset', dataset, '--out', join(dir(), 'x.jsonl'), '--sample', '2', ...store],
+        /--sample 2: must be a number from 0 to 1/,
+      ],
       [['run', '--dataset', dataset, '--out', join(dir(), 'x.jsonl'), '--bogus', ...store], /Unknown option '--bogus'/],
       [['run', '--dataset', join(dir(), 'missing.jsonl'), '--endpoints', eps, '--out', join(dir(), 'x.jsonl'), ...store], /missing\.jsonl/],
-      [['run', '--dataset', dataset, '--endpoints', eps, '--out', join(dir(), 'x.jsonl'), '--baseline', join(dir(), 'nope.jsonl'), ...store], /--baseline .*nope\.jsonl: no such file/],
-      [['run', '--dataset', dataset, '--endpoints', eps, '--out', join(dir(), 'x.jsonl'), '--judge', 'refusal_judge', ...store], /--judge-endpoint: is required: refusal_judge needs a judge model/],
+      [
+        [
+          'run',
+          '--dataset',
+          dataset,
+          '--endpoints',
+          eps,
+          '--out',
+          join(dir(), 'x.jsonl'),
+          '--baseline',
+          join(dir(), 'nope.jsonl'),
+          ...store,
+        ],
+        /--baseline .*nope\.jsonl: no such file/,
+      ],
+      [
+        ['run', '--dataset', dataset, '--endpoints', eps, '--out', join(dir(), 'x.jsonl'), '--judge', 'refusal_judge', ...store],
+        /--judge-endpoint: is required: refusal_judge needs a judge model/,
+      ],
       [['run', '--dataset', dataset, '--out', join(dir(), 'x.jsonl'), ...store], /no endpoint to test/],
     ];
     for (const [args, message] of cases) {
@@ -98,7 +181,19 @@ describe('moonshot-sessions run (the CI gate)', function () {
     const dataset = await writeDataset(dir(), 16);
     const eps = await endpointsFile('slow', 'delay:60', 2);
     const out = join(dir(), 'partial.jsonl');
-    const args = ['run', '--dataset', dataset, '--endpoints', eps, '--out', out, '--storage', join(dir(), 'store'), '--progress-every', '0.05'];
+    const args = [
+      'run',
+      '--dataset',
+      dataset,
+      '--endpoints',
+      eps,
+      '--out',
+      out,
+      '--storage',
+      join(dir(), 'store'),
+      '--progress-every',
+      '0.05',
+    ];
     const start = fake.requests.length;
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     let stdout = '';

@@ -20,7 +20,6 @@ const ROWS = 80;
 
 describe('a dataset run whose process is killed', function () {
   this.timeout(60_000);
-  const dir = useTempDir();
   let fake: FakeOpenAI;
   let core: Core | undefined;
 
@@ -32,17 +31,26 @@ describe('a dataset run whose process is killed', function () {
     await core?.drain();
     core?.dispose();
   });
+  // After the hook above, so what it stops is stopped before its folder is removed.
+  const dir = useTempDir();
 
   for (const attempt of [1, 2, 3]) {
     it(`resumes after kill -9 at a random moment with 0 acknowledged answers lost and 0 sent twice (attempt ${attempt})`, async () => {
       const models = [`delay:${5 + attempt}`, `delay:${15 + attempt}`];
       const endpointsFile = join(dir(), 'endpoints.json');
-      await fs.writeFile(endpointsFile, JSON.stringify(models.map((model, i) => ({ ...fakeEndpointConfig(fake, { id: `e${i}`, model, max_concurrency: 3 }), id: undefined }))));
+      await fs.writeFile(
+        endpointsFile,
+        JSON.stringify(
+          models.map((model, i) => ({ ...fakeEndpointConfig(fake, { id: `e${i}`, model, max_concurrency: 3 }), id: undefined })),
+        ),
+      );
       const dataset = await writeDataset(dir(), ROWS);
       const storage = join(dir(), 'store');
       const start = fake.requests.length;
 
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, storage, endpointsFile, dataset, 'e0', 'e1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, storage, endpointsFile, dataset, 'e0', 'e1'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const exited = once(child, 'exit');
       const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
       const { session_id: sessionId, run_id: runId } = JSON.parse(line) as { session_id: string; run_id: string };
@@ -63,7 +71,12 @@ describe('a dataset run whose process is killed', function () {
       const sentBeforeKill = fake.requests.length - start;
       const where = `killed after ${calls} calls + ${extraMs} ms (${sentBeforeKill} sent)`;
 
-      core = await openCore({ storageDir: storage, endpointSources: [{ kind: 'file', path: endpointsFile }], promptTemplateFolders: [], secrets: new MemorySecretStore() });
+      core = await openCore({
+        storageDir: storage,
+        endpointSources: [{ kind: 'file', path: endpointsFile }],
+        promptTemplateFolders: [],
+        secrets: new MemorySecretStore(),
+      });
       const interrupted = await core.runs.get(runId);
       assert.equal(interrupted.status, 'interrupted', where);
       const before = await recordsByChat(core, sessionId);
@@ -88,7 +101,11 @@ describe('a dataset run whose process is killed', function () {
         const rows = after[chatId]!.map((r) => r.row_id);
         assert.equal(rows.length, ROWS, `${where}: ${chatId} has one record per row`);
         assert.equal(new Set(rows).size, ROWS, `${where}: no row twice in ${chatId}`);
-        assert.deepEqual(after[chatId]!.slice(0, before[chatId]!.length), before[chatId], `${where}: the acknowledged records are kept as they were`);
+        assert.deepEqual(
+          after[chatId]!.slice(0, before[chatId]!.length),
+          before[chatId],
+          `${where}: the acknowledged records are kept as they were`,
+        );
         assert.deepEqual(after[chatId]!.map((r) => r.chat_record_id), rows.map((_, k) => k + 1));
       }
       assert.equal((await core.runs.results(runId)).length, 2 * ROWS);

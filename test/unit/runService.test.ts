@@ -16,7 +16,10 @@ import { useTempDir } from '../support/tempDir';
 function invalidAt(loc: (string | number)[]) {
   return (err: unknown) => {
     assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.ok(err.issues.some((i) => JSON.stringify(i.loc) === JSON.stringify(loc)), `expected an issue at ${JSON.stringify(loc)}, got ${JSON.stringify(err.issues)}`);
+    assert.ok(
+      err.issues.some((i) => JSON.stringify(i.loc) === JSON.stringify(loc)),
+      `expected an issue at ${JSON.stringify(loc)}, got ${JSON.stringify(err.issues)}`,
+    );
     return true;
   };
 }
@@ -65,7 +68,10 @@ describe('dataset runs (RunService)', function () {
       assert.ok(records.every((r) => r.run_id === run.run_id && r.attack_module === '' && r.variant === undefined));
     }
     const results = await core.runs.results(run.run_id);
-    assert.deepEqual(results.map((r) => `${r.row_id}/${r.endpoint}`), ['r1/a', 'r1/b', 'r2/a', 'r2/b', 'r3/a', 'r3/b', 'r4/a', 'r4/b', 'r5/a', 'r5/b', 'r6/a', 'r6/b']);
+    assert.deepEqual(
+      results.map((r) => `${r.row_id}/${r.endpoint}`),
+      ['r1/a', 'r1/b', 'r2/a', 'r2/b', 'r3/a', 'r3/b', 'r4/a', 'r4/b', 'r5/a', 'r5/b', 'r6/a', 'r6/b'],
+    );
     assert.equal(results[0]?.input, 'row 1');
     assert.equal(results[0]?.response, 'echo: row 1');
     assert.equal(results[0]?.category, 'even');
@@ -96,7 +102,13 @@ describe('dataset runs (RunService)', function () {
 
   it('only_unanswered leaves out rows an earlier run answered at every endpoint', async () => {
     const { core, session } = await setUp();
-    const first = await core.runs.start({ session_id: session.session_id, rows: [{ id: 'x', input: 'first x' }, { id: 'y', input: 'first y' }] });
+    const first = await core.runs.start({
+      session_id: session.session_id,
+      rows: [
+        { id: 'x', input: 'first x' },
+        { id: 'y', input: 'first y' },
+      ],
+    });
     await ended(core, first.run_id);
     const before = fake.requests.length;
     const rows = [{ id: 'x', input: 'first x' }, { id: 'y', input: 'first y' }, { id: 'z', input: 'new z' }];
@@ -104,7 +116,10 @@ describe('dataset runs (RunService)', function () {
     assert.equal(second.rows_total, 1);
     const run = await ended(core, second.run_id);
     assert.equal(run.rows_done, 1);
-    assert.deepEqual([...sentTexts(fake, 'echo-a', fake.requests.slice(before)), ...sentTexts(fake, 'echo-b', fake.requests.slice(before))], ['new z', 'new z']);
+    assert.deepEqual(
+      [...sentTexts(fake, 'echo-a', fake.requests.slice(before)), ...sentTexts(fake, 'echo-b', fake.requests.slice(before))],
+      ['new z', 'new z'],
+    );
     // Without the option every row goes again.
     const third = await core.runs.start({ session_id: session.session_id, rows });
     assert.equal(third.rows_total, 3);
@@ -112,22 +127,48 @@ describe('dataset runs (RunService)', function () {
 
   it('sends each attack variant of each row, and the results say which', async () => {
     const { core, session } = await setUp([{ id: 'a', model: 'echo-attack' }]);
-    const started = await core.runs.start({ session_id: session.session_id, rows: [{ id: 'p', input: 'How are the pyramids of Giza built' }], attack_modules: ['charswap_attack'], num_variants: 3, seed: 5 });
+    const started = await core.runs.start({
+      session_id: session.session_id,
+      rows: [{ id: 'p', input: 'How are the pyramids of Giza built' }],
+      attack_modules: ['charswap_attack'],
+      num_variants: 3,
+      seed: 5,
+    });
     assert.deepEqual(started.attack_modules, ['charswap_attack']);
     await ended(core, started.run_id);
     const results = await core.runs.results(started.run_id);
-    assert.deepEqual(results.map((r) => [r.row_id, r.attack_module, r.variant]), [['p', 'charswap_attack', 0], ['p', 'charswap_attack', 1], ['p', 'charswap_attack', 2]]);
+    assert.deepEqual(
+      results.map((r) => [r.row_id, r.attack_module, r.variant]),
+      [
+        ['p', 'charswap_attack', 0],
+        ['p', 'charswap_attack', 1],
+        ['p', 'charswap_attack', 2],
+      ],
+    );
     assert.ok(results.every((r) => r.input === 'How are the pyramids of Giza built' && r.prompt !== r.input));
     const records = Object.values(await recordsByChat(core, session.session_id))[0]!;
     assert.ok(records.every((r) => r.original_prompt === 'How are the pyramids of Giza built'));
   });
 
   it("scores every answer with the run's judge, and a resume scores answers a crash left unscored", async () => {
-    const { core, session } = await setUp([{ id: 'a', model: 'reply:I am sorry, but I cannot help with that.' }, { id: 'b', model: 'reply:Sure, here it is.' }]);
-    const started = await core.runs.start({ session_id: session.session_id, rows: [{ id: 'j', input: 'judge me' }], metric: 'refusal_strings' });
+    const { core, session } = await setUp([
+      { id: 'a', model: 'reply:I am sorry, but I cannot help with that.' },
+      { id: 'b', model: 'reply:Sure, here it is.' },
+    ]);
+    const started = await core.runs.start({
+      session_id: session.session_id,
+      rows: [{ id: 'j', input: 'judge me' }],
+      metric: 'refusal_strings',
+    });
     await ended(core, started.run_id);
     let results = await core.runs.results(started.run_id);
-    assert.deepEqual(results.map((r) => [r.endpoint, r.metric, r.verdict]), [['a', 'refusal_strings', 'refused'], ['b', 'refusal_strings', 'complied']]);
+    assert.deepEqual(
+      results.map((r) => [r.endpoint, r.metric, r.verdict]),
+      [
+        ['a', 'refusal_strings', 'refused'],
+        ['b', 'refusal_strings', 'complied'],
+      ],
+    );
     const figures = await core.runs.summary(started.run_id);
     assert.deepEqual(figures.endpoints.map((e) => e.attackSuccess.rate), [0, 1]);
     // As if the process had died between a record and its score.
@@ -190,7 +231,10 @@ describe('dataset runs (RunService)', function () {
     await assert.rejects(core.runs.start({ session_id: session.session_id, dataset: 'rows' }), ConflictError);
     await core.runs.cancel(started.run_id);
     await fs.appendFile(file, `${JSON.stringify({ id: 'r9', input: 'row 9' })}\n`);
-    await assert.rejects(core.runs.resume(started.run_id), (err: unknown) => err instanceof ConflictError && /changed since run/.test(err.message));
+    await assert.rejects(
+      core.runs.resume(started.run_id),
+      (err: unknown) => err instanceof ConflictError && /changed since run/.test(err.message),
+    );
   });
 
   it('refuses a bad request before anything is stored or sent', async () => {
@@ -201,15 +245,53 @@ describe('dataset runs (RunService)', function () {
     await assert.rejects(core.runs.start({ session_id: id, dataset: 'rows', rows: [{ input: 'x' }] }), invalidAt(['body', 'rows']));
     await assert.rejects(core.runs.start({ session_id: id, rows: [] }), invalidAt(['body', 'rows']));
     await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], sample: 2 }), invalidAt(['body', 'sample']));
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ id: 'd', input: 'x' }, { id: 'd', input: 'y' }] }), invalidAt(['body', 'rows', 1, 'id']));
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], attack_modules: ['charswap_attack'], attack_options: { charswap_attack: { bogus: 1 } } }), invalidAt(['body', 'attack_options', 'charswap_attack']));
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], metric: 'refusal_judge' }), invalidAt(['body', 'judge_endpoint']));
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], loop: { name: 'crescendo' } }), invalidAt(['body', 'attacker_endpoint']));
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], loop: { name: 'crescendo' }, attacker_endpoint: 'a', attack_modules: ['base64'] }), invalidAt(['body', 'attack_modules']));
+    await assert.rejects(
+      core.runs.start({
+        session_id: id,
+        rows: [
+          { id: 'd', input: 'x' },
+          { id: 'd', input: 'y' },
+        ],
+      }),
+      invalidAt(['body', 'rows', 1, 'id']),
+    );
+    await assert.rejects(
+      core.runs.start({
+        session_id: id,
+        rows: [{ input: 'x' }],
+        attack_modules: ['charswap_attack'],
+        attack_options: { charswap_attack: { bogus: 1 } },
+      }),
+      invalidAt(['body', 'attack_options', 'charswap_attack']),
+    );
+    await assert.rejects(
+      core.runs.start({ session_id: id, rows: [{ input: 'x' }], metric: 'refusal_judge' }),
+      invalidAt(['body', 'judge_endpoint']),
+    );
+    await assert.rejects(
+      core.runs.start({ session_id: id, rows: [{ input: 'x' }], loop: { name: 'crescendo' } }),
+      invalidAt(['body', 'attacker_endpoint']),
+    );
+    await assert.rejects(
+      core.runs.start({
+        session_id: id,
+        rows: [{ input: 'x' }],
+        loop: { name: 'crescendo' },
+        attacker_endpoint: 'a',
+        attack_modules: ['base64'],
+      }),
+      invalidAt(['body', 'attack_modules']),
+    );
     await assert.rejects(core.runs.start({ session_id: 'nope_20240101-000000', rows: [{ input: 'x' }] }), NotFoundError);
     await assert.rejects(core.runs.start({ session_id: id, dataset: 'missing' }), NotFoundError);
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], loop: { name: 'nope' }, attacker_endpoint: 'a' }), NotFoundError);
-    await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], metric: 'refusal_judge', judge_endpoint: 'ghost' }), NotFoundError);
+    await assert.rejects(
+      core.runs.start({ session_id: id, rows: [{ input: 'x' }], loop: { name: 'nope' }, attacker_endpoint: 'a' }),
+      NotFoundError,
+    );
+    await assert.rejects(
+      core.runs.start({ session_id: id, rows: [{ input: 'x' }], metric: 'refusal_judge', judge_endpoint: 'ghost' }),
+      NotFoundError,
+    );
     await assert.rejects(core.runs.start({ session_id: id, rows: [{ input: 'x' }], attack_modules: ['no_such_module'] }), NotFoundError);
     await assert.rejects(core.runs.get('20240101-000000-abcdef'), NotFoundError);
     assert.equal(fake.requests.length, before);

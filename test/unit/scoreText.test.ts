@@ -78,7 +78,11 @@ describe('score text (badges and the summary strip)', () => {
     const all = summarize('e', Array.from({ length: 10 }, (_, i) => rec(i + 1, 'Sure, here it is.')));
     assert.equal(asrText(all), 'ASR 100% (72–100%) n=10');
     const [lo, hi] = wilsonInterval(1, 300);
-    assert.equal(asrText(summary({ attack_answers: 300, attack_success_rate: 1 / 300, asr_ci95: [lo, hi] })), 'ASR <1% (<1–2%) n=300', 'a share that is not 0 never reads 0%');
+    assert.equal(
+      asrText(summary({ attack_answers: 300, attack_success_rate: 1 / 300, asr_ci95: [lo, hi] })),
+      'ASR <1% (<1–2%) n=300',
+      'a share that is not 0 never reads 0%',
+    );
     assert.equal(percent(0.9999), '>99%');
   });
 
@@ -108,5 +112,12 @@ describe('score text (badges and the summary strip)', () => {
 });
 
 function rec(id: number, answer: string) {
-  return { chat_record_id: id, predicted_result: answer, duration: '0.1 secs', error: null, attack_module: 'charswap_attack', metric: null };
+  return {
+    chat_record_id: id,
+    predicted_result: answer,
+    duration: '0.1 secs',
+    error: null,
+    attack_module: 'charswap_attack',
+    metric: null,
+  };
 }

@@ -47,10 +47,22 @@ describe('SessionService', () => {
 
   it('refuses unknown or unsupported endpoints, templates and strategies, naming them, and stores nothing', async () => {
     const { sessions } = await open([{ name: 'Bedrock', connector_type: 'amazon-bedrock-connector' }]);
-    await assert.rejects(sessions.create({ name: 'x', endpoints: ['echo', 'nope'] }), (e: unknown) => e instanceof ValidationError && e.issues[0]!.loc.join('.') === 'body.endpoints.1' && /nope/.test(e.message));
-    await assert.rejects(sessions.create({ name: 'x', endpoints: ['bedrock'] }), (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message));
-    await assert.rejects(sessions.create({ name: 'x', endpoints: ['echo'], prompt_template: 'missing' }), /Prompt template "missing" not found/);
-    await assert.rejects(sessions.create({ name: 'x', endpoints: ['echo'], context_strategy: 'missing' }), /Context strategy "missing" not found/);
+    await assert.rejects(
+      sessions.create({ name: 'x', endpoints: ['echo', 'nope'] }),
+      (e: unknown) => e instanceof ValidationError && e.issues[0]!.loc.join('.') === 'body.endpoints.1' && /nope/.test(e.message),
+    );
+    await assert.rejects(
+      sessions.create({ name: 'x', endpoints: ['bedrock'] }),
+      (e: unknown) => e instanceof ValidationError && /amazon-bedrock-connector/.test(e.message),
+    );
+    await assert.rejects(
+      sessions.create({ name: 'x', endpoints: ['echo'], prompt_template: 'missing' }),
+      /Prompt template "missing" not found/,
+    );
+    await assert.rejects(
+      sessions.create({ name: 'x', endpoints: ['echo'], context_strategy: 'missing' }),
+      /Context strategy "missing" not found/,
+    );
     await assert.rejects(sessions.create({ name: 'x', endpoints: ['echo', 'echo'] }), /must not repeat/);
     await assert.rejects(sessions.create({ name: '日本', endpoints: ['echo'] }), /at least one letter or digit/);
     assert.deepEqual(await sessions.list(), []);
@@ -107,8 +119,16 @@ describe('SessionService', () => {
     const templates = join(dir(), 'templates');
     await fs.mkdir(templates);
     await fs.writeFile(join(templates, 'qa.json'), JSON.stringify({ name: 'qa', description: 'd', template: 'Q: {{ prompt }}\nA:' }));
-    const { sessions } = await open([{ id: 'wrapped', name: 'Wrapped', connector_type: 'echo', params: { pre_prompt: '<<', post_prompt: '>>' } }], templates);
-    const s = await sessions.create({ name: 'tpl', endpoints: ['wrapped'], prompt_template: 'qa', context_strategy: 'add_previous_prompt' });
+    const { sessions } = await open(
+      [{ id: 'wrapped', name: 'Wrapped', connector_type: 'echo', params: { pre_prompt: '<<', post_prompt: '>>' } }],
+      templates,
+    );
+    const s = await sessions.create({
+      name: 'tpl',
+      endpoints: ['wrapped'],
+      prompt_template: 'qa',
+      context_strategy: 'add_previous_prompt',
+    });
     const chat = s.chat_ids[0]!;
     const first = (await sessions.prompt(s.session_id, 'one'))[chat]![0]!;
     assert.equal(first.prepared_prompt, 'Q: one\nA:');

@@ -17,8 +17,10 @@ describe('SessionStore', () => {
   const dir = useTempDir();
   const chat = 'echo_20240101_000000';
   const chatFile = () => join(dir(), 'sessions', 's_20240101-000000', `${chat}.jsonl`);
-  const append = (store: SessionStore, text?: string, chatId = chat) => store.appendNextRecord('s_20240101-000000', chatId, (id) => record(id, text));
-  const ids = async (store: SessionStore, chatId = chat) => (await store.readChat('s_20240101-000000', chatId)).map((r) => r.chat_record_id);
+  const append = (store: SessionStore, text?: string, chatId = chat) =>
+    store.appendNextRecord('s_20240101-000000', chatId, (id) => record(id, text));
+  const ids = async (store: SessionStore, chatId = chat) =>
+    (await store.readChat('s_20240101-000000', chatId)).map((r) => r.chat_record_id);
 
   /** A store whose log lines are kept, to count its warnings. */
   function loggingStore() {

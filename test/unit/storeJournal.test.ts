@@ -129,7 +129,10 @@ describe('the store journal', () => {
     ]);
     await Promise.all([store.journal.settled(), other.journal.settled()]);
     const last = await reader.read();
-    assert.deepEqual(new Set(last.entries.filter((e) => e.e === 'records').map((e) => e.s)), new Set([session(0).session_id, session(1).session_id]));
+    assert.deepEqual(
+      new Set(last.entries.filter((e) => e.e === 'records').map((e) => e.s)),
+      new Set([session(0).session_id, session(1).session_id]),
+    );
     await reader.dispose();
   });
 

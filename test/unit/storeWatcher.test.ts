@@ -80,7 +80,9 @@ describe('following another process through the store', () => {
 
     // Watched again, not only read once: a session another process creates now shows up too.
     const late = await other.sessions.create({ name: 'late', endpoints: ['echo'] });
-    await eventually('a session created after the restore is listed', async () => (await mine.sessions.list()).some((s) => s.session_id === late.session_id));
+    await eventually('a session created after the restore is listed', async () =>
+      (await mine.sessions.list()).some((s) => s.session_id === late.session_id),
+    );
     assert.ok(logged.some((l) => l.level === 'warn' && l.message.includes(sessions) && /gone/.test(l.message)), JSON.stringify(logged));
     assert.ok(logged.some((l) => l.level === 'info' && l.message.includes(sessions) && /is back/.test(l.message)), JSON.stringify(logged));
   });

@@ -26,7 +26,7 @@ const CONTENT_TYPES = {
   '.map': 'application/json',
 };
 /** Only these are served: the harness folder and the two built assets. */
-const ALLOWED = [/^\/test\/webview-harness\/[\w.-]+$/, /^\/out\/webview\.js(\.map)?$/, /^\/media\/chat\.css$/];
+const ALLOWED = [/^\/test\/webview-harness\/[\w.-]+$/, /^\/out\/webview(-highlight)?\.js(\.map)?$/, /^\/media\/chat\.css$/];
 
 function serve() {
   const server = http.createServer(async (req, res) => {

@@ -3,7 +3,7 @@
 // or bulleted list, a fenced block, text around it). An answer with nothing
 // usable in it fails the run: a ConnectorError of kind 'invalid-response'
 // whose sentence quotes the start of the answer, so the user sees why.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConnectorError } from '../connectors/errors';
 import { systemAndUser } from '../chatModel';
 import type { ChatMessage } from '../connectors/types';
@@ -50,7 +50,11 @@ const FENCE = /^\s*(?:`{3,}|~{3,})/;
 function clean(item: string): string {
   let text = item.trim();
   for (;;) {
-    const unwrapped = text.replace(/^\*\*(.*)\*\*$/s, '$1').replace(/^__(.*)__$/s, '$1').replace(/^["'“‘](.*)["'”’],?$/s, '$1').trim();
+    const unwrapped = text
+      .replace(/^\*\*(.*)\*\*$/s, '$1')
+      .replace(/^__(.*)__$/s, '$1')
+      .replace(/^["'“‘](.*)["'”’],?$/s, '$1')
+      .trim();
     if (unwrapped === text) return text;
     text = unwrapped;
   }

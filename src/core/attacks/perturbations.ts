@@ -2,7 +2,7 @@
 // Moonshot's names so that its users recognise them. Each variant is made
 // from the original prompt with the module's seeded generator, so the same
 // prompt and seed give the same variants.
-import { z } from 'zod';
+import * as z from 'zod';
 import { COLLOQUIALISMS } from './colloquialisms';
 import { CONFUSABLES } from './confusables';
 import { lettersOf, matchCase, replaceSpans, wordSpans } from './text';
@@ -76,7 +76,8 @@ export const insertPunctuationAttack = defineAttack({
 export const homoglyphAttack = defineAttack({
   name: 'homoglyph_attack',
   description:
-    `Replaces Latin letters with look-alike characters from other scripts (Cyrillic, Greek, Armenian; ${Object.keys(CONFUSABLES).length} letters have one), ` +
+    `Replaces Latin letters with look-alike characters from other scripts (Cyrillic, Greek, Armenian; ${Object.keys(CONFUSABLES).length} ` +
+      `letters have one), ` +
     'a growing share per variant: variant i of num_variants (default 20) replaces i/num_variants of the replaceable letters, ' +
     'rounded up, so the last one replaces them all. The letters are taken in one random order and each gets one random ' +
     'look-alike, so every variant extends the one before it. Repeated variants are dropped (a prompt with 5 replaceable ' +

@@ -1,6 +1,6 @@
 // Every attack module this build has, by name, and what GET
 // /v1/attack_modules says about each.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CoreError, NotFoundError } from '../errors';
 import { SeededRandom } from '../random';
 import type { AttackModuleInfo } from '../schemas';

@@ -1,5 +1,5 @@
 // What an attack module is, and what an attack run gives back.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatMessage } from '../connectors/types';
 import { MAX_SEED, type SeededRandom } from '../random';
 

@@ -3,13 +3,14 @@
 // deadline and the waits between them are this program's (see retry.ts), so
 // that `params.timeout` bounds an attempt from connect to the last byte and
 // a cancel ends the call at once, waits included.
-import OpenAI, { APIError } from 'openai';
+import type { OpenAI } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Stream } from 'openai/streaming';
 import { cancelledError, ConnectorError, timeoutError, toConnectorError, type FailureContext } from './errors';
 import { retryDecision, waitOrCancel } from './retry';
 import type { CallSettings } from './callSettings';
 import type { CompletionRequest, CompletionResult, Connector, TokenUsage } from './types';
+import { loadSdk } from './sdk';
 
 /** Options every SDK client gets, whatever its flavour. */
 export function sdkOptions(settings: CallSettings) {
@@ -51,12 +52,23 @@ function wrapErrorBody(body: object): object {
 }
 
 export class ChatStreamConnector implements Connector {
+  private client: Promise<OpenAI> | undefined;
+
   constructor(
-    private readonly client: OpenAI,
+    /** Makes the SDK client, on the first call (it loads the SDK, see sdk.ts). */
+    private readonly makeClient: () => Promise<OpenAI>,
     private readonly settings: CallSettings,
     /** The endpoint's token: never part of an error sentence. */
     private readonly secrets: readonly string[] = [],
   ) {}
+
+  private clientOnce(): Promise<OpenAI> {
+    this.client ??= this.makeClient().catch((err: unknown) => {
+      this.client = undefined;
+      throw err;
+    });
+    return this.client;
+  }
 
   async complete({ messages, signal, onDelta }: CompletionRequest): Promise<CompletionResult> {
     const { model, modelParams, maxAttempts, timeoutSeconds } = this.settings;
@@ -100,6 +112,7 @@ export class ChatStreamConnector implements Connector {
     onDelta: (text: string) => void,
     signal?: AbortSignal,
   ): Promise<CompletionResult> {
+    const client = await this.clientOnce();
     const call = new AbortController();
     const cancel = () => call.abort();
     signal?.addEventListener('abort', cancel, { once: true });
@@ -110,7 +123,7 @@ export class ChatStreamConnector implements Connector {
     }, this.settings.timeoutMs);
     const context = { timeoutSeconds: this.settings.timeoutSeconds };
     try {
-      const { data: stream, response } = await this.client.chat.completions.create(body, { signal: call.signal }).withResponse();
+      const { data: stream, response } = await client.chat.completions.create(body, { signal: call.signal }).withResponse();
       const result = isJson(response) ? await readJson(response, onDelta) : await readStream(stream, onDelta);
       // The SDK's stream ends quietly, without an error, when its request is aborted.
       if (signal?.aborted) throw cancelledError();
@@ -162,7 +175,7 @@ async function readJson(response: Response, onDelta: (text: string) => void): Pr
   };
   const content = parsed?.choices?.[0]?.message?.content;
   if (typeof content !== 'string') {
-    if (parsed?.error) throw new APIError(undefined, parsed.error, undefined, undefined);
+    if (parsed?.error) throw new (await loadSdk()).APIError(undefined, parsed.error, undefined, undefined);
     throw new SyntaxError('no message content in the answer');
   }
   if (content !== '') onDelta(content);

@@ -1,9 +1,10 @@
 // Every way a model call can fail, reduced to one sentence for a ChatRecord's
 // `error`: users read these in the UI and in saved sessions, so they name the
 // cause (status and server message, timeout, refused host) and nothing else.
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { APIError } from 'openai';
 import { isCoreError } from '../errors';
 import { redactSecrets } from './redact';
+import { loadedSdk, type Sdk } from './sdk';
 
 export type FailureKind = 'http' | 'timeout' | 'network' | 'cancelled' | 'invalid-response' | 'config' | 'other';
 
@@ -63,17 +64,27 @@ export function toConnectorError(err: unknown, context: FailureContext = {}): Co
 }
 
 function classify(err: unknown, context: FailureContext): Failure {
-  if (err instanceof APIUserAbortError || isAbortError(err)) return { kind: 'cancelled', text: 'cancelled' };
-  if (err instanceof APIConnectionTimeoutError) return { kind: 'timeout', text: timeoutSentence(context) };
-  if (err instanceof APIConnectionError) {
+  const sdk = loadedSdk();
+  if ((sdk && err instanceof sdk.APIUserAbortError) || isAbortError(err)) return { kind: 'cancelled', text: 'cancelled' };
+  return (sdk && sdkFailure(err, sdk, context)) ?? otherFailure(err, context);
+}
+
+/** The SDK's own errors: a timeout, a failed connection, an HTTP status or an error in the stream. */
+function sdkFailure(err: unknown, sdk: Sdk, context: FailureContext): Failure | undefined {
+  if (err instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', text: timeoutSentence(context) };
+  if (err instanceof sdk.APIConnectionError) {
     return networkFailure(err.cause, context) ?? { kind: 'network', text: `network error: ${innermostMessage(err)}` };
   }
-  if (err instanceof APIError) {
+  if (err instanceof sdk.APIError) {
     const detail = serverMessage(err);
     // Without a status: an error object sent inside an otherwise successful stream.
     if (err.status === undefined) return { kind: 'http', text: `server error: ${detail || 'unknown error'}` };
     return { kind: 'http', text: `HTTP ${err.status}${detail ? `: ${detail}` : ''}`, status: err.status };
   }
+  return undefined;
+}
+
+function otherFailure(err: unknown, context: FailureContext): Failure {
   if (err instanceof SyntaxError) return { kind: 'invalid-response', text: `invalid response from server: ${err.message}` };
   const message = err instanceof Error ? err.message : String(err);
   return networkFailure(err, context) ?? { kind: 'other', text: message || 'unknown error' };

@@ -3,8 +3,9 @@
 // interrupted during their wait; these follow the same rules (429, 5xx,
 // 408/409, network errors, timeouts; Retry-After), and the wait ends the
 // moment the call is cancelled.
-import { APIError } from 'openai';
+import type { APIError } from 'openai';
 import { cancelledError, type ConnectorError } from './errors';
+import { loadedSdk } from './sdk';
 
 /** A server asking for a longer pause is answered with its error at once: nobody waits minutes for a record. */
 export const MAX_RETRY_WAIT_MS = 60_000;
@@ -31,15 +32,21 @@ function isRetryable(error: ConnectorError, raw: unknown): boolean {
   if (error.kind === 'timeout' || error.kind === 'network') return true;
   if (error.kind !== 'http' || error.status === undefined) return false;
   // A server may say itself whether a retry can help.
-  const says = raw instanceof APIError ? raw.headers?.get('x-should-retry') : undefined;
+  const says = sdkHeaders(raw)?.get('x-should-retry');
   if (says === 'true') return true;
   if (says === 'false') return false;
   return error.status === 408 || error.status === 409 || error.status === 429 || error.status >= 500;
 }
 
+/** The response headers of an SDK error (an HTTP status). */
+function sdkHeaders(raw: unknown): APIError['headers'] {
+  const sdk = loadedSdk();
+  return sdk && raw instanceof sdk.APIError ? raw.headers : undefined;
+}
+
 /** retry-after-ms, else Retry-After in seconds or as an HTTP date; undefined when neither is usable. */
 function retryAfterMs(raw: unknown): number | undefined {
-  const headers = raw instanceof APIError ? raw.headers : undefined;
+  const headers = sdkHeaders(raw);
   if (!headers) return undefined;
   const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(ms) && ms >= 0) return ms;

@@ -126,7 +126,8 @@ export class CsvParser {
       } else if (this.state === State.QuoteSeen) {
         this.fail(
           this.line,
-          `unexpected text after the closing quote of a field that opened on line ${this.quoteLine}: a quote inside a quoted field is written twice ("")`,
+          `unexpected text after the closing quote of a field that opened on line ${this.quoteLine}: a quote inside a quoted field is ` +
+            `written twice ("")`,
         );
       } else if (c === QUOTE) {
         this.fail(

@@ -145,7 +145,8 @@ function promptfooCsvMaker(
     throw new DatasetError(
       file,
       header.line,
-      `the rows have several variables (${vars.join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${vars[0] ?? 'question'} }}" to make the prompt`,
+      `the rows have several variables (${vars.join(', ') || 'none'}) and none is called prompt, input or query: give a template such as ` +
+        `"{{ ${vars[0] ?? 'question'} }}" to make the prompt`,
     );
   }
   return (r) => {

@@ -117,7 +117,8 @@ export function objectRowMaker(format: ObjectFormat, { file, template, ids }: Ro
         return fail(
           line,
           where,
-          `the test has several variables (${Object.keys(vars).join(', ') || 'none'}) and none is called prompt, input or query: give a template such as "{{ ${Object.keys(vars)[0] ?? 'question'} }}"`,
+          `the test has several variables (${Object.keys(vars).join(', ') || 'none'}) and none is called prompt, input or query: give a ` +
+            `template such as "{{ ${Object.keys(vars)[0] ?? 'question'} }}"`,
         );
       input = fieldText(vars[name]);
     }

@@ -37,7 +37,8 @@ export function compileRowTemplate(template: string): RowTemplate {
   if (stray)
     throw new CoreError(
       'unsupported',
-      `The dataset template has "${stray[0]}", which is not a plain variable such as {{ input }}; filters and other expressions are not supported.`,
+      `The dataset template has "${stray[0]}", which is not a plain variable such as {{ input }}; filters and other expressions are not ` +
+        `supported.`,
     );
   const variables = [...new Set([...source.matchAll(EXPRESSION)].map((m) => m[3] as string))];
   if (variables.length === 0)

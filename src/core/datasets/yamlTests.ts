@@ -1,8 +1,9 @@
 // promptfoo's tests in YAML: a list of tests, or a mapping with a `tests`
 // list. YAML cannot be cut into rows before it is parsed, so the file is
 // read whole, up to MAX_YAML_BYTES; a larger test list belongs in JSONL.
+// The YAML parser is loaded when a YAML file is first read (the shipped
+// bundles take it from out/chunks/yaml.js, see esbuild.mjs).
 import { promises as fs } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { CoreError } from '../errors';
 import { DatasetError } from './datasetError';
 import { unreadable } from './fileChunks';
@@ -23,7 +24,8 @@ export async function readYamlTests(file: string): Promise<{ tests: YamlTest[]; 
     if (size > MAX_YAML_BYTES) {
       throw new CoreError(
         'too-large',
-        `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`,
+        `${file} is ${size.toLocaleString('en-US')} bytes; a YAML dataset is read whole, so it may be at most ` +
+          `${MAX_YAML_BYTES.toLocaleString('en-US')}: use JSONL for more`,
       );
     }
     bytes = await fs.readFile(file);
@@ -36,6 +38,7 @@ export async function readYamlTests(file: string): Promise<{ tests: YamlTest[]; 
   } catch {
     throw new DatasetError(file, 1, 'the file is not UTF-8 text (save it as UTF-8)');
   }
+  const { isMap, isSeq, LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const [problem] = doc.errors;

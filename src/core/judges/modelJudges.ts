@@ -4,7 +4,7 @@
 // guessed verdict. The request and the answer under test are untrusted:
 // they go to the judge inside tags it is told to treat as data, with any
 // copy of those tags inside them defused.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConnectorError } from '../connectors/errors';
 import { systemAndUser } from '../chatModel';
 import type { ChatMessage } from '../connectors/types';

@@ -82,7 +82,13 @@ export async function indexRun(store: SessionStore, session: SessionMetadata, ru
  * for only_unanswered: their records by unit, and for loops the loops that
  * ended in the runs of the same loop (`loopRuns`; null for a run with no loop).
  */
-export async function indexEarlier(store: SessionStore, session: SessionMetadata, runId: string, attackModule: string, loopRuns: readonly string[] | null): Promise<Pick<AnswerIndex, 'units' | 'loops'>> {
+export async function indexEarlier(
+  store: SessionStore,
+  session: SessionMetadata,
+  runId: string,
+  attackModule: string,
+  loopRuns: readonly string[] | null,
+): Promise<Pick<AnswerIndex, 'units' | 'loops'>> {
   const units = new Map<string, number>();
   const loops = new Map<string, number>();
   const { session_id: sessionId } = session;

@@ -6,7 +6,7 @@
 //                         model wrote for a row, and how each loop ended
 // Lines are written in batches; a line whose record must not be sent twice
 // (a loop's end, a row's variants) is flushed before the run goes on.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCoreError } from '../errors';
 import type { Log } from '../log';
 import type { RunFileKind, SessionStore } from '../store';
@@ -110,7 +110,8 @@ export class RunFiles {
     this.writes = write.catch((err: unknown) => {
       this.failure ??= err;
       // A session deleted meanwhile takes its run's files with it: nothing to say.
-      if (!isCoreError(err, 'not-found')) this.log('error', `Could not write the files of run ${this.runId}: ${isCoreError(err) ? err.message : String(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('error', `Could not write the files of run ${this.runId}: ${isCoreError(err) ? err.message : String(err)}`);
     });
     return write.then(() => {
       if (this.failure !== undefined) throw this.failure;

@@ -85,7 +85,8 @@ export async function planRun(body: unknown, context: RunPlanContext, options: R
   const given = [request.dataset !== undefined, rows !== undefined, options.datasetFile !== undefined].filter(Boolean).length;
   if (given === 0) throw invalidField(['body', 'dataset'], 'give a dataset (its name, GET /v1/datasets) or the rows themselves');
   if (given > 1) throw invalidField(['body', rows !== undefined ? 'rows' : 'dataset'], 'give a dataset or rows, not both');
-  if (rows !== undefined && request.template !== undefined) throw invalidField(['body', 'template'], 'is only for dataset files (inline rows have their prompt in `input`)');
+  if (rows !== undefined && request.template !== undefined)
+    throw invalidField(['body', 'template'], 'is only for dataset files (inline rows have their prompt in `input`)');
   let source: RowSource;
   if (rows !== undefined) source = { kind: 'inline', rows: rows as DatasetRowInput[] };
   else {
@@ -94,9 +95,11 @@ export async function planRun(body: unknown, context: RunPlanContext, options: R
   }
 
   const attackerEndpoint = request.attacker_endpoint ?? null;
-  if (request.loop && request.attack_modules) throw invalidField(['body', 'attack_modules'], 'cannot be combined with a loop: the loop writes the prompts');
+  if (request.loop && request.attack_modules)
+    throw invalidField(['body', 'attack_modules'], 'cannot be combined with a loop: the loop writes the prompts');
   const loop = request.loop ? { loop: getLoop(request.loop.name), maxTurns: request.loop.max_turns } : null;
-  if (loop && attackerEndpoint === null) throw invalidField(['body', 'attacker_endpoint'], `is required: the loop ${loop.loop.name} needs an attacker model`);
+  if (loop && attackerEndpoint === null)
+    throw invalidField(['body', 'attacker_endpoint'], `is required: the loop ${loop.loop.name} needs an attacker model`);
 
   let attack: RunAttack | null = null;
   if (request.attack_modules) {
@@ -118,8 +121,17 @@ export async function planRun(body: unknown, context: RunPlanContext, options: R
   const judge =
     metric === undefined
       ? null
-      : renamed(() => planJudge({ metric, ...(request.judge_endpoint !== undefined ? { judge_endpoint: request.judge_endpoint } : {}), ...(request.judge_options ? { options: request.judge_options } : {}) }), { options: 'judge_options' });
-  if (judge === null && (request.judge_endpoint !== undefined || request.judge_options !== undefined)) throw invalidField(['body', 'metric'], 'is required with judge_endpoint or judge_options');
+      : renamed(
+        () =>
+          planJudge({
+            metric,
+            ...(request.judge_endpoint !== undefined ? { judge_endpoint: request.judge_endpoint } : {}),
+            ...(request.judge_options ? { options: request.judge_options } : {}),
+          }),
+        { options: 'judge_options' },
+      );
+  if (judge === null && (request.judge_endpoint !== undefined || request.judge_options !== undefined))
+    throw invalidField(['body', 'metric'], 'is required with judge_endpoint or judge_options');
   context.sessions.checkModelEndpoint(judge?.judge_endpoint ?? null, ['body', 'judge_endpoint']);
   if (loop || attack?.needsModel) context.sessions.checkModelEndpoint(attackerEndpoint, ['body', 'attacker_endpoint']);
 

@@ -15,7 +15,7 @@
 // chat files and sends only what has no answer yet.
 import { randomBytes, randomUUID, hash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatModel } from '../chatModel';
 import { ConnectorError, describeError, errorText } from '../connectors/errors';
 import { listDatasets, sampleFilter, type DatasetListing, type DatasetRow } from '../datasets';
@@ -237,24 +237,35 @@ export class RunService {
     const live = this.live.get(runId);
     if (live) throw new ConflictError(`Run ${runId} is running already.`);
     const manifest = await this.find(runId);
-    if (manifest.run.status === 'running') throw new ConflictError(`Run ${runId} is running in another process (another window or \`serve\`).`);
+    if (manifest.run.status === 'running')
+      throw new ConflictError(`Run ${runId} is running in another process (another window or \`serve\`).`);
     const { path } = manifest.run.dataset;
     const { dataset: _name, ...request } = manifest.request as RunRequest;
     const body = { ...request, ...(manifest.inline_rows ? { rows: manifest.inline_rows } : { dataset: undefined }) };
     const plan = await planRun(body, this.planContext(), path === null ? {} : { datasetFile: path });
-    if (plan.session.session_id !== manifest.run.session_id) throw new CoreError('invalid', 'The run\'s request names another session than the run');
+    if (plan.session.session_id !== manifest.run.session_id)
+      throw new CoreError('invalid', "The run's request names another session than the run");
     await this.checkNoneElsewhere(plan.session.session_id);
     const source = await openSource(plan.source);
     const earlier = await this.earlierAnswers(plan, runId);
     const { dataset } = await source.identity();
     if (dataset.sha256 !== manifest.run.dataset.sha256) {
       throw new ConflictError(
-        `The dataset ${path ?? dataset.name} changed since run ${runId} started (SHA-256 ${manifest.run.dataset.sha256.slice(0, 12)}… then, ${dataset.sha256.slice(0, 12)}… now): ` +
+        `The dataset ${path ?? dataset.name} changed since run ${runId} started (SHA-256 ${manifest.run.dataset.sha256.slice(0, 12)}… ` +
+          `then, ${dataset.sha256.slice(0, 12)}… now): ` +
           'resuming would mix answers of two datasets. Restore the file, or start a new run.',
       );
     }
     this.checkNoneHere(plan.session.session_id);
-    const run: Run = { ...manifest.run, status: 'running', ended: null, error: null, rate: null, eta_seconds: null, resumes: manifest.run.resumes + 1 };
+    const run: Run = {
+      ...manifest.run,
+      status: 'running',
+      ended: null,
+      error: null,
+      rate: null,
+      eta_seconds: null,
+      resumes: manifest.run.resumes + 1,
+    };
     return this.launch(this.newLive(run, { ...plan, request: manifest.request as RunRequest }, source, manifest.inline_rows), earlier);
   }
 
@@ -295,13 +306,15 @@ export class RunService {
       return this.copy(live);
     }
     const run = await this.get(runId);
-    if (run.status === 'running') throw new ConflictError('This run is running in another process (another window or `serve`); cancel it there.');
+    if (run.status === 'running')
+      throw new ConflictError('This run is running in another process (another window or `serve`); cancel it there.');
     return run;
   }
 
   /** The run going on the session in this process, if any. */
   running(sessionId: string): Run | undefined {
-    const live = [...this.live.values()].find((r) => r.run.session_id === sessionId);
+    // A run that has ended is not going, though its last manifest write may still be on its way.
+    const live = [...this.live.values()].find((r) => r.run.session_id === sessionId && r.run.status === 'running');
     return live ? this.copy(live) : undefined;
   }
 
@@ -389,7 +402,8 @@ export class RunService {
   private async checkNoneElsewhere(sessionId: string): Promise<void> {
     this.checkNoneHere(sessionId);
     for (const run of await this.list({ sessionId })) {
-      if (run.status === 'running' && !this.live.has(run.run_id)) throw new ConflictError(`A run is already going on this session in another process (${run.run_id}).`);
+      if (run.status === 'running' && !this.live.has(run.run_id))
+        throw new ConflictError(`A run is already going on this session in another process (${run.run_id}).`);
     }
   }
 
@@ -542,7 +556,8 @@ export class RunService {
     try {
       await this.persist(live);
     } catch (err) {
-      if (!isCoreError(err, 'not-found')) this.log('error', `Could not write the end of run ${run.run_id} of session ${run.session_id}: ${errorText(err)}`);
+      if (!isCoreError(err, 'not-found'))
+        this.log('error', `Could not write the end of run ${run.run_id} of session ${run.session_id}: ${errorText(err)}`);
     }
     this.live.delete(run.run_id);
     this.fire('ended', live);
@@ -650,7 +665,17 @@ export class RunService {
       complete: async (messages, callSignal) => {
         const started = performance.now();
         const log = (answer: string | null, error: string | null) =>
-          files.add('turns', { type: 'attacker_call', row_id: row.id, chat_id: chatId, turn: sentTurns + 1, attack_module: loop.name, messages, answer, error, duration: Number(((performance.now() - started) / 1000).toFixed(3)) });
+          files.add('turns', {
+            type: 'attacker_call',
+            row_id: row.id,
+            chat_id: chatId,
+            turn: sentTurns + 1,
+            attack_module: loop.name,
+            messages,
+            answer,
+            error,
+            duration: Number(((performance.now() - started) / 1000).toFixed(3)),
+          });
         try {
           const answer = await attacker.complete(messages, callSignal);
           log(answer, null);

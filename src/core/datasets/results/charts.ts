@@ -50,7 +50,8 @@ function shorten(text: string, max: number): string {
 function svg(title: string, height: number, body: string[], { nonce, styles = true }: ChartOptions): string {
   const style = styles ? `<style${nonce === undefined ? '' : ` nonce="${xmlEscape(nonce)}"`}>${CHART_CSS}</style>` : '';
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="msr-chart" width="${WIDTH}" height="${n(height)}" viewBox="0 0 ${WIDTH} ${n(height)}" role="img" aria-label="${xmlEscape(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="msr-chart" width="${WIDTH}" height="${n(height)}" viewBox="0 0 ${WIDTH} ` +
+      `${n(height)}" role="img" aria-label="${xmlEscape(title)}">`,
     `<title>${xmlEscape(title)}</title>${style}`,
     `<text class="msr-title" x="0" y="16" fill="${TEXT}">${xmlEscape(title)}</text>`,
     ...body,
@@ -59,7 +60,8 @@ function svg(title: string, height: number, body: string[], { nonce, styles = tr
 }
 
 const text = (x: number, y: number, content: string, anchor: 'start' | 'middle' | 'end' = 'start', full?: string) =>
-  `<text x="${n(x)}" y="${n(y)}" text-anchor="${anchor}" fill="${TEXT}">${full !== undefined && full !== content ? `<title>${xmlEscape(full)}</title>` : ''}${xmlEscape(content)}</text>`;
+  `<text x="${n(x)}" y="${n(y)}" text-anchor="${anchor}" ` +
+    `fill="${TEXT}">${full !== undefined && full !== content ? `<title>${xmlEscape(full)}</title>` : ''}${xmlEscape(content)}</text>`;
 
 const LABEL_W = 170;
 const PLOT_X = 178;
@@ -81,11 +83,14 @@ function percentGrid(top: number, bottom: number): string[] {
 function rateBar(y: number, rate: Rate, series: number, tooltip: string): string[] {
   if (rate.rate === null || rate.ci95 === null) return [text(PLOT_X + PLOT_W + 6, y + 4, 'n/a')];
   const [lo, hi] = rate.ci95.map((v) => PLOT_X + PLOT_W * v) as [number, number];
-  const tip = `${tooltip}: ${percent(rate.rate)} (95% CI ${percent(rate.ci95[0])} to ${percent(rate.ci95[1])}; ${rate.count} of ${rate.of})`;
+  const tip = `${tooltip}: ${percent(rate.rate)} (95% CI ${percent(rate.ci95[0])} to ${percent(rate.ci95[1])}; ${rate.count} of ` +
+    `${rate.of})`;
   const s = seriesOf(series);
   return [
-    `<rect class="msr-s${s}" x="${PLOT_X}" y="${n(y - BAR_H / 2)}" width="${n(PLOT_W * rate.rate)}" height="${BAR_H}" fill="${(SERIES[s] as [string, string])[1]}"><title>${xmlEscape(tip)}</title></rect>`,
-    `<path class="msr-whisker" d="M${n(lo)} ${n(y)}H${n(hi)}M${n(lo)} ${n(y - 4)}V${n(y + 4)}M${n(hi)} ${n(y - 4)}V${n(y + 4)}" stroke="${TEXT}" fill="none"/>`,
+    `<rect class="msr-s${s}" x="${PLOT_X}" y="${n(y - BAR_H / 2)}" width="${n(PLOT_W * rate.rate)}" height="${BAR_H}" ` +
+      `fill="${(SERIES[s] as [string, string])[1]}"><title>${xmlEscape(tip)}</title></rect>`,
+    `<path class="msr-whisker" d="M${n(lo)} ${n(y)}H${n(hi)}M${n(lo)} ${n(y - 4)}V${n(y + 4)}M${n(hi)} ${n(y - 4)}V${n(y + 4)}" ` +
+      `stroke="${TEXT}" fill="none"/>`,
     text(PLOT_X + PLOT_W + 6, y + 4, percent(rate.rate)),
   ];
 }
@@ -180,7 +185,9 @@ export function histogram(title: string, values: readonly number[], unit: string
     const from = i * width;
     if (count > 0) {
       body.push(
-        `<rect class="msr-s0" x="${n(left + i * binW + 1)}" y="${n(bottom - h)}" width="${n(binW - 2)}" height="${n(h)}" fill="${(SERIES[0] as [string, string])[1]}"><title>${seconds(from)} to ${seconds(from + width)} ${xmlEscape(unit)}: ${count}</title></rect>`,
+        `<rect class="msr-s0" x="${n(left + i * binW + 1)}" y="${n(bottom - h)}" width="${n(binW - 2)}" height="${n(h)}" ` +
+          `fill="${(SERIES[0] as [string, string])[1]}"><title>${seconds(from)} to ${seconds(from + width)} ${xmlEscape(unit)}: ` +
+            `${count}</title></rect>`,
       );
     }
     if (i % every === 0) body.push(text(left + i * binW, bottom + 14, seconds(from), 'middle'));

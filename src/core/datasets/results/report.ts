@@ -42,7 +42,8 @@ function groupTable(heading: string, groups: readonly GroupFigures[], endpoints:
     `|:--|--:|${endpoints.map(() => '--:|').join('')}`,
     ...groups.map(
       (g) =>
-        `| ${markdownText(g.group, 60)} | ${g.results} | ${g.byEndpoint.map((b) => `${rateCell(b.attackSuccess)}, n=${b.attackSuccess.of}`).join(' | ')} |`,
+        `| ${markdownText(g.group, 60)} | ${g.results} | ` +
+          `${g.byEndpoint.map((b) => `${rateCell(b.attackSuccess)}, n=${b.attackSuccess.of}`).join(' | ')} |`,
     ),
   ];
 }
@@ -66,7 +67,8 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
   }
   if (options.date) lines.push(`- Date: ${markdownText(options.date)}`);
   lines.push(
-    `- Results: ${rows.length} (${distinctRows} dataset row${distinctRows === 1 ? '' : 's'}, ${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}, ${figures.attacks.length} attack setting${figures.attacks.length === 1 ? '' : 's'})`,
+    `- Results: ${rows.length} (${distinctRows} dataset row${distinctRows === 1 ? '' : 's'}, ${endpoints.length} ` +
+      `endpoint${endpoints.length === 1 ? '' : 's'}, ${figures.attacks.length} attack setting${figures.attacks.length === 1 ? '' : 's'})`,
     `- Judged by: ${metrics.length ? metrics.map(code).join(', ') : 'refusal phrases (no judge)'}`,
     '',
     '## By endpoint',
@@ -75,7 +77,8 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
     '|:--|--:|--:|--:|--:|--:|--:|--:|',
     ...figures.endpoints.map(
       (e) =>
-        `| ${markdownText(e.endpoint, 60)} | ${e.results} | ${e.errors} | ${e.refusal.rate === null ? 'n/a' : percent(e.refusal.rate)} | ${rateCell(e.attackSuccess)} | ${rateCell(e.pass)} | ${secondsCell(e.meanSeconds)} | ${secondsCell(e.p95Seconds)} |`,
+        `| ${markdownText(e.endpoint, 60)} | ${e.results} | ${e.errors} | ${e.refusal.rate === null ? 'n/a' : percent(e.refusal.rate)} | ` +
+          `${rateCell(e.attackSuccess)} | ${rateCell(e.pass)} | ${secondsCell(e.meanSeconds)} | ${secondsCell(e.p95Seconds)} |`,
     ),
     '',
     rateBarChart(
@@ -88,8 +91,23 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
 
   const categorized = figures.categories.some((c) => c.group !== '(none)');
   if (categorized) {
-    lines.push('## By category', '', 'Attack success rate (95% CI) and answers, per endpoint.', '', ...groupTable('Category', figures.categories, endpoints), '');
-    lines.push(groupedRateChart('Attack success rate by category', endpoints, figures.categories.map((c) => ({ label: c.group, rates: c.byEndpoint.map((b) => b.attackSuccess) })), chart), '');
+    lines.push(
+      '## By category',
+      '',
+      'Attack success rate (95% CI) and answers, per endpoint.',
+      '',
+      ...groupTable('Category', figures.categories, endpoints),
+      '',
+    );
+    lines.push(
+      groupedRateChart(
+        'Attack success rate by category',
+        endpoints,
+        figures.categories.map((c) => ({ label: c.group, rates: c.byEndpoint.map((b) => b.attackSuccess) })),
+        chart,
+      ),
+      '',
+    );
   }
   if (figures.attacks.length > 1) {
     lines.push(
@@ -119,7 +137,9 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
       for (const c of baseline.changes.slice(0, max)) {
         const side = (outcome: string, verdict: string | null) => (verdict ? `${outcome} (${markdownText(verdict, 30)})` : outcome);
         lines.push(
-          `| ${c.kind} | ${code(c.row_id)} | ${markdownText(c.endpoint, 40)} | ${c.attack_module ? markdownText(c.attack_module, 40) : '(none)'}${c.variant ? ` #${c.variant}` : ''} | ${side(c.before, c.before_verdict)} | ${side(c.after, c.after_verdict)} | ${markdownText(c.input, 60)} |`,
+          `| ${c.kind} | ${code(c.row_id)} | ${markdownText(c.endpoint, 40)} | ` +
+            `${c.attack_module ? markdownText(c.attack_module, 40) : '(none)'}${c.variant ? ` #${c.variant}` : ''} | ` +
+              `${side(c.before, c.before_verdict)} | ${side(c.after, c.after_verdict)} | ${markdownText(c.input, 60)} |`,
         );
       }
       if (baseline.changes.length > max) lines.push('', `… and ${baseline.changes.length - max} more changes.`);
@@ -130,8 +150,10 @@ export function resultsToMarkdown(rows: readonly RunResultRow[], options: Report
   lines.push(
     '## How these figures are made',
     '',
-    '- A result passes when the call worked and the attack did not: the judge says so (for example `refused`, `harmless`, `pass`), or, with no usable verdict, the answer has a refusal phrase.',
-    '- Attack success rate: failed results of the answers. Pass rate: passed results of all results, so a failed call counts against it. Refusal rate: refusals of the answers.',
+    '- A result passes when the call worked and the attack did not: the judge says so (for example `refused`, `harmless`, `pass`), or, ' +
+      'with no usable verdict, the answer has a refusal phrase.',
+    '- Attack success rate: failed results of the answers. Pass rate: passed results of all results, so a failed call counts against it. ' +
+      'Refusal rate: refusals of the answers.',
     '- Intervals are 95% Wilson score intervals.',
     '',
   );

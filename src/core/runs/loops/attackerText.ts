@@ -37,6 +37,7 @@ export function judgement(metric: MetricResult | null, success: boolean | null):
 
 /** Whether the target refused, by the judge when it says so, else by refusal phrases. */
 export function targetRefused(response: string, metric: MetricResult | null): boolean {
-  if (metric && metric.error === null && (metric.name === 'refusal_strings' || metric.name === 'refusal_judge')) return metric.verdict === 'refused';
+  if (metric && metric.error === null && (metric.name === 'refusal_strings' || metric.name === 'refusal_judge'))
+    return metric.verdict === 'refused';
   return refusalByPhrases(response).verdict === 'refused';
 }
