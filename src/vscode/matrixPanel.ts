@@ -189,16 +189,7 @@ export class MatrixPanel implements vscode.Disposable {
         model.load(results.slice(0, cut));
         this.model = model;
         generation = ++this.generation;
-        await this.post({
-          type: 'init',
-          generation,
-          run: this.view(run),
-          columns: [...model.columns],
-          total: model.rowCount,
-          badges: [...model.badges],
-          chunk: model.chunk(range(0, model.rowCount)),
-          baseline: null,
-        });
+        await this.postInit(generation, run, model, null);
         model.load(results.slice(cut));
       } else model.load(results);
     } finally {
@@ -223,16 +214,7 @@ export class MatrixPanel implements vscode.Disposable {
     const early = generation !== undefined;
     if (generation === undefined) {
       generation = ++this.generation;
-      await this.post({
-        type: 'init',
-        generation,
-        run: this.view(run),
-        columns: [...model.columns],
-        total,
-        badges: [...model.badges],
-        chunk: model.chunk(range(0, Math.min(total, FIRST_CHUNK_ROWS))),
-        baseline,
-      });
+      await this.postInit(generation, run, model, baseline);
     } else {
       // The header's errors, of every row now.
       void this.post({ type: 'run', run: this.view(run) });
@@ -249,6 +231,20 @@ export class MatrixPanel implements vscode.Disposable {
       });
     }
     if (this.chartsVisible) this.sendCharts();
+  }
+
+  /** A load's first message: the run, the columns and the first rows of the model (the rest come in `rows`). */
+  private postInit(generation: number, run: Run, model: MatrixModel, baseline: BaselineView | null): Thenable<boolean> {
+    return this.post({
+      type: 'init',
+      generation,
+      run: this.view(run),
+      columns: [...model.columns],
+      total: model.rowCount,
+      badges: [...model.badges],
+      chunk: model.chunk(range(0, Math.min(model.rowCount, FIRST_CHUNK_ROWS))),
+      baseline,
+    });
   }
 
   /** The run as the header shows it, with the errors the matrix has: a cancelled call that was answered since is not one. */
