@@ -124,6 +124,8 @@ const shipped = [
   // script, fetched by the panel when an answer first has code (highlightLoader.ts).
   { ...webview, entryPoints: { webview: 'src/webview/main.ts' } },
   { ...webview, entryPoints: { 'webview-highlight': 'src/webview/highlighter.ts' }, globalName: 'moonshotHighlighter' },
+  // The results matrix's webview: its own bundle (zod/mini, no Markdown), so neither page carries the other's code.
+  { ...webview, entryPoints: { matrix: 'src/matrix/main.ts' } },
 ];
 const configs = production
   ? shipped
@@ -135,7 +137,7 @@ const configs = production
 
 if (production) {
   // Maps left by an earlier development build would no longer match the bundles.
-  for (const name of ['core', 'extension', 'cli', 'webview', 'webview-highlight', ...LAZY_PACKAGES.map((p) => `chunks/${p}`)]) {
+  for (const name of ['core', 'extension', 'cli', 'webview', 'webview-highlight', 'matrix', ...LAZY_PACKAGES.map((p) => `chunks/${p}`)]) {
     rmSync(join('out', `${name}.js.map`), { force: true });
   }
 }

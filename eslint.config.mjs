@@ -29,8 +29,18 @@ export default tseslint.config(
   },
   {
     // UI code reads as a list of cases: an if, a switch or a lookup, never a ternary inside a ternary.
-    files: ['src/vscode/**/*.ts', 'src/webview/**/*.ts', 'src/extension.ts'],
+    files: ['src/vscode/**/*.ts', 'src/webview/**/*.ts', 'src/matrix/**/*.ts', 'src/extension.ts'],
     rules: { 'no-nested-ternary': 'error' },
+  },
+  {
+    // The results matrix's bundle stays light: zod/mini only, and nothing of the core.
+    files: ['src/matrix/**/*.ts', 'src/shared/matrixProtocol.ts', 'src/shared/runProgressText.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'zod', message: 'Use zod/mini in the matrix webview.' }, { name: 'vscode', message: 'Webview code runs in a browser.' }], patterns: ['**/core/**'] },
+      ],
+    },
   },
   {
     // Tests read JSON answers whose shape they then assert.

@@ -30,6 +30,7 @@ export function measureBundleSizes(): BundleSizeRow[] {
     row('packaged extension (.vsix, npm run package)', vsix, 500),
     row('out/webview.js: the chat panel, parsed on every open', kib('webview.js'), 300),
     row('out/webview-highlight.js: fetched by the panel at its first code block', kib('webview-highlight.js')),
+    row('out/matrix.js: the results matrix, parsed on every open', kib('matrix.js'), 100),
     row('out/extension.js (production)', extension, 600),
     row('activation loads: out/extension.js + out/core.js', extension + core, 600),
     row('out/cli.js + out/core.js: the headless CLI', kib('cli.js') + core),

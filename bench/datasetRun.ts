@@ -22,7 +22,7 @@ export interface DatasetRunRow {
   ok: boolean;
 }
 
-const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({
+export const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({
   id,
   name: id,
   connector_type: 'echo',
@@ -30,7 +30,7 @@ const ECHOES = ['echo-a', 'echo-b', 'echo-c', 'echo-d'].map((id) => ({
   max_concurrency: 64,
 }));
 
-function dataset(dir: string, rows: number): string {
+export function dataset(dir: string, rows: number): string {
   const file = join(dir, `rows-${rows}.jsonl`);
   const lines: string[] = [];
   for (let i = 0; i < rows; i++)
@@ -44,7 +44,7 @@ function dataset(dir: string, rows: number): string {
   return file;
 }
 
-async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
+export async function withCore<T>(dir: string, fn: (core: Core) => Promise<T>): Promise<T> {
   const core = await openCore({
     storageDir: join(dir, `store-${Math.random().toString(36).slice(2)}`),
     endpointSources: [{ kind: 'inline', origin: 'bench', endpoints: ECHOES }],

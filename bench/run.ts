@@ -11,6 +11,7 @@ import type { StoredChatRecord } from '../src/core/schemas';
 import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
 import { measurePanelRender } from './panelRender';
+import { matrixBenchRows } from './matrixRender';
 import { measureBundleSizes } from './bundleSizes';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
@@ -268,6 +269,8 @@ async function main() {
       } else {
         console.log('(panel render not measured: needs Chromium and a built out/webview.js)');
       }
+      if (existsSync(chromium) && existsSync(join(__dirname, '..', 'matrix.js'))) rows.push(...(await matrixBenchRows(chromium)));
+      else console.log('(results matrix not measured: needs Chromium and a built out/matrix.js)');
     } finally {
       panel.cleanup();
     }

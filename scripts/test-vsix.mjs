@@ -32,10 +32,11 @@ const KEEP = process.env.MOONSHOT_VSIX_KEEP === '1';
 // What the extension loads at run time (package.json's main, its bin, the panel's files).
 const REQUIRED = [
   'package.json',
-  ...['extension.js', 'core.js', 'cli.js', 'webview.js', 'webview-highlight.js'].map((f) => `out/${f}`),
+  ...['extension.js', 'core.js', 'cli.js', 'webview.js', 'webview-highlight.js', 'matrix.js'].map((f) => `out/${f}`),
   'out/chunks/openai.js',
   'out/chunks/yaml.js',
   'media/chat.css',
+  'media/matrix.css',
   'media/moonshot.svg',
   pkg.icon,
 ];

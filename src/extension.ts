@@ -26,6 +26,9 @@ import { AttackCommands, followRunningAttacks } from './vscode/attackCommands';
 import { JudgeCommands } from './vscode/judgeCommands';
 import { BookmarkCommands } from './vscode/bookmarkCommands';
 import { BookmarksTreeProvider } from './vscode/bookmarksTree';
+import { MatrixPanels } from './vscode/matrixPanel';
+import { RunCommands } from './vscode/runCommands';
+import type { Run } from './core/schemas';
 
 /** What activate() returns: for other extensions and for the integration tests. */
 export interface MoonshotSessionsApi {
@@ -36,6 +39,11 @@ export interface MoonshotSessionsApi {
   bookmarksTree: BookmarksTreeProvider;
   panels: ChatPanels;
   walkthrough: WalkthroughContext;
+  /** The results matrices of dataset runs. */
+  matrices: MatrixPanels;
+  runCommands: RunCommands;
+  /** Resolves with the runs this activation offered to resume (interrupted, or cancelled with rows left). */
+  resumeOffers: Promise<Run[]>;
   /** Resolves when the embedded API has started (or failed to). */
   apiReady: Promise<unknown>;
   /** Replaces the quick picks and input boxes (tests answer them); undefined restores VS Code's. */
@@ -86,6 +94,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
   const panels = new ChatPanels(core, context.extensionUri, log);
   const bookmarksTree = new BookmarksTreeProvider(core.bookmarks);
   const picker = new SessionPicker(core, input, () => panels.active?.sessionId);
+  const matrices = new MatrixPanels(core, context.extensionUri, log);
+  const runCommands = new RunCommands(core, matrices, input, log, context.workspaceState);
 
   context.subscriptions.push(
     api,
@@ -95,6 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     walkthrough,
     history,
     panels,
+    matrices,
     vscode.window.createTreeView('moonshotSessions.sessions', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.window.createTreeView('moonshotSessions.endpoints', { treeDataProvider: endpointsTree }),
     vscode.window.createTreeView('moonshotSessions.bookmarks', { treeDataProvider: bookmarksTree }),
@@ -108,6 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
         ...new BookmarkCommands(core, panels, picker, input, log).handlers(),
         ...new EndpointCommands(core, secrets, input, log).handlers(),
         ...apiCommandHandlers(api, input, log),
+        ...runCommands.handlers(),
         refreshSessions: () => tree.refresh(),
         refreshEndpoints: () => core.endpoints.setSources(readEndpointSources()),
         refreshBookmarks: () => bookmarksTree.refresh(),
@@ -129,10 +141,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
 
   // Not awaited: activation must not wait for a port.
   const apiReady = api.restart();
+  // Not awaited either: listing the runs reads every session's manifests.
+  const resumeOffers = runCommands.offerResumes().catch((err: unknown) => {
+    log.error(`Offering to resume runs: ${(err as Error).stack ?? String(err)}`);
+    return [];
+  });
   shutdown = async () => {
+    await runCommands.stopAll();
     await api.stop();
     await core.drain();
   };
+  const setUserInput = (i: UserInput | undefined) => (userInput = i ?? vscodeUserInput);
   return {
     core,
     api,
@@ -141,8 +160,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Moonsh
     bookmarksTree,
     panels,
     walkthrough,
+    matrices,
+    runCommands,
+    resumeOffers,
     apiReady,
-    setUserInput: (i) => (userInput = i ?? vscodeUserInput),
+    setUserInput,
   };
 }
 

@@ -36,24 +36,27 @@ function csvValue(column: string, text: string): unknown {
   return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 
-/** The results of an earlier run (a file this command wrote); a line that is not a result is a usage error naming it. */
-export async function readResults(file: string): Promise<RunResultRow[]> {
+/**
+ * The results of an earlier run (a file this command wrote); a line that is
+ * not a result is a usage error naming it, after `what` (how the file was given).
+ */
+export async function readResults(file: string, what = `--baseline ${file}`): Promise<RunResultRow[]> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new CoreError('usage', `--baseline ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new CoreError('usage', `${what}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   const rows: RunResultRow[] = [];
   const take = (value: unknown, line: number) => {
     const parsed = RunResultRowSchema.safeParse(value);
-    if (!parsed.success) throw new CoreError('usage', `--baseline ${file}, line ${line}: not a result (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+    if (!parsed.success) throw new CoreError('usage', `${what}, line ${line}: not a result (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
     rows.push(parsed.data);
   };
   if (isCsv(file)) {
     const [header, ...records] = parseCsv(text, file);
     const columns = header?.fields ?? [];
-    if (!RESULT_COLUMNS.every((c) => columns.includes(c))) throw new CoreError('usage', `--baseline ${file}: not a results file (its header lacks ${RESULT_COLUMNS.filter((c) => !columns.includes(c)).join(', ')})`);
+    if (!RESULT_COLUMNS.every((c) => columns.includes(c))) throw new CoreError('usage', `${what}: not a results file (its header lacks ${RESULT_COLUMNS.filter((c) => !columns.includes(c)).join(', ')})`);
     for (const record of records) take(Object.fromEntries(columns.map((c, i) => [c, csvValue(c, record.fields[i] ?? '')])), record.line);
   } else {
     for (const [i, line] of text.split('\n').entries()) {
@@ -62,7 +65,7 @@ export async function readResults(file: string): Promise<RunResultRow[]> {
       try {
         value = JSON.parse(line);
       } catch {
-        throw new CoreError('usage', `--baseline ${file}, line ${i + 1}: not JSON`);
+        throw new CoreError('usage', `${what}, line ${i + 1}: not JSON`);
       }
       take(value, i + 1);
     }

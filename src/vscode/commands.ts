@@ -45,6 +45,12 @@ export const COMMAND_IDS = {
   exportBookmarks: 'moonshotSessions.exportBookmarks',
   deleteAllBookmarks: 'moonshotSessions.deleteAllBookmarks',
   refreshBookmarks: 'moonshotSessions.refreshBookmarks',
+  runDataset: 'moonshotSessions.runDataset',
+  resumeRun: 'moonshotSessions.resumeRun',
+  cancelRun: 'moonshotSessions.cancelRun',
+  openRunResults: 'moonshotSessions.openRunResults',
+  exportRunResults: 'moonshotSessions.exportRunResults',
+  compareRun: 'moonshotSessions.compareRun',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_IDS;

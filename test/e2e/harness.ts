@@ -48,6 +48,8 @@ export interface EndpointConfig {
   id: string;
   name: string;
   model: string;
+  max_concurrency?: number;
+  max_calls_per_second?: number;
 }
 
 export interface Dirs {
@@ -146,6 +148,8 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
         connector_type: 'openai-connector',
         uri: fake!.url,
         model: e.model,
+        ...(e.max_concurrency === undefined ? {} : { max_concurrency: e.max_concurrency }),
+        ...(e.max_calls_per_second === undefined ? {} : { max_calls_per_second: e.max_calls_per_second }),
         // One try: a failure must show as a failure, not a retry.
         params: { max_attempts: 1, timeout: 30 },
       })),
@@ -183,7 +187,7 @@ export async function startE2E(options: StartOptions): Promise<E2E> {
       // (Chromium's warning about VS Code's own iframe sandbox is not the panel's.)
       if (
         (m.type() === 'error' || m.type() === 'warning') &&
-        /\/webview\/browser\/pre\/|\/out\/webview\.js/.test(where) &&
+        /\/webview\/browser\/pre\/|\/out\/(webview|matrix)\.js/.test(where) &&
         !/can escape its sandboxing/.test(m.text())
       ) {
         webviewConsole.push(`${m.type()}: ${m.text()} (${m.location().url})`);

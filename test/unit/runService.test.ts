@@ -193,6 +193,8 @@ describe('dataset runs (RunService)', function () {
     assert.ok(answered.size >= 3 && answered.size < 12, `${answered.size} answered`);
     // A call stopped before it began left no record.
     assert.ok(partial.filter((r) => r.error === 'cancelled').length <= 1);
+    // Rows done are the rows answered: a row whose call the cancel cut off, or that never began, is not one.
+    assert.equal(cancelled.rows_done, answered.size);
 
     const before = fake.requests.length;
     const resumed = await core.runs.resume(started.run_id);
@@ -218,6 +220,7 @@ describe('dataset runs (RunService)', function () {
     const records = Object.values(await recordsByChat(core, session.session_id))[0]!;
     assert.ok(records.length < 10);
     assert.ok(records.every((r) => r.error === null), JSON.stringify(records.map((r) => r.error)));
+    assert.equal(run.rows_done, new Set(records.map((r) => r.row_id)).size, 'the calls let finish count their rows done');
   });
 
   it('refuses to resume when the dataset file changed, and when the run is going', async () => {

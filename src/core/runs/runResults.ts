@@ -18,18 +18,20 @@ export interface RunResultsOptions {
   loop: boolean;
 }
 
-interface LoopEnd {
+export interface LoopEnd {
   chatRecordId: number;
   turns: number;
   stopReason: StopReason;
 }
 
-const seconds = (duration: string) => {
+/** A record's duration ("0.412 secs") in seconds; 0 when it is not a number. */
+export const recordSeconds = (duration: string): number => {
   const value = Number.parseFloat(duration);
   return Number.isFinite(value) && value >= 0 ? value : 0;
 };
 
-function resultRow(
+/** A record as a RunResultRow: the dataset row's fields (when known), the judge's score by the run's metric, a loop's end. */
+export function resultRow(
   record: StoredChatRecord,
   row: RowLine | undefined,
   endpoint: string,
@@ -50,7 +52,7 @@ function resultRow(
     metric: metric?.name ?? null,
     verdict: metric?.verdict ?? null,
     score: metric?.score ?? null,
-    duration: seconds(record.duration),
+    duration: recordSeconds(record.duration),
     chat_record_id: record.chat_record_id,
     ...(loopEnd ? { turns: loopEnd.turns, stop_reason: loopEnd.stopReason } : {}),
   };

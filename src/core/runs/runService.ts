@@ -33,7 +33,7 @@ import { DatasetRowInputSchema, RunSchema, type DatasetRowInput, type Run, type 
 import type { SessionService } from '../sessions';
 import type { SessionStore } from '../store';
 import type { LoopOutcome } from './loops';
-import { emptyIndex, indexEarlier, indexRun, unitKey, type AnswerIndex } from './runAnswers';
+import { CANCELLED, emptyIndex, indexEarlier, indexRun, unitKey, type AnswerIndex } from './runAnswers';
 import { RunFiles, type RowLine } from './runFiles';
 import { planRun, type RunPlan, type RunPlanOptions, type RunRequest } from './runPlan';
 import { RunProgress } from './runProgress';
@@ -517,6 +517,8 @@ export class RunService {
         if (!index.rowLines.has(row.id)) live.files.add('rows', rowLine(row));
         const units = plan.loop ? this.loopUnits(live, row, index, earlier) : await this.promptUnits(live, row, index, earlier, attacker);
         let pending = units.length;
+        // A row is done when every unit answered: one a cancel cut off, or never began, leaves it to the resume.
+        let answered = true;
         if (pending === 0) this.rowDone(live, false);
         for (const unit of units) {
           await window.acquire();
@@ -524,10 +526,14 @@ export class RunService {
             window.release();
             break;
           }
-          void unit(attacker).finally(() => {
-            window.release();
-            if (--pending === 0) this.rowDone(live, true);
-          });
+          void unit(attacker)
+            .then((complete) => {
+              if (!complete) answered = false;
+            })
+            .finally(() => {
+              window.release();
+              if (--pending === 0 && answered) this.rowDone(live, true);
+            });
         }
       }
     } catch (err) {
@@ -570,10 +576,10 @@ export class RunService {
     index: AnswerIndex,
     earlier: Earlier,
     attacker: ChatModel | undefined,
-  ): Promise<((attacker?: ChatModel) => Promise<void>)[]> {
+  ): Promise<((attacker?: ChatModel) => Promise<boolean>)[]> {
     const { plan } = live;
     const variants = plan.attack ? await this.variantsOf(live, row, index, attacker) : [row.input];
-    const units: (() => Promise<void>)[] = [];
+    const units: (() => Promise<boolean>)[] = [];
     for (const [variant, text] of variants.entries()) {
       const key = unitKey(row.id, variant);
       const answered = (index.units.get(key) ?? 0) | (earlier.units.get(key) ?? 0);
@@ -605,7 +611,7 @@ export class RunService {
     variant: number | undefined,
     text: string,
     chats: readonly string[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { run, plan, controller } = live;
     const promptId = randomUUID();
     this.byPrompt.set(promptId, live);
@@ -623,18 +629,29 @@ export class RunService {
           if (record && record.error === null) await this.sessions.scoreWith(run.session_id, chatId, [record], plan.judge);
         }
       }
+      // Whether every chat has its record, and none is a call the cancel cut off.
+      return chats.every((chatId) => {
+        const record = made[chatId]?.[0];
+        return record !== undefined && record.error !== CANCELLED;
+      });
     } catch (err) {
       if (!isCancel(err) && !controller.signal.aborted) this.failOnce(live, err);
+      return false;
     } finally {
       this.byPrompt.delete(promptId);
     }
   }
 
   /** The loops a row still needs: one per chat whose loop has not ended. */
-  private loopUnits(live: LiveRun, row: DatasetRow, index: AnswerIndex, earlier: Earlier): ((attacker?: ChatModel) => Promise<void>)[] {
+  private loopUnits(live: LiveRun, row: DatasetRow, index: AnswerIndex, earlier: Earlier): ((attacker?: ChatModel) => Promise<boolean>)[] {
     const ended = (index.loops.get(row.id) ?? 0) | (earlier.loops.get(row.id) ?? 0);
+    // A loop that a cancel stopped has not ended: its row is not done.
+    const run = async (chatId: string, i: number, attacker: ChatModel) => {
+      await this.runLoop(live, row, chatId, i, attacker);
+      return !live.stopping && !live.controller.signal.aborted;
+    };
     return live.plan.session.chat_ids.flatMap((chatId, i) =>
-      (ended & (1 << i)) === 0 ? [(attacker?: ChatModel) => this.runLoop(live, row, chatId, i, attacker as ChatModel)] : [],
+      (ended & (1 << i)) === 0 ? [(attacker?: ChatModel) => run(chatId, i, attacker as ChatModel)] : [],
     );
   }
 
