@@ -25,7 +25,14 @@ try {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, 'out', 'test', 'integration', 'index.js'),
       extensionTestsEnv: { MOONSHOT_IT_PHASE: phase },
-      launchArgs: [workspace, '--user-data-dir', join(tmp, 'user-data'), '--extensions-dir', join(tmp, 'extensions'), '--disable-workspace-trust'],
+      launchArgs: [
+        workspace,
+        '--user-data-dir',
+        join(tmp, 'user-data'),
+        '--extensions-dir',
+        join(tmp, 'extensions'),
+        '--disable-workspace-trust',
+      ],
     });
   }
 } catch (err) {

@@ -10,6 +10,7 @@ import { dataset, ECHOES, withCore } from './datasetRun';
 import type { Run, RunResultRow } from '../src/core/schemas';
 import { CHUNK_ROWS, FIRST_CHUNK_ROWS, type HostMessage } from '../src/shared/matrixProtocol';
 import { MatrixModel, resultsOfFirstRows, runView } from '../src/vscode/matrixData';
+import { launchHeadlessChromium } from './headlessChromium';
 
 export interface MatrixBenchResult {
   rows: number;
@@ -54,11 +55,25 @@ function results(rows: number): RunResultRow[] {
       const error = (i * 7 + e) % 97 === 0 ? 'HTTP 500: the model broke' : null;
       const refused = (i + e) % 3 === 0;
       out.push({
-        row_id: `row-${i + 1}`, input: `Prompt ${i + 1}: explain, step by step, how to do thing number ${i} safely.`, target: null,
-        category: ['cyber', 'bio', 'chem', 'misinfo'][i % 4] ?? null, endpoint, attack_module: '', variant: 0,
+        row_id: `row-${i + 1}`,
+        input: `Prompt ${i + 1}: explain, step by step, how to do thing number ${i} safely.`,
+        target: null,
+        category: ['cyber', 'bio', 'chem', 'misinfo'][i % 4] ?? null,
+        endpoint,
+        attack_module: '',
+        variant: 0,
         prompt: `Prompt ${i + 1}`,
-        response: error ? '' : refused ? REFUSAL : `Sure. Here is how to do thing ${i}:\n\n1. First step of the answer.\n2. Second step.\n3. Third step.`,
-        error, metric: null, verdict: null, score: null, duration: 0.2 + ((i * 13 + e * 7) % 100) / 40, chat_record_id: i + 1,
+        response: error
+          ? ''
+          : refused
+            ? REFUSAL
+            : `Sure. Here is how to do thing ${i}:\n\n1. First step of the answer.\n2. Second step.\n3. Third step.`,
+        error,
+        metric: null,
+        verdict: null,
+        score: null,
+        duration: 0.2 + ((i * 13 + e * 7) % 100) / 40,
+        chat_record_id: i + 1,
       });
     });
   }
@@ -74,7 +89,13 @@ function hostMessages(model: MatrixModel, run: Run): HostMessage[] {
     chunk: model.chunk(range(0, Math.min(total, FIRST_CHUNK_ROWS))), baseline: null,
   }];
   for (let from = FIRST_CHUNK_ROWS; from < total; from += CHUNK_ROWS) {
-    messages.push({ type: 'rows', generation: 1, total, badges: [...model.badges], chunk: model.chunk(range(from, Math.min(total, from + CHUNK_ROWS))) });
+    messages.push({
+      type: 'rows',
+      generation: 1,
+      total,
+      badges: [...model.badges],
+      chunk: model.chunk(range(from, Math.min(total, from + CHUNK_ROWS))),
+    });
   }
   return messages;
 }
@@ -88,17 +109,13 @@ export async function measureMatrixRender(chromium: string, rows = 10_000): Prom
   const messages = hostMessages(model, run);
   const hostBuildMs = performance.now() - t0;
 
-  const { chromium: browserType } = await import('playwright-core');
-  const browser = await browserType.launch({
-    executablePath: chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchHeadlessChromium(chromium);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const root = join(__dirname, '..', '..');
     await page.setContent(
-      `<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'matrix.css'), 'utf8')}</style></head><body><div id="matrix"></div></body></html>`,
+      `<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media', 'matrix.css'), 'utf8')}</style></head><body><div ` +
+        `id="matrix"></div></body></html>`,
     );
     await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
@@ -212,26 +229,71 @@ export async function matrixBenchRows(chromium: string) {
   const open = r.hostBuildMs + r.firstPaintMs;
   const realOpen = real.readMs + real.firstScreenMs + r.firstPaintMs;
   return [
-    { name: `results matrix of a real run, ${size} (echo): host reads its results (first read)`, value: real.readMs, unit: 'ms', target: '', ok: true },
-    { name: `results matrix of a real run, ${size} (echo): host builds the first screen (${FIRST_CHUNK_ROWS} rows)`, value: real.firstScreenMs, unit: 'ms', target: '', ok: true },
-    { name: `results matrix of a real run, ${size} (echo): host builds the whole model and its messages`, value: real.buildMs, unit: 'ms', target: '', ok: true },
-    { name: `results matrix of a real run, ${size}: open to first paint (read + first screen + paint)`, value: realOpen, unit: 'ms', target: '< 1000', ok: realOpen < 1000 },
+    {
+      name: `results matrix of a real run, ${size} (echo): host reads its results (first read)`,
+      value: real.readMs,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
+    {
+      name: `results matrix of a real run, ${size} (echo): host builds the first screen (${FIRST_CHUNK_ROWS} rows)`,
+      value: real.firstScreenMs,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
+    {
+      name: `results matrix of a real run, ${size} (echo): host builds the whole model and its messages`,
+      value: real.buildMs,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
+    {
+      name: `results matrix of a real run, ${size}: open to first paint (read + first screen + paint)`,
+      value: realOpen,
+      unit: 'ms',
+      target: '< 1000',
+      ok: realOpen < 1000,
+    },
     { name: `results matrix ${size}: host builds the model and its messages`, value: r.hostBuildMs, unit: 'ms', target: '', ok: true },
-    { name: `results matrix ${size}: webview first paint (from the init message)`, value: r.firstPaintMs, unit: 'ms', target: '', ok: true },
+    {
+      name: `results matrix ${size}: webview first paint (from the init message)`,
+      value: r.firstPaintMs,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
     { name: `results matrix ${size}: open to first paint (host + webview)`, value: open, unit: 'ms', target: '< 1000', ok: open < 1000 },
     { name: `results matrix ${size}: every row in, counted and filterable`, value: r.allRowsMs, unit: 'ms', target: '', ok: true },
     { name: `results matrix: rows in the DOM (virtualised)`, value: r.domRows, unit: 'rows', target: '', ok: true },
-    { name: `results matrix: scrolling, p95 frame (${r.scrollFrames} frames)`, value: r.p95FrameMs, unit: 'ms', target: '< 17', ok: r.p95FrameMs < 17 },
+    {
+      name: `results matrix: scrolling, p95 frame (${r.scrollFrames} frames)`,
+      value: r.p95FrameMs,
+      unit: 'ms',
+      target: '< 17',
+      ok: r.p95FrameMs < 17,
+    },
     { name: 'results matrix: scrolling, longest frame', value: r.maxFrameMs, unit: 'ms', target: '', ok: true },
     { name: 'results matrix: scrolling, script per frame', value: r.scriptPerFrameMs, unit: 'ms', target: '', ok: true },
     { name: 'results matrix: scrolling, style and layout per frame', value: r.styleLayoutPerFrameMs, unit: 'ms', target: '', ok: true },
-    { name: 'results matrix: scrolling, main-thread work per frame (paint included)', value: r.taskPerFrameMs, unit: 'ms', target: '', ok: true },
+    {
+      name: 'results matrix: scrolling, main-thread work per frame (paint included)',
+      value: r.taskPerFrameMs,
+      unit: 'ms',
+      target: '',
+      ok: true,
+    },
   ];
 }
 
 // `node out/bench/matrixRender.js`: this bench alone.
 if (require.main === module) {
   void matrixBenchRows(process.env.CHROME_PATH ?? '/usr/bin/chromium').then((rows) => {
-    for (const r of rows) console.log(`${r.name.padEnd(82)} ${r.value.toFixed(2).padStart(9)} ${r.unit.padEnd(4)} ${r.target}${r.target && !r.ok ? '  (missed)' : ''}`);
+    for (const r of rows)
+      console.log(
+        `${r.name.padEnd(82)} ${r.value.toFixed(2).padStart(9)} ${r.unit.padEnd(4)} ${r.target}${r.target && !r.ok ? '  (missed)' : ''}`,
+      );
   });
 }

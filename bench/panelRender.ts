@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostMessage, InitMessage } from '../src/shared/chatProtocol';
 import type { RowPager } from '../src/vscode/chatPanelData';
+import { launchHeadlessChromium } from './headlessChromium';
 
 export interface PanelRenderResult {
   renderMs: number;
@@ -23,19 +24,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 export async function measurePanelRender(init: InitMessage, pager: RowPager, chromium: string): Promise<PanelRenderResult> {
-  const { chromium: browserType } = await import('playwright-core');
-  const browser = await browserType.launch({
-    executablePath: chromium,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchHeadlessChromium(chromium);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // The host's answer to "load earlier", computed here as the real host does.

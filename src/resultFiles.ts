@@ -6,7 +6,14 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { parseCsv } from './core/datasets/csv';
-import { RESULT_COLUMNS, resultsCsvHeader, resultToCsvLine, resultToJsonLine, type EndpointFigures, type ResultFigures } from './core/datasets/results';
+import {
+  RESULT_COLUMNS,
+  resultsCsvHeader,
+  resultToCsvLine,
+  resultToJsonLine,
+  type EndpointFigures,
+  type ResultFigures,
+} from './core/datasets/results';
 import { CoreError } from './core/errors';
 import { RunResultRowSchema, type Run, type RunResultRow } from './core/schemas';
 
@@ -50,13 +57,21 @@ export async function readResults(file: string, what = `--baseline ${file}`): Pr
   const rows: RunResultRow[] = [];
   const take = (value: unknown, line: number) => {
     const parsed = RunResultRowSchema.safeParse(value);
-    if (!parsed.success) throw new CoreError('usage', `${what}, line ${line}: not a result (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+    if (!parsed.success)
+      throw new CoreError(
+        'usage',
+        `${what}, line ${line}: not a result (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+      );
     rows.push(parsed.data);
   };
   if (isCsv(file)) {
     const [header, ...records] = parseCsv(text, file);
     const columns = header?.fields ?? [];
-    if (!RESULT_COLUMNS.every((c) => columns.includes(c))) throw new CoreError('usage', `${what}: not a results file (its header lacks ${RESULT_COLUMNS.filter((c) => !columns.includes(c)).join(', ')})`);
+    if (!RESULT_COLUMNS.every((c) => columns.includes(c)))
+      throw new CoreError(
+        'usage',
+        `${what}: not a results file (its header lacks ${RESULT_COLUMNS.filter((c) => !columns.includes(c)).join(', ')})`,
+      );
     for (const record of records) take(Object.fromEntries(columns.map((c, i) => [c, csvValue(c, record.fields[i] ?? '')])), record.line);
   } else {
     for (const [i, line] of text.split('\n').entries()) {
@@ -78,7 +93,11 @@ const percent = (rate: number | null) => (rate === null ? 'n/a' : `${(rate * 100
 function duration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 /** One line of progress: rows done of the total, records, errors, rate and time left. */
@@ -97,7 +116,15 @@ function asrCell(e: EndpointFigures): string {
 /** The summary table printed at the end: one line per endpoint. */
 export function summaryTable(figures: ResultFigures): string {
   const header = ['endpoint', 'results', 'errors', 'refusals', 'attack success (95% CI)', 'pass rate', 'mean s'];
-  const lines = figures.endpoints.map((e) => [e.endpoint, String(e.results), String(e.errors), percent(e.refusal.rate), asrCell(e), percent(e.pass.rate), e.meanSeconds === null ? 'n/a' : e.meanSeconds.toFixed(2)]);
+  const lines = figures.endpoints.map((e) => [
+    e.endpoint,
+    String(e.results),
+    String(e.errors),
+    percent(e.refusal.rate),
+    asrCell(e),
+    percent(e.pass.rate),
+    e.meanSeconds === null ? 'n/a' : e.meanSeconds.toFixed(2),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [format(header), ...lines.map(format)].join('\n');

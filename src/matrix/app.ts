@@ -5,7 +5,17 @@
 // pure functions of model.ts.
 import { h } from '../webview/dom';
 import { doneShare, progressText } from '../shared/runProgressText';
-import { FILTERS, SORTS, type BaselineView, type ExportFormat, type Filter, type HostMessage, type MatrixState, type RunView, type Sort } from '../shared/matrixProtocol';
+import {
+  FILTERS,
+  SORTS,
+  type BaselineView,
+  type ExportFormat,
+  type Filter,
+  type HostMessage,
+  type MatrixState,
+  type RunView,
+  type Sort,
+} from '../shared/matrixProtocol';
 import { ChartsView } from './charts';
 import { DetailPane } from './detail';
 import { Grid } from './grid';
@@ -59,9 +69,19 @@ export class App {
   private readonly status = h('span', { className: 'run-status', testId: 'run-status' });
   private readonly progress = h('span', { className: 'run-progress', testId: 'run-progress' });
   private readonly bar = h('div', { className: 'progress-bar' }, [h('div', { className: 'progress-fill' })]);
-  private readonly cancel = button('Cancel', 'run-cancel', 'Cancel the run (calls in flight finish; Resume sends the rest)', () => post({ type: 'cancel' }));
-  private readonly resume = button('Resume', 'run-resume', 'Send the rows that have no answer yet', () => post({ type: 'resume' }), 'button');
-  private readonly compare = button('Compare…', 'run-compare', 'Compare with a baseline: another run, or a results file', () => post({ type: 'compare' }));
+  private readonly cancel = button('Cancel', 'run-cancel', 'Cancel the run (calls in flight finish; Resume sends the rest)', () =>
+    post({ type: 'cancel' }),
+  );
+  private readonly resume = button(
+    'Resume',
+    'run-resume',
+    'Send the rows that have no answer yet',
+    () => post({ type: 'resume' }),
+    'button',
+  );
+  private readonly compare = button('Compare…', 'run-compare', 'Compare with a baseline: another run, or a results file', () =>
+    post({ type: 'compare' }),
+  );
   private readonly baselineBar = h('div', { className: 'baseline-bar', testId: 'baseline-bar', attrs: { hidden: true } });
   private readonly notice = h('div', { className: 'notice', testId: 'matrix-notice', attrs: { hidden: true, role: 'status' } });
   private readonly filterButtons = new Map<Filter, HTMLButtonElement>();
@@ -73,7 +93,13 @@ export class App {
   private readonly sort = h('select', { className: 'sort', testId: 'matrix-sort', attrs: { 'aria-label': 'Sort rows' } });
   private readonly shown = h('span', { className: 'shown-count is-muted', testId: 'matrix-shown' });
   private readonly tabMatrix = button('Matrix', 'tab-matrix', 'The answers, row by row', () => this.setTab('matrix'), 'tab');
-  private readonly tabCharts = button('Charts', 'tab-charts', 'Pass and refusal rates, categories, latency', () => this.setTab('charts'), 'tab');
+  private readonly tabCharts = button(
+    'Charts',
+    'tab-charts',
+    'Pass and refusal rates, categories, latency',
+    () => this.setTab('charts'),
+    'tab',
+  );
   private readonly grid: Grid;
   private readonly detail: DetailPane;
   private readonly charts = new ChartsView();
@@ -99,9 +125,23 @@ export class App {
     this.search.addEventListener('input', () => this.searchSoon());
     const exports = h('div', { className: 'export-group', attrs: { role: 'group', 'aria-label': 'Export' } }, [
       h('span', { className: 'is-muted', text: 'Export' }),
-      ...EXPORTS.map(([format, label]) => button(label, `export-${format}`, `Export the results as ${label}`, () => post({ type: 'export', format }), 'button secondary small')),
+      ...EXPORTS.map(([format, label]) =>
+        button(
+          label,
+          `export-${format}`,
+          `Export the results as ${label}`,
+          () => post({ type: 'export', format }),
+          'button secondary small',
+        ),
+      ),
     ]);
-    const session = button('Session', 'open-session', 'Open the session that holds the answers', () => post({ type: 'openSession' }), 'button secondary small');
+    const session = button(
+      'Session',
+      'open-session',
+      'Open the session that holds the answers',
+      () => post({ type: 'openSession' }),
+      'button secondary small',
+    );
     this.matrixTab = h('div', { className: 'matrix-tab' }, [this.grid.element, this.detail.element]);
     this.rowTools = h('div', { className: 'row-tools' }, [
       h('div', { className: 'filters', attrs: { role: 'group', 'aria-label': 'Filter rows' } }, [...this.filterButtons.values()]),
@@ -117,7 +157,10 @@ export class App {
       h('div', { className: 'run-progress-line' }, [this.status, this.progress, this.bar]),
       this.baselineBar,
       this.notice,
-      h('div', { className: 'toolbar' }, [h('div', { className: 'tabs', attrs: { role: 'tablist' } }, [this.tabMatrix, this.tabCharts]), this.rowTools]),
+      h('div', { className: 'toolbar' }, [
+        h('div', { className: 'tabs', attrs: { role: 'tablist' } }, [this.tabMatrix, this.tabCharts]),
+        this.rowTools,
+      ]),
       this.matrixTab,
       this.charts.element,
     );
@@ -208,13 +251,22 @@ export class App {
       this.baselineBar.replaceChildren();
       return;
     }
-    const clear = button('Clear', 'baseline-clear', 'Stop comparing with the baseline', () => post({ type: 'clearBaseline' }), 'link-button');
+    const clear = button(
+      'Clear',
+      'baseline-clear',
+      'Stop comparing with the baseline',
+      () => post({ type: 'clearBaseline' }),
+      'link-button',
+    );
     this.baselineBar.replaceChildren(
       h('span', { text: `Compared with ${baseline.label}:` }),
       h('span', { className: 'count is-fixed', testId: 'baseline-fixed', text: `${baseline.fixed} fixed` }),
       h('span', { className: 'count is-broken', testId: 'baseline-broken', text: `${baseline.broken} broken` }),
       h('span', { className: 'count is-other', text: `${baseline.other} other changes` }),
-      h('span', { className: 'is-muted', text: `${baseline.unchanged} unchanged · ${baseline.added} new · ${baseline.removed} not in this run` }),
+      h('span', {
+        className: 'is-muted',
+        text: `${baseline.unchanged} unchanged · ${baseline.added} new · ${baseline.removed} not in this run`,
+      }),
       clear,
     );
     this.baselineBar.hidden = false;

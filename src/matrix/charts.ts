@@ -50,7 +50,11 @@ export class ChartsView {
     this.element = h('div', { className: 'charts-tab', testId: 'matrix-charts-tab', attrs: { hidden: true } }, [
       this.table,
       this.charts,
-      h('p', { className: 'is-muted', text: 'Intervals are 95% Wilson intervals. A pass is an answer the judge (or, without one, the refusal phrases) found safe; a failed call is no pass.' }),
+      h('p', {
+        className: 'is-muted',
+        text: 'Intervals are 95% Wilson intervals. A pass is an answer the judge (or, without one, the refusal phrases) found safe; a ' +
+          'failed call is no pass.',
+      }),
     ]);
     this.charts.append(h('p', { className: 'is-muted', text: 'Drawing the charts…' }));
   }
@@ -79,7 +83,11 @@ export class ChartsView {
       ]),
     );
     this.charts.replaceChildren(
-      ...charts.map((c) => h('figure', { className: 'chart', testId: `chart-${c.id}`, attrs: { 'aria-label': c.title } }, [svgNode(c.svg) ?? h('p', { text: `${c.title}: not drawn` })])),
+      ...charts.map((c) =>
+        h('figure', { className: 'chart', testId: `chart-${c.id}`, attrs: { 'aria-label': c.title } }, [
+          svgNode(c.svg) ?? h('p', { text: `${c.title}: not drawn` }),
+        ]),
+      ),
     );
   }
 }

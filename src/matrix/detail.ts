@@ -12,14 +12,19 @@ export interface DetailEvents {
 }
 
 function block(label: string, text: string, testId?: string): HTMLElement {
-  return h('section', { className: 'detail-block' }, [h('h3', { text: label }), h('pre', { className: 'detail-text', text, ...(testId ? { testId } : {}) })]);
+  return h('section', { className: 'detail-block' }, [
+    h('h3', { text: label }),
+    h('pre', { className: 'detail-text', text, ...(testId ? { testId } : {}) }),
+  ]);
 }
 
 function facts(pairs: [string, string | null | undefined][]): HTMLElement {
   return h(
     'dl',
     { className: 'detail-facts' },
-    pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v as string })]),
+    pairs
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v as string })]),
   );
 }
 
@@ -30,13 +35,19 @@ export class DetailPane {
 
   constructor(private readonly events: DetailEvents) {
     this.heading = h('h2', { className: 'detail-title', testId: 'detail-title' });
-    const close = h('button', { className: 'icon-button', testId: 'detail-close', text: '✕', attrs: { type: 'button', title: 'Close (Escape)', 'aria-label': 'Close' } });
+    const close = h('button', {
+      className: 'icon-button',
+      testId: 'detail-close',
+      text: '✕',
+      attrs: { type: 'button', title: 'Close (Escape)', 'aria-label': 'Close' },
+    });
     close.addEventListener('click', () => this.events.close());
     this.content = h('div', { className: 'detail-content' });
-    this.element = h('aside', { className: 'detail', testId: 'matrix-detail', attrs: { hidden: true, 'aria-label': 'The whole exchange', tabindex: -1 } }, [
-      h('div', { className: 'detail-header' }, [this.heading, close]),
-      this.content,
-    ]);
+    this.element = h(
+      'aside',
+      { className: 'detail', testId: 'matrix-detail', attrs: { hidden: true, 'aria-label': 'The whole exchange', tabindex: -1 } },
+      [h('div', { className: 'detail-header' }, [this.heading, close]), this.content],
+    );
     this.element.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') this.events.close();
     });
@@ -64,7 +75,12 @@ export class DetailPane {
   show(x: Exchange): void {
     this.element.hidden = false;
     this.heading.textContent = `${x.rowId} · ${x.endpointName}${x.attack ? ` · ${x.attack}` : ''}`;
-    const copy = h('button', { className: 'button secondary small', testId: 'detail-copy', text: 'Copy answer', attrs: { type: 'button' } });
+    const copy = h('button', {
+      className: 'button secondary small',
+      testId: 'detail-copy',
+      text: 'Copy answer',
+      attrs: { type: 'button' },
+    });
     copy.addEventListener('click', () => this.events.copy(x.error ?? x.answer));
     const metric = x.metric;
     const children: (HTMLElement | null)[] = [
@@ -75,7 +91,10 @@ export class DetailPane {
           ? h('span', {
             className: `change is-${x.baseline.change}`,
             testId: 'detail-baseline',
-            text: x.baseline.change === 'unchanged' ? `baseline: ${x.baseline.outcome} (unchanged)` : `${x.baseline.change}: was ${x.baseline.outcome}`,
+            text:
+                x.baseline.change === 'unchanged'
+                  ? `baseline: ${x.baseline.outcome} (unchanged)`
+                  : `${x.baseline.change}: was ${x.baseline.outcome}`,
           })
           : null,
         copy,

@@ -58,7 +58,11 @@ export class Grid {
     this.header = h('div', { className: 'matrix-header-row', attrs: { role: 'row' } });
     this.body = h('div', { className: 'matrix-body', testId: 'matrix-body', attrs: { role: 'rowgroup' } });
     this.empty = h('div', { className: 'matrix-empty', testId: 'matrix-empty', attrs: { hidden: true } });
-    this.element = h('div', { className: 'matrix-scroll', testId: 'matrix-grid', attrs: { role: 'grid', tabindex: -1 } }, [this.header, this.body, this.empty]);
+    this.element = h('div', { className: 'matrix-scroll', testId: 'matrix-grid', attrs: { role: 'grid', tabindex: -1 } }, [
+      this.header,
+      this.body,
+      this.empty,
+    ]);
     this.element.style.setProperty('--row-height', `${ROW_HEIGHT}px`);
     this.element.addEventListener('scroll', () => this.schedule(), { passive: true });
     new ResizeObserver(() => {
@@ -82,7 +86,12 @@ export class Grid {
     this.header.replaceChildren(
       h('div', { className: 'matrix-corner', text: 'Dataset row', attrs: { role: 'columnheader' } }),
       ...columns.map((c) =>
-        h('div', { className: 'matrix-column-title', text: columnTitle(c), testId: 'matrix-column', attrs: { role: 'columnheader', title: c.key } }),
+        h('div', {
+          className: 'matrix-column-title',
+          text: columnTitle(c),
+          testId: 'matrix-column',
+          attrs: { role: 'columnheader', title: c.key },
+        }),
       ),
     );
     this.clear();
@@ -210,7 +219,10 @@ export class Grid {
   private skeleton(): HTMLElement {
     const line = (...classes: string[]) => h('div', { className: 'cell-line' }, classes.map((c) => h('span', { className: c })));
     return h('div', { className: 'matrix-row', attrs: { role: 'row' } }, [
-      h('div', { className: 'matrix-row-head', attrs: { role: 'rowheader' } }, [line('row-id', 'row-category'), h('div', { className: 'cell-text' })]),
+      h('div', { className: 'matrix-row-head', attrs: { role: 'rowheader' } }, [
+        line('row-id', 'row-category'),
+        h('div', { className: 'cell-text' }),
+      ]),
       ...this.columns.map(() =>
         h('div', { className: 'matrix-cell', attrs: { role: 'gridcell', 'data-testid': 'matrix-cell' } }, [
           line('badge', 'change', 'cell-note', 'latency'),

@@ -3,7 +3,15 @@
 // (fails, passes, errors, changes, the slowest answer). Filtering and
 // sorting are pure functions of it (unit-tested); searching is the host's
 // (it has the whole answers), and comes back as a set of row places.
-import { CHANGE_CHARS, OUTCOME_CHARS, type Badge, type Filter, type MatrixColumn, type RowsChunk, type Sort } from '../shared/matrixProtocol';
+import {
+  CHANGE_CHARS,
+  OUTCOME_CHARS,
+  type Badge,
+  type Filter,
+  type MatrixColumn,
+  type RowsChunk,
+  type Sort,
+} from '../shared/matrixProtocol';
 
 export interface RowView {
   place: number;

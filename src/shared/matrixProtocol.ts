@@ -159,7 +159,11 @@ export const ExchangeSchema = z.object({
   tokens: z.nullable(z.int()),
   /** The baseline's outcome of the same cell, when there is a baseline that has it. */
   baseline: z.nullable(
-    z.object({ outcome: z.enum(['pass', 'fail', 'error']), verdict: z.nullable(z.string()), change: z.enum(['fixed', 'broken', 'other', 'unchanged']) }),
+    z.object({
+      outcome: z.enum(['pass', 'fail', 'error']),
+      verdict: z.nullable(z.string()),
+      change: z.enum(['fixed', 'broken', 'other', 'unchanged']),
+    }),
   ),
   stopReason: z.nullable(z.string()),
   /** A loop's turns, oldest first (empty for a single prompt). */

@@ -106,7 +106,8 @@ export function cellBadge(result: RunResultRow, outcome: ResultOutcome, context:
   if (result.metric && verdict !== null) {
     const score = result.score ?? null;
     if (result.metric === 'harm_scale' && score !== null) return { text: `harm ${harmRating(score)}/10`, tone: TONE[outcome] };
-    if (result.metric === 'rubric_judge' && score !== null) return { text: `${verdict} ${Math.round(score * 100) / 100}`, tone: TONE[outcome] };
+    if (result.metric === 'rubric_judge' && score !== null)
+      return { text: `${verdict} ${Math.round(score * 100) / 100}`, tone: TONE[outcome] };
     return { text: verdict, tone: TONE[outcome] };
   }
   if (context.metric !== null) {
@@ -435,12 +436,14 @@ export class MatrixModel {
     if (result.category !== undefined && result.category !== null) row.category = result.category;
     const key = this.addColumn(result.endpoint, result.attack_module, result.variant ?? 0);
     const previous = row.cells.get(key);
-    if (typeof previous?.result.chat_record_id === 'number') this.byRecord.delete(`${result.endpoint}\u0000${previous.result.chat_record_id}`);
+    if (typeof previous?.result.chat_record_id === 'number')
+      this.byRecord.delete(`${result.endpoint}\u0000${previous.result.chat_record_id}`);
     const outcome = resultOutcome(result);
     const badge = this.badgeOf(cellBadge(result, outcome, { metric: this.run.metric, running: this.run.status === 'running' }));
     const text = firstLines(result.error ?? result.response);
     row.cells.set(key, { result, outcome, badge, text, change: this.baselineState ? this.changeOf(result, outcome) : null });
-    if (typeof result.chat_record_id === 'number') this.byRecord.set(`${result.endpoint}\u0000${result.chat_record_id}`, { row: place, column: key });
+    if (typeof result.chat_record_id === 'number')
+      this.byRecord.set(`${result.endpoint}\u0000${result.chat_record_id}`, { row: place, column: key });
     return place;
   }
 }

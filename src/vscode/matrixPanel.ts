@@ -325,7 +325,14 @@ export class MatrixPanel implements vscode.Disposable {
     }
     const rows = [...this.dirtyRows].sort((a, b) => a - b);
     this.dirtyRows.clear();
-    if (rows.length > 0) void this.post({ type: 'rows', generation: this.generation, total: model.rowCount, badges: [...model.badges], chunk: model.chunk(rows) });
+    if (rows.length > 0)
+      void this.post({
+        type: 'rows',
+        generation: this.generation,
+        total: model.rowCount,
+        badges: [...model.badges],
+        chunk: model.chunk(rows),
+      });
     if (performance.now() - this.lastFigures >= FIGURES_MS) {
       this.lastFigures = performance.now();
       const baseline = model.baseline;
@@ -399,7 +406,8 @@ export class MatrixPanel implements vscode.Disposable {
       this.log.error(`results matrix: ${m.type}: ${(err as Error).stack ?? String(err)}`);
       const message = isCoreError(err) ? err.message : (err as Error).message;
       // A request gets its answer either way, so the webview never waits for nothing.
-      if (m.type === 'exchange' || m.type === 'search') void this.post({ type: 'reply', requestId: m.requestId, outcome: { kind: 'error', error: message } });
+      if (m.type === 'exchange' || m.type === 'search')
+        void this.post({ type: 'reply', requestId: m.requestId, outcome: { kind: 'error', error: message } });
       else this.notice('error', message);
     }
   }

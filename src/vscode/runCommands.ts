@@ -97,12 +97,16 @@ export class RunCommands {
     let run: Run;
     try {
       // The dataset is read whole once before anything is sent: a large one takes a moment.
-      run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Moonshot: checking ${basename(file)}…` }, () =>
-        this.core.runs.start({ ...body, session_id: session.session_id }, { datasetFile: file }),
+      run = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Moonshot: checking ${basename(file)}…` },
+        () => this.core.runs.start({ ...body, session_id: session.session_id }, { datasetFile: file }),
       );
     } catch (err) {
       // A session made for a run that could not start would be an empty leftover.
-      if (created) await this.core.sessions.delete(created.session_id).catch((e: unknown) => this.log.warn(`Could not delete ${created?.session_id}: ${String(e)}`));
+      if (created)
+        await this.core.sessions
+          .delete(created.session_id)
+          .catch((e: unknown) => this.log.warn(`Could not delete ${created?.session_id}: ${String(e)}`));
       throw err;
     }
     this.log.info(`Started run ${run.run_id} of ${file} on session ${session.session_id} (${run.rows_total} rows)`);
@@ -164,9 +168,20 @@ export class RunCommands {
     const resume = offerCommand('Resume', 'resumeRun', run.run_id);
     if (run.status === 'done') {
       const errors = run.errors ? `, ${plural(run.errors, 'error')}` : '';
-      notify(this.input(), run.errors ? 'warning' : 'info', `${what} is done: ${plural(run.rows_done, 'row')}, ${plural(run.results, 'result')}${errors}.`, open);
+      notify(
+        this.input(),
+        run.errors ? 'warning' : 'info',
+        `${what} is done: ${plural(run.rows_done, 'row')}, ${plural(run.results, 'result')}${errors}.`,
+        open,
+      );
     } else if (run.status === 'cancelled') {
-      notify(this.input(), 'info', `${what} was cancelled: ${run.rows_done.toLocaleString('en-US')} of ${plural(run.rows_total, 'row')} done.`, resume, open);
+      notify(
+        this.input(),
+        'info',
+        `${what} was cancelled: ${run.rows_done.toLocaleString('en-US')} of ${plural(run.rows_total, 'row')} done.`,
+        resume,
+        open,
+      );
     } else {
       notify(this.input(), 'error', `${what} ${run.status === 'failed' ? 'failed' : 'stopped'}: ${run.error ?? run.status}`, resume, open);
     }
@@ -224,7 +239,12 @@ export class RunCommands {
     const sessionId = arg && (arg.kind === 'session' ? arg.session.session_id : arg.sessionId);
     const runs = await this.core.runs.list(sessionId === undefined ? {} : { sessionId });
     if (runs.length === 0) {
-      notify(this.input(), 'info', sessionId === undefined ? 'There are no dataset runs yet.' : 'This session has no dataset runs yet.', offerCommand('Run Dataset', 'runDataset', ...(arg ? [arg] : [])));
+      notify(
+        this.input(),
+        'info',
+        sessionId === undefined ? 'There are no dataset runs yet.' : 'This session has no dataset runs yet.',
+        offerCommand('Run Dataset', 'runDataset', ...(arg ? [arg] : [])),
+      );
       return undefined;
     }
     const run = await this.askRun(runs, 'Open the results of which run?');
@@ -248,7 +268,9 @@ export class RunCommands {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const { ext, filter } = EXTENSIONS[chosen];
     const target = await this.input().saveLocation({
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${run.dataset.name}-${run.run_id}.${chosen === 'md' ? 'report.md' : ext}`) } : {}),
+      ...(folder
+        ? { defaultUri: vscode.Uri.joinPath(folder, `${run.dataset.name}-${run.run_id}.${chosen === 'md' ? 'report.md' : ext}`) }
+        : {}),
       filters: filter,
       saveLabel: 'Export',
     });
@@ -268,7 +290,12 @@ export class RunCommands {
     }
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     this.log.info(`Exported the results of run ${run.run_id} to ${target.toString()}`);
-    notify(this.input(), 'info', `Exported ${plural(results.length, 'result')} to ${vscode.workspace.asRelativePath(target)}.`, offerOpen('Open', target));
+    notify(
+      this.input(),
+      'info',
+      `Exported ${plural(results.length, 'result')} to ${vscode.workspace.asRelativePath(target)}.`,
+      offerOpen('Open', target),
+    );
     return target;
   }
 
@@ -294,7 +321,11 @@ export class RunCommands {
             detail: progressText(runView(r, '')),
             value: { kind: 'run', runId: r.run_id },
           })),
-          ...files.map((u): Item<BaselineSource> => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(u), value: { kind: 'file', path: u.fsPath } })),
+          ...files.map((u): Item<BaselineSource> => ({
+            label: basename(u.fsPath),
+            description: vscode.workspace.asRelativePath(u),
+            value: { kind: 'file', path: u.fsPath },
+          })),
           { label: '$(folder-opened) Browse…', description: 'a results file (JSONL or CSV) the CLI or Export wrote', value: 'browse' },
         ];
         const picked = await ask.pick({
@@ -304,7 +335,9 @@ export class RunCommands {
           items,
         });
         if (picked.value !== 'browse') return picked.value;
-        const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', filters: { Results: ['jsonl', 'csv'] } })) ?? [];
+        const [uri] =
+          (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', filters: { Results: ['jsonl', 'csv'] } })) ??
+          [];
         return uri ? ({ kind: 'file', path: uri.fsPath } as const) : undefined;
       });
     }
@@ -312,7 +345,10 @@ export class RunCommands {
     const panel = await this.matrices.open(run.run_id);
     await panel.whenReady();
     const comparison = await panel.setBaseline(source);
-    if (comparison) this.input().status(`Compared with the baseline: ${comparison.fixed} fixed, ${comparison.broken} broken, ${comparison.other} other changes`);
+    if (comparison)
+      this.input().status(
+        `Compared with the baseline: ${comparison.fixed} fixed, ${comparison.broken} broken, ${comparison.other} other changes`,
+      );
     return comparison;
   }
 
@@ -321,7 +357,9 @@ export class RunCommands {
    * or a cancel left with rows to send. Resolves with the runs offered.
    */
   async offerResumes(): Promise<Run[]> {
-    const runs = (await this.core.runs.list()).filter((r) => r.status === 'interrupted' || (r.status === 'cancelled' && r.rows_done < r.rows_total));
+    const runs = (await this.core.runs.list()).filter(
+      (r) => r.status === 'interrupted' || (r.status === 'cancelled' && r.rows_done < r.rows_total),
+    );
     const key = (r: Run) => `${r.run_id}@${r.ended ?? ''}`;
     const offered = new Set(this.memento.get<string[]>(OFFERED_KEY, []));
     const fresh = runs.filter((r) => !offered.has(key(r))).slice(0, MAX_OFFERS);
@@ -333,7 +371,8 @@ export class RunCommands {
       notify(
         this.input(),
         'info',
-        `Resume the run of "${run.dataset.name}" on "${names.get(run.session_id) ?? run.session_id}"? ${run.rows_done.toLocaleString('en-US')} of ${plural(run.rows_total, 'row')} were done ${how}.`,
+        `Resume the run of "${run.dataset.name}" on "${names.get(run.session_id) ?? run.session_id}"? ` +
+          `${run.rows_done.toLocaleString('en-US')} of ${plural(run.rows_total, 'row')} were done ${how}.`,
         offerCommand('Resume', 'resumeRun', run.run_id),
         offerCommand('Open Results', 'openRunResults', run.run_id),
       );

@@ -122,12 +122,20 @@ export async function askRunDataset(core: Core, ui: UserInput, arg: RunDatasetAr
     const items = await datasetItems(core);
     const picked = await ask.pick({
       title,
-      placeHolder: items.length > 1 ? 'Pick the dataset to run' : 'No dataset files found in the workspace or moonshotSessions.datasetFolders: browse for one',
+      placeHolder:
+        items.length > 1
+          ? 'Pick the dataset to run'
+          : 'No dataset files found in the workspace or moonshotSessions.datasetFolders: browse for one',
       matchOnDescription: true,
       items: items.map((i) => ({ ...i, picked: i.value !== 'browse' && i.value.file === d.file })),
     });
     if (picked.value === 'browse') {
-      const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Run', filters: { Datasets: DATASET_EXTENSIONS.map((e) => e.slice(1)) } })) ?? [];
+      const [uri] =
+        (await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          openLabel: 'Run',
+          filters: { Datasets: DATASET_EXTENSIONS.map((e) => e.slice(1)) },
+        })) ?? [];
       if (!uri) return datasetStep;
       d.file = uri.fsPath;
       d.name = basename(uri.fsPath, extname(uri.fsPath));
@@ -183,11 +191,17 @@ export async function askRunDataset(core: Core, ui: UserInput, arg: RunDatasetAr
   };
   const attackStep: Step = async (ask) => {
     const items: Item<typeof d.how>[] = [
-      { label: 'As they are', description: 'send each row\'s prompt unchanged', value: 'plain' },
-      { label: 'Through attack modules…', description: 'a chain applied to every row; each variant goes to every endpoint', value: 'modules' },
+      { label: 'As they are', description: "send each row's prompt unchanged", value: 'plain' },
+      {
+        label: 'Through attack modules…',
+        description: 'a chain applied to every row; each variant goes to every endpoint',
+        value: 'modules',
+      },
       { label: 'Attacker loop…', description: 'an attacker model converses with each endpoint, per row', value: 'loop' },
     ];
-    d.how = (await ask.pick({ title, placeHolder: 'How are the rows sent?', items: items.map((i) => ({ ...i, picked: i.value === d.how })) })).value;
+    d.how = (
+      await ask.pick({ title, placeHolder: 'How are the rows sent?', items: items.map((i) => ({ ...i, picked: i.value === d.how })) })
+    ).value;
     if (d.how === 'modules') return modulesStep;
     if (d.how === 'loop') return loopStep;
     return judgeStep;
@@ -232,20 +246,39 @@ export async function askRunDataset(core: Core, ui: UserInput, arg: RunDatasetAr
     return attackerStep;
   };
   const attackerStep: Step = async (ask) => {
-    d.attacker = (await ask.pick({ title, placeHolder: 'The attacker model (any endpoint; a local one works)', items: endpointItems((id) => id === d.attacker) })).value;
+    d.attacker = (
+      await ask.pick({
+        title,
+        placeHolder: 'The attacker model (any endpoint; a local one works)',
+        items: endpointItems((id) => id === d.attacker),
+      })
+    ).value;
     return judgeStep;
   };
   const judgeStep: Step = async (ask) => {
     const items: Item<string | null>[] = [
-      { label: 'None', description: d.how === 'loop' ? 'refusal phrases judge the loop' : 'refusal phrases decide pass or fail', value: null },
-      ...metrics.map((m) => ({ label: m.name, description: m.needs_model ? 'needs a judge model' : '', detail: m.description, value: m.name })),
+      {
+        label: 'None',
+        description: d.how === 'loop' ? 'refusal phrases judge the loop' : 'refusal phrases decide pass or fail',
+        value: null,
+      },
+      ...metrics.map((m) => ({
+        label: m.name,
+        description: m.needs_model ? 'needs a judge model' : '',
+        detail: m.description,
+        value: m.name,
+      })),
     ];
-    d.metric = (await ask.pick({ title, placeHolder: 'The judge of every answer', items: items.map((i) => ({ ...i, picked: i.value === d.metric })) })).value;
+    d.metric = (
+      await ask.pick({ title, placeHolder: 'The judge of every answer', items: items.map((i) => ({ ...i, picked: i.value === d.metric })) })
+    ).value;
     if (judgeNeedsModel()) return judgeEndpointStep;
     return sampleStep;
   };
   const judgeEndpointStep: Step = async (ask) => {
-    d.judgeEndpoint = (await ask.pick({ title, placeHolder: `The judge model for ${d.metric}`, items: endpointItems((id) => id === d.judgeEndpoint) })).value;
+    d.judgeEndpoint = (
+      await ask.pick({ title, placeHolder: `The judge model for ${d.metric}`, items: endpointItems((id) => id === d.judgeEndpoint) })
+    ).value;
     return d.metric === 'rubric_judge' ? rubricStep : sampleStep;
   };
   const rubricStep: Step = async (ask) => {
@@ -278,10 +311,18 @@ export async function askRunDataset(core: Core, ui: UserInput, arg: RunDatasetAr
   const onlyUnansweredStep: Step = async (ask) => {
     const items: Item<boolean>[] = [
       { label: 'Every row', description: 'send the rows again even where earlier runs answered them', value: false },
-      { label: 'Only rows not yet answered', description: 'leave out rows that earlier runs on this session answered (same attack or loop)', value: true },
+      {
+        label: 'Only rows not yet answered',
+        description: 'leave out rows that earlier runs on this session answered (same attack or loop)',
+        value: true,
+      },
     ];
     d.onlyUnanswered = (
-      await ask.pick({ title, placeHolder: `Which rows of "${d.name}" go to "${d.session?.name ?? ''}"?`, items: items.map((i) => ({ ...i, picked: i.value === d.onlyUnanswered })) })
+      await ask.pick({
+        title,
+        placeHolder: `Which rows of "${d.name}" go to "${d.session?.name ?? ''}"?`,
+        items: items.map((i) => ({ ...i, picked: i.value === d.onlyUnanswered })),
+      })
     ).value;
   };
   const seedStep: Step = async (ask) => {

@@ -8,13 +8,26 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, FrameLocator, Page } from 'playwright-core';
-import { EXTENSION_ID, RESULTS, extensionLogProblems, keepFailureArtifacts, readApiDiscovery, startE2E, waitForWorkbench, type E2E } from './harness';
+import {
+  EXTENSION_ID,
+  RESULTS,
+  extensionLogProblems,
+  keepFailureArtifacts,
+  readApiDiscovery,
+  startE2E,
+  waitForWorkbench,
+  type E2E,
+} from './harness';
 import { answerInput, notification, pickItem, pickMany, quickInput, reloadWindow, runCommand, tid } from './ui';
 
 const ROWS = 40;
 const REFUSAL = "I'm sorry, but I can't help with that.";
 const DATASET = Array.from({ length: ROWS }, (_, i) =>
-  JSON.stringify({ id: `q${i + 1}`, input: `Question ${i + 1}: ${i % 3 ? 'how do I bake bread?' : 'how do I pick a lock?'}`, category: i % 3 ? 'baking' : 'locks' }),
+  JSON.stringify({
+    id: `q${i + 1}`,
+    input: `Question ${i + 1}: ${i % 3 ? 'how do I bake bread?' : 'how do I pick a lock?'}`,
+    category: i % 3 ? 'baking' : 'locks',
+  }),
 ).join('\n');
 
 /** The matrix's document: the only webview of the extension this suite opens (one visible at a time). */
@@ -56,7 +69,10 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     (await matrixFrame(page)).evaluate(() =>
       [...document.querySelectorAll('[data-testid="matrix-row"]')]
         .sort((a, b) => Number((a as HTMLElement).dataset.position) - Number((b as HTMLElement).dataset.position))
-        .map((r) => [(r as HTMLElement).dataset.rowId, ...[...r.querySelectorAll('[data-testid="matrix-cell"]')].map((c) => (c as HTMLElement).dataset.outcome)]),
+        .map((r) => [
+          (r as HTMLElement).dataset.rowId,
+          ...[...r.querySelectorAll('[data-testid="matrix-cell"]')].map((c) => (c as HTMLElement).dataset.outcome),
+        ]),
     );
 
   before(async function () {
@@ -75,7 +91,10 @@ describe('Results matrix of a dataset run, end to end (code-server + Chromium)',
     e2e.fake.setBehaviour('careful', {
       kind: 'delay',
       ms: 150,
-      then: { kind: 'compute', reply: (messages) => (/lock/.test(messages.at(-1)?.content ?? '') ? REFUSAL : 'Mix flour, water, salt and yeast.') },
+      then: {
+        kind: 'compute',
+        reply: (messages) => (/lock/.test(messages.at(-1)?.content ?? '') ? REFUSAL : 'Mix flour, water, salt and yeast.'),
+      },
     });
   });
 

@@ -30,7 +30,10 @@ async function writeText(name: string, text: string): Promise<vscode.Uri> {
 const readText = async (uri: vscode.Uri) => Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
 
 /** A JSONL dataset of `n` rows "row <i>", ids d1, d2 ... */
-const datasetText = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `d${i + 1}`, input: `row ${i + 1}`, category: i % 2 ? 'odd' : 'even' })).join('\n');
+const datasetText = (n: number) =>
+  Array.from({ length: n }, (_, i) => JSON.stringify({ id: `d${i + 1}`, input: `row ${i + 1}`, category: i % 2 ? 'odd' : 'even' })).join(
+    '\n',
+  );
 
 async function endpoints(fake: FakeOpenAI): Promise<void> {
   const at = (id: string, model: string, more: Record<string, unknown> = {}) => ({
@@ -75,7 +78,8 @@ function outcomesOf(messages: readonly HostMessage[]): Map<string, string> {
       generation = m.generation;
       out.clear();
     }
-    if ((m.type === 'init' || m.type === 'rows') && m.generation === generation) m.chunk.ids.forEach((id, i) => out.set(id, m.chunk.outcomes[i] ?? ''));
+    if ((m.type === 'init' || m.type === 'rows') && m.generation === generation)
+      m.chunk.ids.forEach((id, i) => out.set(id, m.chunk.outcomes[i] ?? ''));
   }
   return out;
 }
@@ -165,7 +169,13 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
       const { result, script } = await runScripted<Run>(
         api,
         'runDataset',
-        new ScriptedInput([{ pick: 'it-more.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Only rows not yet answered' }]),
+        new ScriptedInput([
+          { pick: 'it-more.jsonl' },
+          { pick: 'As they are' },
+          { pick: 'None' },
+          { input: '1' },
+          { pick: 'Only rows not yet answered' },
+        ]),
         session.session_id,
       );
       assert.equal(script.asked[0]?.totalSteps, 5);
@@ -179,7 +189,10 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
     it("a large run's matrix gets its first screen first, then every row, in rows messages of the same load", async () => {
       await writeText('it-large.jsonl', datasetText(450));
       const large = await api.core.sessions.create({ name: 'Large run', endpoints: ['echo'] });
-      const started = await api.core.runs.start({ session_id: large.session_id }, { datasetFile: vscode.Uri.joinPath(workspaceFolder(), 'it-large.jsonl').fsPath });
+      const started = await api.core.runs.start(
+        { session_id: large.session_id },
+        { datasetFile: vscode.Uri.joinPath(workspaceFolder(), 'it-large.jsonl').fsPath },
+      );
       await api.core.drain();
       const watch = matrixMessages(api, started.run_id);
       try {
@@ -198,7 +211,11 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
     it('Cancel Run stops a run half way; Resume Run sends only the rows without an answer', async () => {
       await writeText('it-slow.jsonl', datasetText(12));
       const slow = await api.core.sessions.create({ name: 'Slow run', endpoints: ['slowpoke'] });
-      const started = await run<Run>('runDataset', [{ pick: 'it-slow.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Every row' }], slow.session_id);
+      const started = await run<Run>(
+        'runDataset',
+        [{ pick: 'it-slow.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Every row' }],
+        slow.session_id,
+      );
       const watch = matrixMessages(api, started.run_id);
       try {
         // Cancel once a few rows are in (the matrix is told of each).
@@ -219,13 +236,18 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
         // A call the cancel stopped has a "cancelled" record and is sent again; an answered row never is.
         const records = await api.core.store.readChat(slow.session_id, slow.chat_ids[0]!);
         const answered = records.filter((r) => r.run_id === started.run_id && r.error === null).map((r) => r.row_id);
-        assert.deepEqual(answered.slice().sort(), Array.from({ length: 12 }, (_, i) => `d${i + 1}`).sort(), 'every row answered once: none twice, none lost');
+        assert.deepEqual(
+          answered.slice().sort(),
+          Array.from({ length: 12 }, (_, i) => `d${i + 1}`).sort(),
+          'every row answered once: none twice, none lost',
+        );
       } finally {
         watch.dispose();
       }
     });
 
-    it('Export Run Results: CSV and JSONL, one line per row and endpoint with verdicts, and the Markdown report with its charts', async () => {
+    it('Export Run Results: CSV and JSONL, one line per row and endpoint with verdicts, and the Markdown report with its ' +
+      'charts', async () => {
       const csv = vscode.Uri.joinPath(workspaceFolder(), 'it-results.csv');
       jsonl = vscode.Uri.joinPath(workspaceFolder(), 'it-results.jsonl');
       const md = vscode.Uri.joinPath(workspaceFolder(), 'it-report.md');
@@ -235,7 +257,10 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
       const csvLines = (await readText(csv)).trimEnd().split('\r\n');
       assert.equal(csvLines[0], RESULT_COLUMNS.join(','));
       assert.equal(csvLines.length, 17);
-      const rows = (await readText(jsonl)).trimEnd().split('\n').map((l) => JSON.parse(l));
+      const rows = (await readText(jsonl))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(rows.length, 16);
       assert.deepEqual([rows[0].row_id, rows[0].endpoint, rows[1].endpoint, rows[1].response], ['d1', 'echo', 'refuser', REFUSAL]);
       const report = await readText(md);
@@ -266,12 +291,24 @@ describe(`Dataset runs in VS Code (phase ${phase})`, function () {
       await writeText('it-stuck.jsonl', datasetText(3));
       await setting('endpoints', [
         ...(vscode.workspace.getConfiguration('moonshotSessions').get<unknown[]>('endpoints') ?? []),
-        { id: 'stuck', name: 'stuck', connector_type: 'openai-connector', uri: fake.url, model: 'hang', max_concurrency: 1, params: { max_attempts: 1 } },
+        {
+          id: 'stuck',
+          name: 'stuck',
+          connector_type: 'openai-connector',
+          uri: fake.url,
+          model: 'hang',
+          max_concurrency: 1,
+          params: { max_attempts: 1 },
+        },
       ]);
       await api.core.endpoints.setSources(readEndpointSources());
       const stuck = await api.core.sessions.create({ name: 'Stuck run', endpoints: ['stuck'] });
       const sent = new Promise<void>((resolve) => fake.events.on('request', (r: { model: string }) => r.model === 'hang' && resolve()));
-      const started = await run<Run>('runDataset', [{ pick: 'it-stuck.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Every row' }], stuck.session_id);
+      const started = await run<Run>(
+        'runDataset',
+        [{ pick: 'it-stuck.jsonl' }, { pick: 'As they are' }, { pick: 'None' }, { input: '1' }, { pick: 'Every row' }],
+        stuck.session_id,
+      );
       await api.matrices.get(started.run_id)?.whenReady();
       // Stopped as a window closing stops it (deactivate cancels the runs going): the call in flight is cut off, no row is done.
       await sent;

@@ -11,7 +11,16 @@ import type { RunResultRow } from '../../src/core/schemas';
 import { CHANGE_CHARS, HostMessageSchema } from '../../src/shared/matrixProtocol';
 import { matrixCharts } from '../../src/vscode/matrixCharts';
 import { CANCELLED } from '../../src/core/runs/runAnswers';
-import { CANCELLED_TEXT, cellBadge, columnKey, resultsOfFirstRows, firstLines, isResumable, MatrixModel, runView } from '../../src/vscode/matrixData';
+import {
+  CANCELLED_TEXT,
+  cellBadge,
+  columnKey,
+  resultsOfFirstRows,
+  firstLines,
+  isResumable,
+  MatrixModel,
+  runView,
+} from '../../src/vscode/matrixData';
 import { readExchange } from '../../src/vscode/matrixExchange';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 import { ended, openRunCore, writeDataset } from '../support/runHarness';
@@ -55,7 +64,13 @@ describe('results matrix data (host)', function () {
     const { run, results } = await runOf([{ id: 'ech', model: 'echo-m' }, { id: 'mix', model: 'mixed' }], 4);
     const model = new MatrixModel(run, (id) => id.toUpperCase());
     model.load(results);
-    assert.deepEqual(model.columns.map((c) => [c.endpointName, c.key]), [['ECH', columnKey('ech', '', 0)], ['MIX', columnKey('mix', '', 0)]]);
+    assert.deepEqual(
+      model.columns.map((c) => [c.endpointName, c.key]),
+      [
+        ['ECH', columnKey('ech', '', 0)],
+        ['MIX', columnKey('mix', '', 0)],
+      ],
+    );
     assert.equal(model.rowCount, 4);
     const chunk = model.chunk([0, 1]);
     assert.deepEqual(chunk.ids, ['r1', 'r2']);
@@ -67,7 +82,14 @@ describe('results matrix data (host)', function () {
     assert.deepEqual(chunk.categories, ['even', 'odd']);
     // Every chunk is a valid message by the protocol the webview checks.
     const init = HostMessageSchema.safeParse({
-      type: 'init', generation: 1, run: runView(run, 'Matrix'), columns: [...model.columns], total: 4, badges: [...model.badges], chunk, baseline: null,
+      type: 'init',
+      generation: 1,
+      run: runView(run, 'Matrix'),
+      columns: [...model.columns],
+      total: 4,
+      badges: [...model.badges],
+      chunk,
+      baseline: null,
     });
     assert.ok(init.success, JSON.stringify(init.error?.issues));
     assert.equal(isResumable(run), false);
@@ -86,14 +108,32 @@ describe('results matrix data (host)', function () {
   });
 
   it("badges the judge's verdict, a harm rating, a failed call, and an answer not judged yet", () => {
-    const base = { row_id: 'r', input: 'i', endpoint: 'e', attack_module: '', prompt: 'p', response: 'ok', error: null, duration: 1 } as unknown as RunResultRow;
+    const base = {
+      row_id: 'r',
+      input: 'i',
+      endpoint: 'e',
+      attack_module: '',
+      prompt: 'p',
+      response: 'ok',
+      error: null,
+      duration: 1,
+    } as unknown as RunResultRow;
     const ctx = { metric: 'harm_scale', running: false };
-    assert.deepEqual(cellBadge({ ...base, metric: 'harm_scale', verdict: 'unsafe', score: 1 }, 'fail', ctx), { text: 'harm 10/10', tone: 'unsafe' });
-    assert.deepEqual(cellBadge({ ...base, metric: 'refusal', verdict: 'refused', score: 0 }, 'pass', { metric: 'refusal', running: false }), { text: 'refused', tone: 'safe' });
+    assert.deepEqual(cellBadge({ ...base, metric: 'harm_scale', verdict: 'unsafe', score: 1 }, 'fail', ctx), {
+      text: 'harm 10/10',
+      tone: 'unsafe',
+    });
+    assert.deepEqual(
+      cellBadge({ ...base, metric: 'refusal', verdict: 'refused', score: 0 }, 'pass', { metric: 'refusal', running: false }),
+      { text: 'refused', tone: 'safe' },
+    );
     assert.deepEqual(cellBadge({ ...base, error: 'HTTP 500' }, 'error', ctx), { text: 'error', tone: 'error' });
     assert.deepEqual(cellBadge(base, 'fail', { metric: 'harm_scale', running: true }), { text: 'judging…', tone: 'neutral' });
     assert.deepEqual(cellBadge(base, 'fail', { metric: null, running: false }), { text: 'answered', tone: 'unsafe' });
-    assert.deepEqual(cellBadge({ ...base, response: REFUSAL }, 'pass', { metric: null, running: false }), { text: 'refused', tone: 'safe' });
+    assert.deepEqual(cellBadge({ ...base, response: REFUSAL }, 'pass', { metric: null, running: false }), {
+      text: 'refused',
+      tone: 'safe',
+    });
   });
 
   it('follows a running run: each record lands in its cell, a cancelled call never replaces an answer', async () => {
@@ -148,7 +188,13 @@ describe('results matrix data (host)', function () {
     const { run, results } = await runOf([{ id: 'ech', model: 'echo-m' }, { id: 'mix', model: 'mixed' }], 6);
     const { charts, figures } = matrixCharts(results, (id) => (id === 'mix' ? '<Mixed & co>' : id));
     assert.deepEqual(charts.map((c) => c.id), ['pass', 'refusal', 'categories', 'latency']);
-    assert.deepEqual(figures.map((f) => [f.endpoint, f.results, f.pass.count, f.refusal.count]), [['ech', 6, 0, 0], ['<Mixed & co>', 6, 3, 3]]);
+    assert.deepEqual(
+      figures.map((f) => [f.endpoint, f.results, f.pass.count, f.refusal.count]),
+      [
+        ['ech', 6, 0, 0],
+        ['<Mixed & co>', 6, 3, 3],
+      ],
+    );
     const pass = charts[0]!.svg;
     assert.ok(!pass.includes('<style'), 'the page brings the chart style under its nonce');
     assert.ok(pass.includes('&lt;Mixed &amp; co&gt;') && !pass.includes('<Mixed'));

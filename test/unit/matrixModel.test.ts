@@ -101,7 +101,10 @@ describe('results matrix model', () => {
   });
 
   it('writes latencies as a cell shows them', () => {
-    assert.deepEqual([latencyText(-1), latencyText(412), latencyText(12_345), latencyText(125_000)], ['', '0.41 s', '12.3 s', '2 min 05 s']);
+    assert.deepEqual(
+      [latencyText(-1), latencyText(412), latencyText(12_345), latencyText(125_000)],
+      ['', '0.41 s', '12.3 s', '2 min 05 s'],
+    );
   });
 });
 

@@ -1,7 +1,18 @@
 /* global window, requestAnimationFrame, URLSearchParams, location -- runs in the harness page */
 // Drives the panel with the fixtures: `?demo=1` plays the demo session and a
 // streamed prompt on load; the screenshot script calls window.__demo directly.
-import { chunks, demoInit, largeInit, olderRows, record, redTeamInit, RED_TEAM_SUMMARY, STREAM_ANSWERS, STREAM_PROMPT, xssInit } from './fixtures.mjs';
+import {
+  chunks,
+  demoInit,
+  largeInit,
+  olderRows,
+  record,
+  redTeamInit,
+  RED_TEAM_SUMMARY,
+  STREAM_ANSWERS,
+  STREAM_PROMPT,
+  xssInit,
+} from './fixtures.mjs';
 
 const send = (message) => window.__harness.send(message);
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));

@@ -66,13 +66,19 @@ export async function readRunResults(
 ): Promise<RunResultRow[]> {
   const sessionId = session.session_id;
   const rows = new Map<string, { order: number; line: RowLine }>();
-  for await (const line of readRunFile(store, sessionId, runId, 'rows', RowLineSchema)) if (!rows.has(line.row_id)) rows.set(line.row_id, { order: rows.size, line });
+  for await (const line of readRunFile(store, sessionId, runId, 'rows', RowLineSchema))
+    if (!rows.has(line.row_id)) rows.set(line.row_id, { order: rows.size, line });
 
   // Loops: the record each (row, chat) ended on; a loop run again after a resume ends later, and wins.
   const loopEnds = new Map<string, LoopEnd>();
   if (options.loop) {
     for await (const line of readRunFile(store, sessionId, runId, 'turns', TurnLineSchema)) {
-      if (line.type === 'loop_end' && line.chat_record_id !== null) loopEnds.set(`${line.row_id}\u0000${line.chat_id}`, { chatRecordId: line.chat_record_id, turns: line.turns, stopReason: line.stop_reason });
+      if (line.type === 'loop_end' && line.chat_record_id !== null)
+        loopEnds.set(`${line.row_id}\u0000${line.chat_id}`, {
+          chatRecordId: line.chat_record_id,
+          turns: line.turns,
+          stopReason: line.stop_reason,
+        });
     }
   }
 
