@@ -110,7 +110,13 @@ const webview = { ...common, platform: 'browser', format: 'iife', target: 'es202
 
 // The extension and the CLI, with the lazy packages left to their chunks (required, not import()ed:
 // the same module loader as the rest of the bundle, in VS Code's extension host as in Node).
-const host = { ...common, plugins: [...common.plugins, lazyChunksPlugin], supported: { 'dynamic-import': false } };
+// Markdown is only parsed for its structure there: see src/core/parseOnlyEntities.ts.
+const host = {
+  ...common,
+  plugins: [...common.plugins, lazyChunksPlugin],
+  supported: { 'dynamic-import': false },
+  alias: { entities: './src/core/parseOnlyEntities.ts' },
+};
 const onCore = { ...host, outdir: 'out', plugins: [...host.plugins, sharedCorePlugin] };
 
 const shipped = [
