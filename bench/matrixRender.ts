@@ -288,8 +288,8 @@ export async function matrixBenchRows(chromium: string) {
   ];
 }
 
-// `node out/bench/matrixRender.js`: this bench alone.
-if (require.main === module) {
+// `node out/bench/matrixRender.js`: this bench alone. (Bundled into run.js, `module` is run.js's: the file name tells.)
+if (require.main?.filename.endsWith('matrixRender.js')) {
   void matrixBenchRows(process.env.CHROME_PATH ?? '/usr/bin/chromium').then((rows) => {
     for (const r of rows)
       console.log(
