@@ -216,14 +216,51 @@ async function limitRows(only?: string[]): Promise<Row[]> {
   return rows;
 }
 
+/** The chat panel of 4 chats x 10,000 records: the host's pages, then the webview in Chromium. */
+async function panelRows(): Promise<Row[]> {
+  const panel = await panelOpen();
+  const rows: Row[] = [...panel.rows];
+  const chromium = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+  try {
+    if (existsSync(chromium) && existsSync(join(__dirname, '..', 'webview.js'))) {
+      const r = await measurePanelRender(panel.init, panel.pager, chromium);
+      rows.push(
+        {
+          name: `panel: webview draws the newest page (${r.rows} rows of ${panel.init.columns.length})`,
+          value: r.renderMs,
+          unit: 'ms',
+          target: '< 1000 (whole open)',
+          ok: r.renderMs < 1000,
+        },
+        {
+          name: `panel: scrolling back, p95 frame (${r.scrollFrames} frames, ${r.loadedPages} pages loaded)`,
+          value: r.p95FrameMs,
+          unit: 'ms',
+          target: '≈16.7 (60 fps)',
+          ok: r.p95FrameMs < 34,
+        },
+        { name: 'panel: scrolling back, longest frame', value: r.maxFrameMs, unit: 'ms', target: '', ok: true },
+      );
+    } else {
+      console.log('(panel render not measured: needs Chromium and a built out/webview.js)');
+    }
+    if (existsSync(chromium) && existsSync(join(__dirname, '..', 'matrix.js'))) rows.push(...(await matrixBenchRows(chromium)));
+    else console.log('(results matrix not measured: needs Chromium and a built out/matrix.js)');
+  } finally {
+    panel.cleanup();
+  }
+  return rows;
+}
+
 async function main() {
   const load = { before: loadAverage(), after: '' };
   console.log(`load average before: ${load.before} (${cpus().length} cores)`);
   const rows: Row[] = [];
   // BENCH_ONLY=limits: only the rows beside their limits; or some of them by name (BENCH_ONLY=history,listing);
-  // BENCH_ONLY=bundles: only the sizes of the package and its bundles.
+  // BENCH_ONLY=bundles: only the sizes of the package and its bundles; BENCH_ONLY=panel: only the chat panel.
   const only = process.env.BENCH_ONLY;
   if (only === 'bundles') return report(measureBundleSizes(), load);
+  if (only === 'panel') return report(await panelRows(), load);
   if (only) {
     rows.push(...(await limitRows(only === 'limits' ? undefined : only.split(','))));
     return report(rows, load);
@@ -243,37 +280,7 @@ async function main() {
     rows.push(...(await measureAttackRun()));
     rows.push(...(await measureEventStreamCost()));
     rows.push(...(await historyIndependence(fake)));
-    const panel = await panelOpen();
-    rows.push(...panel.rows);
-    const chromium = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-    try {
-      if (existsSync(chromium) && existsSync(join(__dirname, '..', 'webview.js'))) {
-        const r = await measurePanelRender(panel.init, panel.pager, chromium);
-        rows.push(
-          {
-            name: `panel: webview draws the newest page (${r.rows} rows of ${panel.init.columns.length})`,
-            value: r.renderMs,
-            unit: 'ms',
-            target: '< 1000 (whole open)',
-            ok: r.renderMs < 1000,
-          },
-          {
-            name: `panel: scrolling back, p95 frame (${r.scrollFrames} frames, ${r.loadedPages} pages loaded)`,
-            value: r.p95FrameMs,
-            unit: 'ms',
-            target: '≈16.7 (60 fps)',
-            ok: r.p95FrameMs < 34,
-          },
-          { name: 'panel: scrolling back, longest frame', value: r.maxFrameMs, unit: 'ms', target: '', ok: true },
-        );
-      } else {
-        console.log('(panel render not measured: needs Chromium and a built out/webview.js)');
-      }
-      if (existsSync(chromium) && existsSync(join(__dirname, '..', 'matrix.js'))) rows.push(...(await matrixBenchRows(chromium)));
-      else console.log('(results matrix not measured: needs Chromium and a built out/matrix.js)');
-    } finally {
-      panel.cleanup();
-    }
+    rows.push(...(await panelRows()));
   } finally {
     await fake.close();
   }
