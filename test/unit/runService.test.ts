@@ -195,6 +195,10 @@ describe('dataset runs (RunService)', function () {
     assert.ok(partial.filter((r) => r.error === 'cancelled').length <= 1);
     // Rows done are the rows answered: a row whose call the cancel cut off, or that never began, is not one.
     assert.equal(cancelled.rows_done, answered.size);
+    // A call the cancel stopped did not fail: it is not counted as an error, now or when the run is read back.
+    await core.drain();
+    assert.equal(partial.filter((r) => r.error === 'cancelled').length, 1, 'the call in flight was stopped');
+    assert.equal((await core.runs.get(started.run_id)).errors, 0);
 
     const before = fake.requests.length;
     const resumed = await core.runs.resume(started.run_id);
@@ -202,6 +206,7 @@ describe('dataset runs (RunService)', function () {
     const run = await ended(core, started.run_id);
     assert.equal(run.status, 'done');
     assert.equal(run.rows_done, 12);
+    assert.equal(run.errors, 0, 'the stopped call is no error');
     const resent = sentTexts(fake, 'delay:40', fake.requests.slice(before));
     assert.deepEqual(resent.filter((t) => answered.has(`c${t.split(' ')[1]}`)), [], 'nothing answered is sent again');
     assert.equal(resent.length, 12 - answered.size);

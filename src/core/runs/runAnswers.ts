@@ -47,6 +47,11 @@ async function scoredBy(store: SessionStore, sessionId: string, chatId: string, 
   return ids;
 }
 
+/** A record whose call failed: one the user or a cancel stopped did not (`errors` counts "records whose call failed"). */
+export function callFailed(record: { error: string | null }): boolean {
+  return record.error !== null && record.error !== CANCELLED;
+}
+
 /** What the run made so far: its records (with the judge named, those it has not scored) and its files. */
 export async function indexRun(store: SessionStore, session: SessionMetadata, runId: string, metric: string | null): Promise<AnswerIndex> {
   const index = emptyIndex();
@@ -57,7 +62,7 @@ export async function indexRun(store: SessionStore, session: SessionMetadata, ru
     for await (const record of store.streamChat(sessionId, chatId, `"run_id":${JSON.stringify(runId)}`)) {
       if (record.run_id !== runId || record.row_id === undefined) continue;
       index.results++;
-      if (record.error !== null) index.errors++;
+      if (callFailed(record)) index.errors++;
       if (!isAnswer(record)) continue;
       const key = unitKey(record.row_id, record.variant ?? 0);
       index.units.set(key, (index.units.get(key) ?? 0) | (1 << i));

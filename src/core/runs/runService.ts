@@ -33,7 +33,7 @@ import { DatasetRowInputSchema, RunSchema, type DatasetRowInput, type Run, type 
 import type { SessionService } from '../sessions';
 import type { SessionStore } from '../store';
 import type { LoopOutcome } from './loops';
-import { CANCELLED, emptyIndex, indexEarlier, indexRun, unitKey, type AnswerIndex } from './runAnswers';
+import { CANCELLED, callFailed, emptyIndex, indexEarlier, indexRun, unitKey, type AnswerIndex } from './runAnswers';
 import { RunFiles, type RowLine } from './runFiles';
 import { planRun, type RunPlan, type RunPlanOptions, type RunRequest } from './runPlan';
 import { RunProgress } from './runProgress';
@@ -153,7 +153,7 @@ export class RunService {
         const live = this.byPrompt.get(event.promptId);
         if (!live) return;
         live.run.results++;
-        if (event.record.error !== null) live.run.errors++;
+        if (callFailed(event.record)) live.run.errors++;
         this.scheduleProgress(live);
       }),
       this.sessions.onWillDelete(async (sessionId) => {
