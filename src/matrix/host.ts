@@ -10,36 +10,21 @@ import {
   type MatrixState,
   type WebviewMessage,
 } from '../shared/matrixProtocol';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-// acquireVsCodeApi may be called only once per webview.
-const api = acquireVsCodeApi();
+import { hostApi, postChecked } from '../webview/hostApi';
 
 export function post(message: WebviewMessage): void {
-  const parsed = WebviewMessageSchema.safeParse(message);
-  if (!parsed.success) {
-    console.warn('[moonshot] not sending an invalid message', message, parsed.error.issues);
-    return;
-  }
-  api.postMessage(parsed.data);
+  postChecked(WebviewMessageSchema, message);
 }
 
 /** The state an earlier load of this panel saved, for this run; defaults otherwise. */
 export function loadState(runId: string): MatrixState {
-  const parsed = MatrixStateSchema.safeParse(api.getState());
+  const parsed = MatrixStateSchema.safeParse(hostApi.getState());
   if (parsed.success && parsed.data.runId === runId) return parsed.data;
   return MatrixStateSchema.parse({ runId });
 }
 
 export function saveState(state: MatrixState): void {
-  api.setState(state);
+  hostApi.setState(state);
 }
 
 interface Waiting {

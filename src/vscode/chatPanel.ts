@@ -4,7 +4,6 @@
 // in too), answers the webview's requests (older rows) and turns its other
 // messages into core calls.
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { AttackEvent } from '../core/attackRuns';
 import type { Core } from '../core/openCore';
 import { isCoreError } from '../core/errors';
@@ -21,6 +20,7 @@ import {
 import { buildInit, panelSessionInfo, type RowPager } from './chatPanelData';
 import { languageIdFor } from './codeLanguage';
 import { runCommand, type CommandName } from './commands';
+import { webviewPage } from './webviewPage';
 
 export const CHAT_VIEW_TYPE = 'moonshotSessions.chat';
 
@@ -126,31 +126,14 @@ export class ChatPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview.js'));
     const highlighter = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'webview-highlight.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Moonshot session</title>
-</head>
-<body>
-<div id="app" data-session-id="${this.sessionId}"></div>
-<script nonce="${nonce}" src="${script}" data-highlighter="${highlighter}"></script>
-</body>
-</html>`;
+    return webviewPage(webview, this.extensionUri, {
+      title: 'Moonshot session',
+      script: 'webview.js',
+      scriptData: { highlighter: highlighter.toString() },
+      style: 'chat.css',
+      root: { id: 'app', data: { 'session-id': this.sessionId } },
+    });
   }
 
   private post(message: HostMessage): void {

@@ -5,7 +5,6 @@
 // answers the webview's requests: a cell's whole exchange, a search. Its
 // buttons run the extension's commands (Resume Run, Compare, Export).
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Core } from '../core/openCore';
 import { CHART_CSS, type BaselineComparison } from '../core/datasets/results';
@@ -29,6 +28,7 @@ import { MatrixModel, resultsOfFirstRows, runView } from './matrixData';
 import { matrixCharts } from './matrixCharts';
 import { readExchange } from './matrixExchange';
 import { runCommand } from './commands';
+import { webviewPage } from './webviewPage';
 
 export const MATRIX_VIEW_TYPE = 'moonshotSessions.runResults';
 
@@ -113,32 +113,13 @@ export class MatrixPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'out', 'matrix.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'matrix.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<style nonce="${nonce}">${CHART_CSS}</style>
-<title>Moonshot run results</title>
-</head>
-<body>
-<div id="matrix" data-run-id="${this.runId}"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return webviewPage(this.panel.webview, this.extensionUri, {
+      title: 'Moonshot run results',
+      script: 'matrix.js',
+      style: 'matrix.css',
+      inlineStyle: CHART_CSS,
+      root: { id: 'matrix', data: { 'run-id': this.runId } },
+    });
   }
 
   private post(message: HostMessage): Thenable<boolean> {
