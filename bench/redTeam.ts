@@ -4,14 +4,10 @@
 // prompt.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openCore, type Core } from '../src/core/openCore';
-import { MemorySecretStore } from '../src/core/secrets';
-import { ApiServer } from '../src/server/apiServer';
 import { BENCH_PROMPT } from './attackTransforms';
+import { withServer } from './benchServer';
 
 export interface RedTeamRow {
   name: string;
@@ -22,38 +18,6 @@ export interface RedTeamRow {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
-async function withServer<T>(
-  endpoints: object[],
-  fn: (core: Core, server: ApiServer, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
-  const core = await openCore({
-    storageDir: dir,
-    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }],
-    promptTemplateFolders: [],
-    secrets: new MemorySecretStore(),
-  });
-  const server = new ApiServer({ core, port: 0, token: 'bench' });
-  await server.start();
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 200 && res.status !== 202) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  try {
-    return await fn(core, server, post);
-  } finally {
-    await server.stop();
-    await core.drain();
-    core.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** A bench child process (a script next to this one) whose stdout lines can be awaited; stdin closing ends it. */
 async function startChild(script: string, args: string[]) {

@@ -4,9 +4,8 @@
 import { appendFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCore, type Core } from '../src/core/openCore';
+import { openCore } from '../src/core/openCore';
 import { MemorySecretStore } from '../src/core/secrets';
-import { ApiServer } from '../src/server/apiServer';
 import type { StoredChatRecord } from '../src/core/schemas';
 import { buildInit, type RowPager } from '../src/vscode/chatPanelData';
 import type { InitMessage } from '../src/shared/chatProtocol';
@@ -15,9 +14,10 @@ import { matrixBenchRows } from './matrixRender';
 import { measureBundleSizes } from './bundleSizes';
 import { measureAttackTransforms } from './attackTransforms';
 import { measureAttackRun, measureEventStreamCost } from './redTeam';
+import { withServer } from './benchServer';
 import { measureDatasetReads } from './datasetRead';
 import { measureDatasetRuns } from './datasetRun';
-import { startFakeOpenAI, type FakeOpenAI } from '../test/support/fakeOpenAI';
+import { startFakeOpenAI } from '../test/support/fakeOpenAI';
 import { aStoredRecord } from '../test/support/builders';
 import {
   measureActivation,
@@ -53,41 +53,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
-async function withApi<T>(
-  fake: FakeOpenAI,
-  endpoints: object[],
-  fn: (core: Core, post: (path: string, body: unknown) => Promise<unknown>) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'moonshot-bench-'));
-  const core = await openCore({
-    storageDir: dir,
-    endpointSources: [{ kind: 'inline', origin: 'bench', endpoints }],
-    promptTemplateFolders: [],
-    secrets: new MemorySecretStore(),
-  });
-  const server = new ApiServer({ core, port: 0, token: 'bench' });
-  await server.start();
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer bench', 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  try {
-    return await fn(core, post);
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-    void fake;
-  }
-}
-
-
-async function historyIndependence(fake: FakeOpenAI): Promise<Row[]> {
-  return withApi(fake, [], async (core, post) => {
+async function historyIndependence(): Promise<Row[]> {
+  return withServer([], async (core, _server, post) => {
     type Created = { session: { session_id: string; chat_ids: string[] } };
     const measure = async (sessionId: string) => {
       const times: number[] = [];
@@ -279,7 +246,7 @@ async function main() {
     }
     rows.push(...(await measureAttackRun()));
     rows.push(...(await measureEventStreamCost()));
-    rows.push(...(await historyIndependence(fake)));
+    rows.push(...(await historyIndependence()));
     rows.push(...(await panelRows()));
   } finally {
     await fake.close();
