@@ -50,3 +50,23 @@ export async function setting(key: string, value: unknown): Promise<void> {
 }
 
 export const workspaceFolder = () => vscode.workspace.workspaceFolders![0]!.uri;
+
+/**
+ * Opens a session's chat panel and waits until its webview has loaded. A webview
+ * loads only while it is shown; on a loaded machine another editor can cover the
+ * new panel before it loads, so after 10 s it is shown again (logged), 3 times at most.
+ */
+export async function openReadyPanel(api: MoonshotSessionsApi, sessionId: string) {
+  const panel = await api.panels.open(sessionId);
+  for (let attempt = 1; ; attempt++) {
+    const ready = await Promise.race([
+      panel.whenReady().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000)),
+    ]);
+    if (ready || attempt === 3) break;
+    console.log(`      (the panel of ${sessionId} has not loaded after ${attempt * 10} s: showing it again)`);
+    panel.panel.reveal(undefined, false);
+  }
+  await panel.whenReady();
+  return panel;
+}

@@ -12,7 +12,7 @@ import type { BookmarkNode } from '../../src/vscode/bookmarksTree';
 import { readEndpointSources } from '../../src/vscode/configuration';
 import { ScriptedInput } from './scriptedInput';
 import { runCommand } from '../../src/vscode/commands';
-import { EXTENSION_ID, commandRunner, runScripted, setting, withScript, workspaceFolder } from './helpers';
+import { EXTENSION_ID, commandRunner, openReadyPanel, runScripted, setting, withScript, workspaceFolder } from './helpers';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fakeOpenAI';
 
 const phase = process.env.MOONSHOT_IT_PHASE ?? '1';
@@ -128,8 +128,7 @@ if (phase === '1') {
     it('Start Attack: a chain picked in order (Back drops the module picked last), options checked as typed; the panel shows its ' +
       'variants and progress', async () => {
       const s = await session('Attack Flow', ['echo', 'refuser']);
-      const panel = await api.panels.open(s.session_id);
-      await panel.whenReady();
+      await openReadyPanel(api, s.session_id);
       const seen = watch(s.session_id);
       const script = new ScriptedInput([
         { pick: 'charswap_attack' },
@@ -254,8 +253,7 @@ if (phase === '1') {
     it('Start Attack refuses a second attack on the session while one runs, offering to cancel it; Cancel Attack stops it and says where ' +
       'it stopped', async () => {
       const s = await session('Attack Cancel', ['stuck']);
-      const panel = await api.panels.open(s.session_id);
-      await panel.whenReady();
+      await openReadyPanel(api, s.session_id);
       const seen = watch(s.session_id);
       const arrived = new Promise<void>((resolve) => fake.events.once('request', () => resolve()));
       const started = await run<Attack>(
@@ -305,8 +303,7 @@ if (phase === '1') {
     it('Set Judge: a judge picked (its endpoint and rubric asked when it needs them) shows on the panel and scores new answers; Clear ' +
       'Judge stops it', async () => {
       const s = await session('Judged', ['echo', 'refuser']);
-      const panel = await api.panels.open(s.session_id);
-      await panel.whenReady();
+      await openReadyPanel(api, s.session_id);
       const seen = watch(s.session_id);
       const offline = await runScripted<SessionJudge>(api, 'setJudge', new ScriptedInput([{ pick: 'refusal_strings' }]), s.session_id);
       assert.deepEqual(offline.result, { name: 'refusal_strings', judge_endpoint: null, options: {} });
@@ -369,8 +366,7 @@ if (phase === '1') {
       const s = await session('Scored Later', ['echo', 'refuser']);
       await api.core.sessions.prompt(s.session_id, 'first');
       await api.core.sessions.prompt(s.session_id, 'second');
-      const panel = await api.panels.open(s.session_id);
-      await panel.whenReady();
+      await openReadyPanel(api, s.session_id);
       const seen = watch(s.session_id);
       const { result, script } = await runScripted<ScoreAccepted>(
         api,
@@ -491,8 +487,7 @@ if (phase === '1') {
       const [bookmark] = await api.core.bookmarks.list();
       assert.ok(bookmark);
       const s = await session('Uses Bookmarks', ['echo']);
-      const panel = await api.panels.open(s.session_id);
-      await panel.whenReady();
+      await openReadyPanel(api, s.session_id);
       const seen = watch(s.session_id);
       const used = await runScripted<string>(api, 'useBookmark', new ScriptedInput([]), { kind: 'bookmark', bookmark });
       assert.equal(used.result, s.session_id);
