@@ -19,7 +19,12 @@ function rawExchange(port: number, text: string): { answer: Promise<string>; soc
   const answer = new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
+    // A server that closes while the client still sends resets the connection (TCP's word for "your
+    // data was dropped"): after an answer, that is the disconnect, and the answer is what came before it.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' && chunks.length > 0) resolve(Buffer.concat(chunks).toString('utf8'));
+      else reject(err);
+    });
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
   return { answer, socket };
